@@ -1,0 +1,22 @@
+"""Beby-GAN (Best-Buddy GAN, Li et al. AAAI 2021) as a BasicSR plugin.
+
+Importing this package makes ``import basicsr`` work on current torchvision (see the ``bebygan_compat`` module)
+and registers the plugin's components in BasicSR's registries:
+
+- ``ARCH_REGISTRY``: ``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``
+- ``LOSS_REGISTRY``: ``BestBuddyLoss``, ``BackProjectionLoss``, ``RelativisticAverageGANLoss``
+- ``MODEL_REGISTRY``: ``BebyGANModel``
+
+The texture mask of Eq. 5 is :func:`bebygan_plugin.texture_mask`; the bicubic operator S is
+:func:`bebygan_plugin.imresize_bicubic`.
+"""
+import bebygan_compat
+
+bebygan_compat.apply()
+
+from . import archs, losses, models  # noqa: E402,F401  (registration side effects)
+from .ops.imresize import imresize_bicubic  # noqa: E402
+from .ops.texture_mask import texture_mask  # noqa: E402
+
+__version__ = '0.1.0'
+__all__ = ['imresize_bicubic', 'texture_mask', '__version__']

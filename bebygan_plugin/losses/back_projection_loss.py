@@ -1,0 +1,41 @@
+"""Back-projection loss (Eq. 4), registered in BasicSR's LOSS_REGISTRY."""
+import math
+
+import torch
+from basicsr.utils.registry import LOSS_REGISTRY
+from torch import nn
+from torch.nn import functional as F
+
+from ..ops.imresize import imresize_bicubic
+
+
+@LOSS_REGISTRY.register()
+class BackProjectionLoss(nn.Module):
+    """Eq. 4: ``|| S(I_hat_HR, s) - I_LR ||_1`` with S the MATLAB-style bicubic downsampler (antialiased).
+
+    ``forward(pred, target)`` takes the LR image as ``target``; when ``target`` is HR-sized (the ``gt`` a stock BasicSR
+    model passes to its losses) it is downsampled with the same S first, so the loss drops into any model.
+
+    Args:
+        loss_weight: multiplier (lambda_2 of Eq. 10; paper: 1.0).
+        scale: the SR factor s (paper: 4).
+        reduction: 'mean' or 'sum'.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, scale: int = 4, reduction: str = 'mean') -> None:
+        super().__init__()
+        if reduction not in ('mean', 'sum'):
+            raise ValueError(f"BackProjectionLoss reduction must be 'mean' or 'sum', got {reduction!r}")
+        if scale < 1:
+            raise ValueError(f'BackProjectionLoss scale must be >= 1, got {scale}')
+        self.loss_weight, self.scale, self.reduction = loss_weight, scale, reduction
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        projected = imresize_bicubic(pred, 1 / self.scale)
+        if target.shape[-2:] == pred.shape[-2:]:
+            target = imresize_bicubic(target.detach(), 1 / self.scale)
+        if target.shape != projected.shape:
+            lr_shape = (math.ceil(pred.size(-2) / self.scale), math.ceil(pred.size(-1) / self.scale))
+            raise ValueError(f'BackProjectionLoss: target {tuple(target.shape)} is neither the HR size of pred '
+                             f'{tuple(pred.shape)} nor its x{self.scale} LR size {lr_shape}; check the scale option')
+        return self.loss_weight * F.l1_loss(projected, target, reduction=self.reduction)

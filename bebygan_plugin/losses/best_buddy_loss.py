@@ -1,0 +1,60 @@
+"""Best-buddy loss (Eq. 1-3), registered in BasicSR's LOSS_REGISTRY."""
+from typing import Sequence
+
+import torch
+from basicsr.utils.registry import LOSS_REGISTRY
+from torch import nn
+
+from ..ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
+
+
+@LOSS_REGISTRY.register()
+class BestBuddyLoss(nn.Module):
+    """One-to-many best-buddy loss, Eq. 3: ``mean |p_i - g*_i|`` with ``g*_i`` chosen by Eq. 2.
+
+    Each ``patch_size`` patch of the prediction (taken every ``stride`` pixels) is supervised by the candidate
+    from the GT pyramid of Eq. 1 (``pyramid_scales``, bicubic) minimising ``alpha*||g - g_i||^2 +
+    beta*||g - p_i||^2``. With ``beta = 0`` (and ``stride == patch_size``, H and W multiples of it) the buddy is the
+    GT patch itself and the loss equals ``L1Loss(pred, target)``. Drops into any BasicSR model as ``pixel_opt``.
+
+    Args:
+        loss_weight: multiplier of the loss (lambda_1 of Eq. 10 in the Beby-GAN recipe).
+        alpha: weight of closeness to the predefined GT patch (paper: 1.0).
+        beta: weight of closeness to the estimate (paper: 1.0).
+        patch_size: side of the square patches (paper: 3).
+        stride: step between patches (paper: 3, non-overlapping).
+        pyramid_scales: GT pyramid factors; must start with 1 (paper: 1, 1/2, 1/4).
+        max_chunk_elems: bound on the score block of one search chunk (memory knob, not a result knob).
+    """
+
+    def __init__(self, loss_weight: float = 1.0, alpha: float = 1.0, beta: float = 1.0, patch_size: int = 3,
+                 stride: int = 3, pyramid_scales: Sequence[float] = (1.0, 0.5, 0.25),
+                 max_chunk_elems: int = 1 << 24) -> None:
+        super().__init__()
+        if alpha < 0 or beta < 0 or alpha + beta == 0:
+            raise ValueError(f'BestBuddyLoss needs alpha >= 0, beta >= 0 and alpha + beta > 0; got {alpha}, {beta}')
+        if patch_size < 1 or stride < 1:
+            raise ValueError(f'BestBuddyLoss patch_size and stride must be >= 1; got {patch_size}, {stride}')
+        scales = tuple(float(s) for s in pyramid_scales)
+        if not scales or scales[0] != 1.0 or any(not 0 < s <= 1 for s in scales):
+            raise ValueError(f'BestBuddyLoss pyramid_scales must start with 1 and lie in (0, 1]; got {scales}')
+        self.loss_weight = loss_weight
+        self.alpha, self.beta = float(alpha), float(beta)
+        self.patch_size, self.stride = patch_size, stride
+        self.pyramid_scales = scales
+        self.max_chunk_elems = max_chunk_elems
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if pred.shape != target.shape:
+            raise ValueError(f'BestBuddyLoss: pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
+        if min(pred.shape[-2:]) < self.patch_size:
+            raise ValueError(f'BestBuddyLoss: images {tuple(pred.shape[-2:])} are smaller than patch {self.patch_size}')
+        target = target.detach()
+        pred_patches = extract_patches(pred, self.patch_size, self.stride)
+        with torch.no_grad():
+            gt_patches = extract_patches(target, self.patch_size, self.stride)
+            candidates = candidate_patches(target, self.pyramid_scales, self.patch_size, self.stride)
+            buddy_idx = find_best_buddies(pred_patches, gt_patches, candidates, self.alpha, self.beta,
+                                          self.max_chunk_elems)
+            buddies = torch.gather(candidates, 1, buddy_idx.unsqueeze(-1).expand(-1, -1, candidates.size(-1)))
+        return self.loss_weight * (pred_patches - buddies.to(pred_patches.dtype)).abs().mean()

@@ -1,0 +1,167 @@
+"""BebyGANModel: the Beby-GAN training step (Eq. 10) on top of BasicSR's SRGAN conventions."""
+import contextlib
+import inspect
+from collections import OrderedDict
+
+import torch
+from basicsr.losses import build_loss
+from basicsr.models.srgan_model import SRGANModel
+from basicsr.utils.registry import MODEL_REGISTRY
+from torch.nn import functional as F
+
+from ..ops.texture_mask import texture_mask
+from .lr_scheduler import WarmupCosineRestartLR
+
+MASK_SOURCES = ('gt', 'lq_bicubic')
+AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+
+
+@MODEL_REGISTRY.register()
+class BebyGANModel(SRGANModel):
+    """Beby-GAN (Li et al., AAAI 2021) for BasicSR.
+
+    Generator loss, Eq. 10: ``L = l1*L_BB + l2*L_BP + l3*L_P + l4*L_G`` built from the ``train`` options
+
+    - ``pixel_opt``: best-buddy loss (``BestBuddyLoss``, Eq. 1-3), compared with the GT;
+    - ``bp_opt``: back-projection loss (``BackProjectionLoss``, Eq. 4), compared with the LR input;
+    - ``perceptual_opt``: BasicSR ``PerceptualLoss`` (VGG19 conv3_4/4_4/5_4, Eq. 6);
+    - ``gan_opt``: ``RelativisticAverageGANLoss`` (Eq. 7-9);
+
+    each optional (leave one out to ablate it), each weighted by its own ``loss_weight``. ``mask_opt``
+    (``source``: 'gt' as in the paper or 'lq_bicubic' as in the authors' code; ``kernel_size`` 11; ``threshold``
+    0.025) turns on region-aware adversarial learning (Eq. 5): both real and fake images are multiplied by the
+    texture mask before the discriminator. Without ``mask_opt`` it is plain RaGAN (the paper's "w/o RA").
+
+    The discriminator may take the mask itself (``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``) or be
+    any BasicSR discriminator, whose inputs are then masked here. A discriminator with ``mask_logits = True``
+    returns per-pixel logits zeroed on flat pixels, and the GAN loss is averaged over textured pixels only.
+    ``train.scheduler.type: WarmupCosineRestartLR`` gives the paper's schedule for both G and D; EMA of G comes
+    from BasicSR (``train.ema_decay``). ``train.amp: {enabled: true, dtype: bf16 | fp16}`` runs G and D under
+    autocast (fp16 with a gradient scaler per optimizer); the best-buddy search and the bicubic operator always run
+    in float32.
+    """
+
+    def init_training_settings(self) -> None:
+        train_opt = self.opt['train']
+        self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
+        self.mask_opt = dict(train_opt.get('mask_opt') or {})
+        source = self.mask_opt.get('source', 'gt')
+        if self.mask_opt and source not in MASK_SOURCES:
+            raise ValueError(f'train.mask_opt.source must be one of {MASK_SOURCES}, got {source!r}')
+        super().init_training_settings()
+        if getattr(self, 'cri_ldl', None) is not None:
+            raise ValueError('train.ldl_opt is not used by BebyGANModel; remove it')
+        gan_type = type(getattr(self, 'cri_gan', None)).__name__
+        if gan_type != 'RelativisticAverageGANLoss':
+            raise ValueError(f'BebyGANModel needs train.gan_opt.type: RelativisticAverageGANLoss (Eq. 7-9), '
+                             f'got {gan_type}')
+        self.setup_amp(train_opt.get('amp') or {})
+        bare_d = self.get_bare_model(self.net_d)
+        self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
+        self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
+
+    def setup_amp(self, amp_opt: dict) -> None:
+        """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only)."""
+        self.amp_dtype = None
+        if amp_opt.get('enabled', False):
+            name = amp_opt.get('dtype', 'bf16')
+            if name not in AMP_DTYPES:
+                raise ValueError(f'train.amp.dtype must be one of {sorted(AMP_DTYPES)}, got {name!r}')
+            self.amp_dtype = AMP_DTYPES[name]
+        use_scaler = self.amp_dtype == torch.float16
+        self.grad_scalers = [torch.amp.GradScaler(self.device.type, enabled=use_scaler) for _ in self.optimizers]
+
+    def autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def backward_and_step(self, loss: torch.Tensor, optimizer_index: int) -> None:
+        """``loss.backward(); optimizer.step()`` through the optimizer's GradScaler (a no-op unless fp16 AMP)."""
+        scaler, optimizer = self.grad_scalers[optimizer_index], self.optimizers[optimizer_index]
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def setup_schedulers(self) -> None:
+        sched_opt = dict(self.opt['train']['scheduler'])
+        if sched_opt.get('type') != 'WarmupCosineRestartLR':
+            return super().setup_schedulers()
+        sched_opt.pop('type')
+        self.schedulers = [WarmupCosineRestartLR(optimizer, **sched_opt) for optimizer in self.optimizers]
+
+    def compute_texture_mask(self) -> torch.Tensor:
+        """Eq. 5 on the configured source image: the GT HR, or the bicubic-upsampled LR."""
+        if self.mask_opt.get('source', 'gt') == 'gt':
+            source = self.gt
+        else:
+            source = F.interpolate(self.lq, size=self.gt.shape[-2:], mode='bicubic', align_corners=False)
+        return texture_mask(source.clamp(0, 1), self.mask_opt.get('kernel_size', 11),
+                            self.mask_opt.get('threshold', 0.025))
+
+    def discriminate(self, real: torch.Tensor, fake: torch.Tensor, mask):
+        """C(x_r), C(x_f) of Eq. 9 on the masked images, from one discriminator pass over both."""
+        both = torch.cat([real, fake], dim=0)
+        both_mask = None if mask is None else torch.cat([mask, mask], dim=0)
+        if self.d_takes_mask:
+            logits = self.net_d(both, mask=both_mask)
+        else:
+            logits = self.net_d(both if both_mask is None else both * both_mask)
+        return logits.chunk(2, dim=0)
+
+    def gan_weight(self, mask):
+        """Per-pixel weights of the GAN expectations: the mask when the discriminator masks its logits."""
+        return mask if (mask is not None and self.d_masks_logits) else None
+
+    def generator_losses(self, mask) -> OrderedDict:
+        """The terms of Eq. 10 for the current batch, each already multiplied by its lambda."""
+        losses = OrderedDict()
+        if self.cri_pix:
+            losses['l_g_bb'] = self.cri_pix(self.output, self.gt)
+        if self.cri_bp:
+            losses['l_g_bp'] = self.cri_bp(self.output, self.lq)
+        if self.cri_perceptual:
+            l_percep, l_style = self.cri_perceptual(self.output, self.gt)
+            if l_percep is not None:
+                losses['l_g_percep'] = l_percep
+            if l_style is not None:
+                losses['l_g_style'] = l_style
+        real_logits, fake_logits = self.discriminate(self.gt, self.output, mask)
+        losses['l_g_gan'] = self.cri_gan(real_logits.detach().float(), fake_logits.float(), False,
+                                         self.gan_weight(mask))
+        return losses
+
+    def optimize_parameters(self, current_iter: int) -> None:
+        mask = self.compute_texture_mask() if self.mask_opt else None
+        log = OrderedDict()
+
+        for p in self.net_d.parameters():
+            p.requires_grad = False
+        self.optimizer_g.zero_grad()
+        with self.autocast():
+            self.output = self.net_g(self.lq)
+            train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
+            losses = self.generator_losses(mask) if train_g else OrderedDict()
+        if train_g:
+            l_g_total = sum(losses.values())
+            self.backward_and_step(l_g_total, 0)
+            log.update(losses)
+            log['l_g_total'] = l_g_total
+
+        for p in self.net_d.parameters():
+            p.requires_grad = True
+        self.optimizer_d.zero_grad()
+        with self.autocast():
+            real_logits, fake_logits = self.discriminate(self.gt, self.output.detach(), mask)
+            l_d = self.cri_gan(real_logits.float(), fake_logits.float(), True, self.gan_weight(mask))
+        self.backward_and_step(l_d, 1)
+
+        log['l_d'] = l_d
+        log['out_d_real'] = real_logits.detach().mean()
+        log['out_d_fake'] = fake_logits.detach().mean()
+        if mask is not None:
+            log['mask_ratio'] = mask.mean()
+        self.log_dict = self.reduce_loss_dict({k: v.detach() for k, v in log.items()})
+
+        if self.ema_decay > 0:
+            self.model_ema(decay=self.ema_decay)

@@ -1,0 +1,22 @@
+"""Train with BasicSR's pipeline and the Beby-GAN components registered:
+
+    python bebygan_plugin/train.py -opt options/train_BebyGAN_x4.yml [--auto_resume] [--launcher pytorch]
+
+Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path).
+"""
+import os
+import sys
+
+if __package__ in (None, ''):  # run as a script: make the package importable from a source checkout
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # not the package dir itself
+
+import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
+from basicsr.train import train_pipeline  # noqa: E402
+
+
+def main() -> None:
+    train_pipeline(os.getcwd())
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,77 @@
+"""bebygan-plugin: Best-Buddy GAN (Beby-GAN) x4 super-resolution as a BasicSR plugin."""
+import os
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.editable_wheel import editable_wheel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+AUTOLOAD_PTH = 'bebygan_plugin_autoload.pth'
+
+
+class BuildPyWithAutoload(build_py):
+    """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages.
+
+    The .pth lets BasicSR's own entry points resolve the plugin's names (see ``bebygan_compat``).
+    """
+
+    def run(self):
+        super().run()
+        target = os.path.join(self.build_lib, AUTOLOAD_PTH)
+        self.copy_file(os.path.join(HERE, AUTOLOAD_PTH), target, preserve_mode=False)
+
+    def get_outputs(self, include_bytecode=1):
+        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, AUTOLOAD_PTH)]
+
+
+class EditableWheelWithAutoload(editable_wheel):
+    """``pip install -e .``: the same .pth in the editable wheel (setuptools has no public hook for extra root
+    files there, so this extends the step that fills the unpacked wheel)."""
+
+    def _install_namespaces(self, installation_dir, pth_prefix):
+        super()._install_namespaces(installation_dir, pth_prefix)
+        self.copy_file(os.path.join(HERE, AUTOLOAD_PTH), os.path.join(installation_dir, AUTOLOAD_PTH))
+
+
+def read(name):
+    with open(os.path.join(HERE, name), encoding='utf-8') as f:
+        return f.read()
+
+
+setup(
+    name='bebygan-plugin',
+    version='0.1.0',
+    description='Best-Buddy GAN (Beby-GAN, AAAI 2021) for highly detailed x4 super-resolution, as a BasicSR plugin',
+    long_description=read('README.md'),
+    long_description_content_type='text/markdown',
+    license='Apache License 2.0',
+    python_requires='>=3.9',
+    packages=find_packages(include=('bebygan_plugin', 'bebygan_plugin.*')),
+    py_modules=['bebygan_compat'],
+    cmdclass={'build_py': BuildPyWithAutoload, 'editable_wheel': EditableWheelWithAutoload},
+    install_requires=[
+        'basicsr==1.4.2',
+        'torch>=2.1',
+        'torchvision>=0.16',
+        'lmdb',
+        'opencv-python',
+        'addict',
+        'lpips',
+        'numpy',
+        'pyyaml',
+        'scikit-image',
+        'tqdm',
+    ],
+    extras_require={
+        'metrics': ['pyiqa'],
+        'test': ['pytest'],
+    },
+    entry_points={
+        'console_scripts': [
+            'bebygan-train=bebygan_plugin.train:main',
+            'bebygan-test=bebygan_plugin.test:main',
+            'bebygan-demo=bebygan_plugin.demo:main',
+            'bebygan-prepare=bebygan_plugin.data.prepare_df2k:main',
+        ],
+    },
+)
