@@ -3,9 +3,10 @@
 Importing this package makes ``import basicsr`` work on current torchvision (see the ``bebygan_compat`` module)
 and registers the plugin's components in BasicSR's registries:
 
-- ``ARCH_REGISTRY``: ``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``
+- ``ARCH_REGISTRY``: ``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``, ``MatlabBicubicUpsampler``
 - ``LOSS_REGISTRY``: ``BestBuddyLoss``, ``BackProjectionLoss``, ``RelativisticAverageGANLoss``
 - ``MODEL_REGISTRY``: ``BebyGANModel``
+- ``METRIC_REGISTRY``: ``calculate_lpips`` (LPIPS-VGG, needs ImageNet VGG16 weights)
 
 The texture mask of Eq. 5 is :func:`bebygan_plugin.texture_mask`; the bicubic operator S is
 :func:`bebygan_plugin.imresize_bicubic`.
@@ -14,7 +15,7 @@ import bebygan_compat
 
 bebygan_compat.apply()
 
-from . import archs, losses, models  # noqa: E402,F401  (registration side effects)
+from . import archs, losses, metrics, models  # noqa: E402,F401  (registration side effects)
 from .ops.imresize import imresize_bicubic  # noqa: E402
 from .ops.texture_mask import texture_mask  # noqa: E402
 

@@ -36,12 +36,10 @@ def _resize_matrix_cpu64(in_len: int, out_len: int, scale: float, antialiasing: 
     dist = centre[:, None] - idx
     weights = scale * _cubic(dist * scale) if shrink_aa else _cubic(dist)
     weights = weights / weights.sum(dim=1, keepdim=True)
-    # Symmetric border handling: index 0 mirrors to 1, -1 to 2, in_len + 1 to in_len, ...
-    zero_based = idx.long() - 1
-    zero_based = torch.where(zero_based < 0, -zero_based - 1, zero_based)
+    # Symmetric border handling (period 2*in_len, so even inputs shorter than the kernel work): 0-based index -1
+    # mirrors to 0, -2 to 1, in_len to in_len - 1, ...
+    zero_based = torch.remainder(idx.long() - 1, 2 * in_len)
     zero_based = torch.where(zero_based >= in_len, 2 * in_len - 1 - zero_based, zero_based)
-    if zero_based.min() < 0 or zero_based.max() >= in_len:
-        raise ValueError(f'input length {in_len} is too short for a bicubic resize by {scale}')
     matrix = torch.zeros(out_len, in_len, dtype=torch.float64)
     matrix.scatter_add_(1, zero_based, weights)
     return matrix
