@@ -58,6 +58,7 @@ setup(
         'addict',
         'lpips',
         'numpy',
+        'Pillow',
         'pyyaml',
         'scikit-image',
         'tqdm',

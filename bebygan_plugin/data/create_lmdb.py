@@ -1,0 +1,203 @@
+"""LMDBs from existing image folders, e.g. DIV2K's HR and MATLAB-made LR sub-images (BasicSR's ``create_lmdb``).
+
+::
+
+    python scripts/create_lmdb.py --input GT_DIR LQ_DIR --output GT.lmdb LQ.lmdb [--strip-suffix x4] [--scale 4]
+
+Each ``--input`` folder becomes the matching ``--output`` LMDB (a name ending in ``.lmdb``). Images are normalised
+by :mod:`.image_rules` and stored as PNG. With several inputs the folders are pairs: they must hold the same keys
+(``--strip-suffix x4`` turns DIV2K's ``0001x4.png`` into key ``0001``), and ``--scale`` also checks that each first
+image is exactly ``scale`` times the size of the others. ``--unpaired`` turns those checks off. Everything is
+checked before writing; a bad image with ``--skip-bad`` leaves its key out of every LMDB, so the pairs stay whole.
+"""
+import argparse
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
+                          report_skipped, run_command)
+from .image_files import DatasetError, ImageFile, bad_inputs_error, list_images, probe_images
+from .image_rules import BadImageError, encode_png, read_image
+from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
+from .parallel import run_tasks
+from .staging import discard, is_up_to_date, publish, remove_leftovers, sources_fingerprint, staging_path, write_info
+
+
+@dataclass(frozen=True)
+class EncodeTask:
+    key: str
+    paths: Tuple[str, ...]
+    compress_level: int
+    alpha: str
+
+
+@dataclass
+class EncodeResult:
+    key: str
+    encoded: List[Tuple[bytes, Tuple[int, int, int]]] = field(default_factory=list)
+    error: Optional[BadImageError] = None
+
+
+def encode_images(task: EncodeTask) -> EncodeResult:
+    """PNG bytes and shape of the image(s) of one key; a bad image gives ``error`` instead."""
+    result = EncodeResult(task.key)
+    try:
+        for path in task.paths:
+            img = read_image(path, task.alpha)
+            result.encoded.append((encode_png(img, task.compress_level), img.shape))
+    except BadImageError as err:
+        return EncodeResult(task.key, error=err)
+    return result
+
+
+def match_folders(folders: Sequence[List[ImageFile]], inputs: Sequence[str]) -> List[Tuple[ImageFile, ...]]:
+    """Group the images of paired folders by key; raise when a key is missing from a folder."""
+    by_key = [{item.key: item for item in items} for items in folders]
+    keys = set(by_key[0])
+    for index, mapping in enumerate(by_key[1:], start=1):
+        if set(mapping) != keys:
+            only_first = sorted(keys - set(mapping))[:5]
+            only_other = sorted(set(mapping) - keys)[:5]
+            raise DatasetError(f'{inputs[0]} and {inputs[index]} do not hold the same images: keys only in the first '
+                               f'{only_first}, only in the second {only_other} (keys are file names without '
+                               f'extension; use --strip-suffix for names like 0001x4.png, or --unpaired)')
+    return [tuple(mapping[key] for mapping in by_key) for key in sorted(keys)]
+
+
+def check_pair_sizes(group: Tuple[ImageFile, ...], sizes: Dict[str, Tuple[int, int]], scale: int) -> None:
+    height, width = sizes[group[0].path]
+    for other in group[1:]:
+        h, w = sizes[other.path]
+        if (h * scale, w * scale) != (height, width):
+            raise DatasetError(f'{group[0].path} is {height}x{width} but {other.path} is {h}x{w}; with --scale '
+                               f'{scale} it must be {height // scale}x{width // scale} and the first image a '
+                               f'multiple of {scale} (crop the HR to a multiple of the scale, e.g. with '
+                               f'generate_lr_bicubic.py --hr-out)')
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='create_lmdb',
+        description='Make BasicSR LMDBs (with meta_info.txt) from image folders; several folders are checked as '
+                    'pairs (same keys).',
+        epilog='Example (DIV2K from BasicSR-style sub-image folders): create_lmdb.py --input '
+               'datasets/DIV2K/DIV2K_train_HR_sub datasets/DIV2K/DIV2K_train_LR_bicubic/X4_sub --output '
+               'datasets/DIV2K/DIV2K_train_HR_sub.lmdb datasets/DIV2K/DIV2K_train_LR_bicubic_X4_sub.lmdb --scale 4')
+    parser.add_argument('--input', nargs='+', required=True, metavar='DIR', help='image folder(s)')
+    parser.add_argument('--output', nargs='+', required=True, metavar='LMDB',
+                        help='one output path ending in .lmdb per input folder')
+    parser.add_argument('--strip-suffix', default='',
+                        help='cut this suffix off file stems when making keys, e.g. x4 for 0001x4.png')
+    parser.add_argument('--scale', type=int, default=None,
+                        help='check that each image of the first folder is this many times the size of its pair')
+    parser.add_argument('--unpaired', action='store_true', help='do not check that the folders hold the same keys')
+    add_common_arguments(parser, compress_level=1)
+    return parser
+
+
+def create(args: argparse.Namespace, log=print) -> int:
+    """The whole run for parsed arguments; returns the exit status."""
+    started = time.time()
+    finals = [os.path.normpath(path) for path in args.output]
+    listed = []
+    for folder in args.input:
+        files, ignored = list_images([folder], args.strip_suffix)
+        report_ignored(ignored, log)
+        listed.append(files)
+    if len(args.input) > 1 and not args.unpaired:
+        groups = match_folders(listed, args.input)
+    else:
+        groups = [(item,) for item in listed[0]] if len(listed) == 1 else None
+    settings = {'compress_level': args.compress_level, 'alpha': args.alpha, 'strip_suffix': args.strip_suffix}
+    expected = {'settings': settings, 'sources': sources_fingerprint([f.path for files in listed for f in files])}
+    remove_leftovers(finals, log)
+    if is_up_to_date(finals, expected, args.overwrite):
+        log(f'{", ".join(finals)}: already complete for these images and settings; nothing to do '
+            f'(pass --overwrite to rebuild)')
+        return 0
+
+    sized, bad = probe_images([f for files in listed for f in files])
+    if bad and not args.skip_bad:
+        raise bad_inputs_error(bad)
+    sizes = {item.path: size for item, size in sized}
+    bad_paths = {err.path for err in bad}
+    if groups is None:  # unpaired: one task per image of each folder, written to its own LMDB
+        tasks = [(index, EncodeTask(f.key, (f.path,), args.compress_level, args.alpha))
+                 for index, files in enumerate(listed) for f in files if f.path not in bad_paths]
+    else:
+        groups = [g for g in groups if not any(f.path in bad_paths for f in g)]
+        if args.scale:
+            for group in groups:
+                check_pair_sizes(group, sizes, args.scale)
+        tasks = [(None, EncodeTask(g[0].key, tuple(f.path for f in g), args.compress_level, args.alpha))
+                 for g in groups]
+    if not tasks:
+        raise DatasetError('no usable input image')
+
+    entry_sizes: List[List[Tuple[int, int]]] = [[] for _ in finals]
+    for index, task in tasks:
+        for slot, path in enumerate(task.paths):
+            height, width = sizes[path]
+            entry_sizes[slot if index is None else index].append((len(task.key), png_size_bound(height, width)))
+
+    writers: List[LmdbWriter] = []
+    failed: List[BadImageError] = []
+    try:
+        for final in finals:
+            os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
+        with contextlib.closing(run_tasks(encode_images, [t for _, t in tasks], args.workers, 'Encode, write',
+                                          args.start_method)) as results:
+            for (index, _), result in zip(tasks, results):
+                if result.error is not None:
+                    if not args.skip_bad:
+                        raise result.error
+                    failed.append(result.error)
+                    continue
+                if not writers:  # opened once the workers run, so no worker inherits an open LMDB
+                    writers = [LmdbWriter(staging_path(final), lmdb_map_size(sz), args.compress_level)
+                               for final, sz in zip(finals, entry_sizes)]
+                for slot, (data, shape) in enumerate(result.encoded):
+                    writers[slot if index is None else index].put_many([(result.key, data, shape)])
+        if not writers:
+            raise DatasetError('every input image was skipped; nothing to write')
+        for writer in writers:
+            if not writer.keys:
+                raise DatasetError(f'nothing to write to {writer.path}: every image was skipped')
+            writer.close()
+            write_info(writer.path, dict(expected, entries=len(writer.keys),
+                                         skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
+        publish(finals)
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        discard(finals)
+        raise
+
+    log(f'Done in {time.time() - started:.1f} s')
+    for final, writer in zip(finals, writers):
+        log(f'  {final}  {len(writer.keys)} images, {human_bytes(folder_size(final))}')
+    report_skipped(bad + failed, log)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``scripts/create_lmdb.py``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
+    if len(args.input) != len(args.output):
+        parser.error(f'give one --output per --input ({len(args.input)} inputs, {len(args.output)} outputs)')
+    if any(not path.rstrip('/\\').endswith('.lmdb') for path in args.output):
+        parser.error('every --output must end with .lmdb (BasicSR recognises LMDBs by that suffix)')
+    if len({os.path.normpath(p) for p in args.output}) != len(args.output):
+        parser.error('--output paths must differ')
+    if args.scale is not None and args.scale < 1:
+        parser.error('--scale must be positive')
+    return run_command(create, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

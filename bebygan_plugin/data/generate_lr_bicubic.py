@@ -1,0 +1,100 @@
+"""LR images from a folder of HR images by MATLAB-style bicubic downsampling, folder to folder.
+
+::
+
+    python scripts/generate_lr_bicubic.py --hr HR_DIR --out LR_DIR --scale 4 [--hr-out HR_MOD_DIR] [--suffix x4]
+
+The LR of ``key.png`` is ``{key}{suffix}.png`` (:mod:`.lr_bicubic`: HR cropped to a multiple of the scale, then
+antialiased bicubic). An HR whose sides are not multiples of the scale no longer pairs exactly with its LR; pass
+``--hr-out`` to also write the cropped HR (both normalised by :mod:`.image_rules`), so the two folders are exact
+pairs for ``create_lmdb.py --scale``.
+"""
+import argparse
+import os
+import time
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from .cli_options import add_common_arguments, check_common_arguments, report_ignored, report_skipped, run_command
+from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
+from .image_files import DatasetError, bad_inputs_error, list_images, probe_images
+from .image_rules import BadImageError, encode_png, read_image
+from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from .staging import staging_path
+
+
+@dataclass(frozen=True)
+class LrTask:
+    path: str
+    key: str
+    scale: int
+    lr_dir: str
+    hr_dir: Optional[str]
+    suffix: str
+    compress_level: int
+    alpha: str
+
+
+def generate_one(task: LrTask) -> FilesResult:
+    """Write the LR (and the cropped HR, if asked) of one HR image."""
+    try:
+        hr = mod_crop(read_image(task.path, task.alpha, min_size=min_hr_size(task.scale)), task.scale)
+    except BadImageError as err:
+        return FilesResult(task.path, error=err)
+    write_png(task.lr_dir, f'{task.key}{task.suffix}.png',
+              encode_png(bicubic_downsample(hr, task.scale), task.compress_level))
+    if task.hr_dir:
+        write_png(task.hr_dir, f'{task.key}.png', encode_png(hr, task.compress_level))
+    return FilesResult(task.path, 1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='generate_lr_bicubic',
+                                     description='MATLAB-style bicubic LR images (antialiased) from HR images; the HR '
+                                                 'is cropped to a multiple of the scale first.')
+    parser.add_argument('--hr', nargs='+', required=True, metavar='HR_DIR', help='folder(s) of HR images')
+    parser.add_argument('--out', required=True, metavar='LR_DIR', help='folder to create for the LR images')
+    parser.add_argument('--scale', type=int, default=4, help='downsampling factor (default: 4)')
+    parser.add_argument('--hr-out', default=None, metavar='DIR',
+                        help='also write the HR cropped to a multiple of the scale here (exact pairs)')
+    parser.add_argument('--suffix', default='', help='appended to LR file stems, e.g. x4 (DIV2K style)')
+    add_common_arguments(parser, compress_level=3)
+    return parser
+
+
+def generate(args: argparse.Namespace, log=print) -> int:
+    started = time.time()
+    lr_final = os.path.normpath(args.out)
+    hr_final = os.path.normpath(args.hr_out) if args.hr_out else None
+    if hr_final == lr_final:
+        raise DatasetError('--out and --hr-out must be different folders')
+    finals = [lr_final] + ([hr_final] if hr_final else [])
+    files, ignored = list_images(args.hr)
+    report_ignored(ignored, log)
+    check_folder_outputs(finals, args.overwrite, log)
+    min_side = min_hr_size(args.scale)
+    sized, bad = probe_images(files, min_side, f'x{args.scale} needs at least {min_side}x{min_side}')
+    if bad and not args.skip_bad:
+        raise bad_inputs_error(bad)
+    tasks = [LrTask(item.path, item.key, args.scale, staging_path(lr_final),
+                    staging_path(hr_final) if hr_final else None, args.suffix, args.compress_level, args.alpha)
+             for item, _ in sized]
+    written, failed = write_folders(finals, generate_one, tasks, args, f'Bicubic x1/{args.scale}')
+    log(f'Done in {time.time() - started:.1f} s: {written} LR images in {lr_final}'
+        + (f', cropped HR in {hr_final}' if hr_final else ''))
+    report_skipped(bad + failed, log)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``scripts/generate_lr_bicubic.py``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
+    if args.scale < 2:
+        parser.error('--scale must be at least 2')
+    return run_command(generate, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

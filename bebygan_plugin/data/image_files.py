@@ -1,0 +1,107 @@
+"""Finding the images of a dataset folder and naming their LMDB keys.
+
+Rules (also in ``docs/README_data.md``):
+
+- Only the files directly inside each folder are used (no recursion), sorted by name. Hidden files (``.x``, e.g.
+  macOS ``._0001.png``) and files without a PNG/JPEG/BMP extension are ignored and counted.
+- The key of an image is its file name without extension, with every character outside ``A-Z a-z 0-9 _ -``
+  replaced by ``_``: BasicSR stores keys as ASCII, cuts the key at the first ``.`` of a ``meta_info.txt`` line and
+  splits those lines at spaces. An optional suffix (e.g. ``x4`` for DIV2K's ``0001x4.png``) is cut off first.
+- Two files that end up with the same key (``a.png`` and ``a.jpg``; the same name in two folders) are an error
+  that names both, raised before any work starts.
+"""
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Sequence, Tuple
+
+from tqdm import tqdm
+
+from .image_rules import BadImageError, is_image_file, probe_size
+
+_NOT_KEY_CHAR = re.compile(r'[^A-Za-z0-9_-]')
+
+
+class DatasetError(ValueError):
+    """A problem with the inputs or outputs as a whole (not one image); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """One source image: its path and the key it is stored under."""
+
+    path: str
+    key: str
+
+
+def image_key(file_name: str, strip_suffix: str = '') -> str:
+    """The LMDB key for ``file_name``: stem, optional ``strip_suffix`` removed, unsafe characters -> ``_``."""
+    stem = os.path.splitext(os.path.basename(file_name))[0]
+    if strip_suffix and stem.endswith(strip_suffix) and len(stem) > len(strip_suffix):
+        stem = stem[:-len(strip_suffix)]
+    return _NOT_KEY_CHAR.sub('_', stem)
+
+
+def list_images(folders: Sequence[str], strip_suffix: str = '') -> Tuple[List[ImageFile], List[str]]:
+    """The images of ``folders`` with their keys, in key order, and the paths of ignored files.
+
+    Raises:
+        DatasetError: a folder is missing or has no image, or two images share a key.
+    """
+    found: Dict[str, ImageFile] = {}
+    ignored: List[str] = []
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise DatasetError(f'input folder {folder} does not exist or is not a folder')
+        count = 0
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                continue
+            if not is_image_file(name):
+                ignored.append(path)
+                continue
+            key = image_key(name, strip_suffix)
+            if not key:
+                raise DatasetError(f'{path}: its name gives an empty key; rename it')
+            if key in found:
+                raise DatasetError(f'{found[key].path} and {path} would both be stored under the key {key!r} '
+                                   f'(keys are file names without extension, unsafe characters replaced by _); '
+                                   f'rename or remove one of them')
+            found[key] = ImageFile(path, key)
+            count += 1
+        if count == 0:
+            raise DatasetError(f'input folder {folder} has no PNG/JPEG/BMP image')
+    return [found[key] for key in sorted(found)], ignored
+
+
+def probe_images(files: Sequence[ImageFile], min_side: int = 1, why: str = '',
+                 desc: str = 'Check inputs') -> Tuple[List[Tuple[ImageFile, Tuple[int, int]]], List[BadImageError]]:
+    """Read every image's size from its header (fast), before the long work starts.
+
+    Returns:
+        ``(image, (height, width))`` for the usable images, and one :class:`BadImageError` per unreadable image or
+        image with a side below ``min_side`` (``why`` explains the minimum).
+    """
+    sized, bad = [], []
+    for item in tqdm(files, desc=desc, unit='img', dynamic_ncols=True):
+        try:
+            height, width = probe_size(item.path)
+            if min(height, width) < min_side:
+                reason = why or f'the minimum is {min_side}'
+                raise BadImageError(item.path, f'is only {height}x{width} pixels; {reason}',
+                                    'remove it or pass --skip-bad')
+        except BadImageError as err:
+            bad.append(err)
+            continue
+        sized.append((item, (height, width)))
+    return sized, bad
+
+
+def bad_inputs_error(bad: Sequence[BadImageError], limit: int = 20) -> DatasetError:
+    """One error listing the bad images (the first ``limit``) and how to proceed."""
+    lines = [f'  {err}' for err in bad[:limit]]
+    if len(bad) > limit:
+        lines.append(f'  ... and {len(bad) - limit} more')
+    return DatasetError(f'{len(bad)} input image(s) cannot be used:\n' + '\n'.join(lines) +
+                        '\nFix or remove them, or pass --skip-bad to leave them out (they are then listed at the end).')

@@ -1,0 +1,221 @@
+"""``bebygan-prepare``: HR folder(s) -> paired HR / LR LMDBs for BasicSR, in one pass.
+
+::
+
+    bebygan-prepare --hr HR_DIR [HR_DIR ...] --out OUT_DIR --scale 4 [--name NAME]
+                    [--crop-size 480 --step 240 --thresh-size 0] [--workers N]
+
+writes ``OUT_DIR/NAME.lmdb`` (HR, ``dataroot_gt``) and ``OUT_DIR/NAME_x4.lmdb`` (LR, ``dataroot_lq``), each with
+BasicSR's ``meta_info.txt``, the same keys in both. Per source image (in worker processes):
+
+1. read and normalise it to 8-bit BGR (:mod:`.image_rules`);
+2. crop it to a multiple of the scale, and make its LR with MATLAB-style antialiased bicubic (:mod:`.lr_bicubic`);
+3. cut both into aligned overlapping sub-images (:mod:`.subimages`; ``--crop-size 0`` keeps whole images): HR crop
+   at ``(y, x)`` pairs with the LR crop at ``(y/scale, x/scale)``. Cutting the LR of the whole image (rather than
+   downsampling each HR crop) gives the LR pixels the whole image's LR has, as in BasicSR's DIV2K recipe;
+4. PNG-encode them; the main process writes the two LMDBs (:mod:`.lmdb_writer`).
+
+All images are checked (headers, sizes, names) before the long work starts; the outputs appear only when complete
+(:mod:`.staging`).
+"""
+import argparse
+import contextlib
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
+                          report_skipped, run_command)
+from .image_files import DatasetError, bad_inputs_error, list_images, probe_images
+from .image_rules import BadImageError, encode_png, read_image
+from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
+from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from .parallel import run_tasks
+from .staging import discard, is_up_to_date, publish, remove_leftovers, sources_fingerprint, staging_path, write_info
+from .subimages import check_crop_settings, subimage_plan
+
+Entry = Tuple[str, bytes, Tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class PairSettings:
+    """What turns one HR image into its HR/LR LMDB entries."""
+
+    scale: int = 4
+    crop_size: int = 480
+    step: int = 240
+    thresh_size: int = 0
+    compress_level: int = 1
+    alpha: str = 'error'
+
+
+@dataclass(frozen=True)
+class PairTask:
+    path: str
+    key: str
+    settings: PairSettings
+
+
+@dataclass
+class PairResult:
+    path: str
+    hr: List[Entry] = field(default_factory=list)
+    lr: List[Entry] = field(default_factory=list)
+    error: Optional[BadImageError] = None
+
+
+def make_pairs(task: PairTask) -> PairResult:
+    """HR and LR entries (key, PNG bytes, shape) of one source image; a bad image gives ``error`` instead."""
+    s = task.settings
+    try:
+        hr = mod_crop(read_image(task.path, s.alpha, min_size=min_hr_size(s.scale)), s.scale)
+    except BadImageError as err:
+        return PairResult(task.path, error=err)
+    lr = bicubic_downsample(hr, s.scale)
+    result = PairResult(task.path)
+    plan = subimage_plan(hr.shape[0], hr.shape[1], task.key, s.crop_size, s.step, s.thresh_size)
+    for key, (top, left, height, width) in plan:
+        hr_crop = np.ascontiguousarray(hr[top:top + height, left:left + width])
+        lr_crop = np.ascontiguousarray(lr[top // s.scale:(top + height) // s.scale,
+                                          left // s.scale:(left + width) // s.scale])
+        result.hr.append((key, encode_png(hr_crop, s.compress_level), hr_crop.shape))
+        result.lr.append((key, encode_png(lr_crop, s.compress_level), lr_crop.shape))
+    return result
+
+
+def planned_entries(height: int, width: int, key: str, s: PairSettings) -> List[Tuple[str, Tuple[int, int]]]:
+    """Keys and HR sizes of the entries one ``height x width`` source image will give."""
+    height, width = height - height % s.scale, width - width % s.scale
+    return [(k, (h, w)) for k, (_, _, h, w) in subimage_plan(height, width, key, s.crop_size, s.step, s.thresh_size)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='bebygan-prepare',
+        description='Make paired HR / LR LMDBs for BasicSR from HR images: optional overlapping sub-images, LR by '
+                    'MATLAB-style bicubic downsampling (HR cropped to a multiple of the scale first).',
+        epilog='Example (DF2K): bebygan-prepare --hr datasets/DIV2K/DIV2K_train_HR datasets/Flickr2K/Flickr2K_HR '
+               '--out datasets/DF2K --name DF2K_HR_sub --scale 4')
+    parser.add_argument('--hr', nargs='+', required=True, metavar='HR_DIR',
+                        help='folder(s) of HR images; several folders go into one dataset (keys must be unique)')
+    parser.add_argument('--out', required=True, metavar='OUT_DIR', help='folder for the two LMDBs')
+    parser.add_argument('--scale', type=int, default=4, help='SR factor (default: 4)')
+    parser.add_argument('--name', default=None,
+                        help='dataset name: writes NAME.lmdb and NAME_x{scale}.lmdb (default: the HR folder name, '
+                             'plus _sub when cropping)')
+    parser.add_argument('--crop-size', type=int, default=480,
+                        help='HR sub-image size (default: 480); 0 stores whole images')
+    parser.add_argument('--step', type=int, default=240, help='HR sub-image stride (default: 240)')
+    parser.add_argument('--thresh-size', type=int, default=0,
+                        help='add a crop flush with the far edge when more than this many pixels are left '
+                             '(default: 0)')
+    add_common_arguments(parser, compress_level=1)
+    return parser
+
+
+def output_paths(args: argparse.Namespace) -> Tuple[str, str]:
+    name = args.name
+    if name is None:
+        if len(args.hr) > 1:
+            raise DatasetError('several --hr folders were given: choose the dataset name with --name')
+        name = os.path.basename(os.path.normpath(args.hr[0])) + ('_sub' if args.crop_size else '')
+    if name.endswith('.lmdb'):
+        name = name[:-len('.lmdb')]
+    if not name or os.sep in name or (os.altsep and os.altsep in name):
+        raise DatasetError(f'--name {name!r} must be a plain name (the LMDBs go to --out)')
+    return os.path.join(args.out, f'{name}.lmdb'), os.path.join(args.out, f'{name}_x{args.scale}.lmdb')
+
+
+def prepare(args: argparse.Namespace, log=print) -> int:
+    """The whole ``bebygan-prepare`` run for parsed arguments; returns the exit status."""
+    started = time.time()
+    settings = PairSettings(args.scale, args.crop_size, args.step, args.thresh_size, args.compress_level, args.alpha)
+    hr_final, lr_final = output_paths(args)
+    finals = [hr_final, lr_final]
+    files, ignored = list_images(args.hr)
+    report_ignored(ignored, log)
+    expected = {'settings': asdict(settings), 'sources': sources_fingerprint([f.path for f in files])}
+    remove_leftovers(finals, log)
+    if is_up_to_date(finals, expected, args.overwrite):
+        log(f'{hr_final} and {lr_final} are already complete for these images and settings; nothing to do '
+            f'(pass --overwrite to rebuild)')
+        return 0
+
+    min_side = min_hr_size(args.scale)
+    sized, bad = probe_images(files, min_side, f'x{args.scale} needs at least {min_side}x{min_side}')
+    if bad and not args.skip_bad:
+        raise bad_inputs_error(bad)
+    plans = [planned_entries(h, w, item.key, settings) for item, (h, w) in sized]
+    if not any(plans):
+        raise DatasetError('no usable input image')
+    hr_sizes = [(len(k), png_size_bound(h, w)) for plan in plans for k, (h, w) in plan]
+    lr_sizes = [(len(k), png_size_bound(h // args.scale, w // args.scale)) for plan in plans for k, (h, w) in plan]
+    log(f'{len(sized)} HR images -> {len(hr_sizes)} HR/LR pairs; writing {hr_final} and {lr_final}')
+
+    os.makedirs(args.out, exist_ok=True)
+    writers: List[LmdbWriter] = []
+    failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
+    smallest: Optional[Tuple[int, int, int]] = None
+    try:
+        tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
+        with contextlib.closing(run_tasks(make_pairs, tasks, args.workers, 'HR -> LR, encode, write',
+                                          args.start_method)) as results:
+            for result in results:
+                if result.error is not None:
+                    if not args.skip_bad:
+                        raise result.error
+                    failed.append(result.error)
+                    continue
+                if not writers:  # opened once the workers run, so no worker inherits an open LMDB
+                    writers = [LmdbWriter(staging_path(hr_final), lmdb_map_size(hr_sizes), args.compress_level),
+                               LmdbWriter(staging_path(lr_final), lmdb_map_size(lr_sizes), args.compress_level)]
+                writers[0].put_many(result.hr)
+                writers[1].put_many(result.lr)
+                for _, _, shape in result.hr:
+                    smallest = shape if smallest is None or min(shape[:2]) < min(smallest[:2]) else smallest
+        if not writers:
+            raise DatasetError('every input image was skipped; nothing to write')
+        for writer, role, other in ((writers[0], 'gt', lr_final), (writers[1], 'lq', hr_final)):
+            writer.close()
+            write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other),
+                                         entries=len(writer.keys), images=len(sized) - len(failed),
+                                         skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
+        publish(finals)
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        discard(finals)
+        raise
+
+    elapsed = time.time() - started
+    images = len(sized) - len(failed)
+    log(f'Done in {elapsed:.1f} s: {images} images -> {len(writers[0].keys)} HR/LR pairs, '
+        f'{images / max(elapsed, 1e-9):.2f} images/s')
+    for path in finals:
+        log(f'  {path}  {human_bytes(folder_size(path))}')
+    report_skipped(bad + failed, log)
+    if smallest is not None and args.crop_size and min(smallest[:2]) < args.crop_size:
+        log(f'Note: images smaller than --crop-size were stored whole; the smallest HR entry is '
+            f'{smallest[0]}x{smallest[1]}: keep gt_size at or below {min(smallest[:2])}.')
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Console entry point ``bebygan-prepare``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_common_arguments(parser, args)
+    if args.scale < 2:
+        parser.error('--scale must be at least 2')
+    try:
+        check_crop_settings(args.crop_size, args.step, args.thresh_size, args.scale)
+    except ValueError as err:
+        parser.error(str(err))
+    return run_command(prepare, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
