@@ -9,8 +9,10 @@ basicsr. ``import bebygan_plugin`` calls :func:`apply`; every patch is idempoten
 2. ``torch.load`` defaults to ``weights_only=True`` since torch 2.6. BasicSR's scheduler states hold a
    ``collections.Counter``; we allow that one type, so resume states load safely without unpickling code.
 3. ``basicsr.train.load_resume_state`` maps every tensor to ``torch.cuda.current_device()``, which raises on a
-   CPU-only machine. We replace it with :func:`load_resume_state`, which maps to the run's device
-   (``num_gpu: 0`` or no CUDA -> CPU). ``basicsr.train.train_pipeline`` looks the function up at call time, so
+   CPU-only machine, and loads whatever newest ``.state`` file it finds. We replace it with
+   :func:`load_resume_state`, which maps to the run's device (``num_gpu: 0`` or no CUDA -> CPU) and, with
+   ``--auto_resume``, takes the newest *complete* checkpoint, skipping broken ones with a warning
+   (``bebygan_plugin.utils.resume``). ``basicsr.train.train_pipeline`` looks the function up at call time, so
    ``bebygan-train`` / ``python bebygan_plugin/train.py`` resume on CPU and GPU alike.
 4. BasicSR's own ``basicsr/train.py`` (run from a BasicSR checkout) only scans its own folders for components.
    ``pip install`` puts ``bebygan_plugin_autoload.pth`` in site-packages, which calls
@@ -18,6 +20,13 @@ basicsr. ``import bebygan_plugin`` calls :func:`apply`; every patch is idempoten
    applies (1), lets basicsr load, imports ``bebygan_plugin`` (registration), and removes itself. Set
    ``BEBYGAN_NO_AUTOLOAD=1`` to disable it. (That script defines its own resume function, so (3) does not reach it:
    resume on CPU through ``bebygan-train``.)
+5. Distributed training (``--launcher pytorch`` under ``torch.distributed.run``, or ``slurm``): BasicSR's
+   ``init_dist`` always uses NCCL and calls ``torch.cuda.set_device(rank % torch.cuda.device_count())``
+   (ZeroDivisionError without a GPU), and ``BaseModel.model_to_device`` wraps DDP with
+   ``device_ids=[torch.cuda.current_device()]``. :func:`init_dist` picks the backend from the device: NCCL when
+   the run uses CUDA (``num_gpu`` not 0 and a GPU visible), gloo otherwise, unless the option file says
+   ``dist_params: {backend: ...}``; it binds each process to GPU ``LOCAL_RANK`` only when CUDA is used.
+   :func:`model_to_device` wraps CPU models in DDP without ``device_ids`` and leaves GPU runs to BasicSR.
 """
 import importlib
 import importlib.abc
@@ -58,27 +67,119 @@ def resume_map_location(opt: dict):
 
 
 def load_resume_state(opt: dict):
-    """Patch (3): drop-in for ``basicsr.train.load_resume_state`` that also works without CUDA."""
-    import torch
+    """Patch (3): drop-in for ``basicsr.train.load_resume_state``: CPU-safe, newest complete checkpoint."""
     from basicsr.utils import check_resume
 
-    from bebygan_plugin.utils.resume import find_resume_state_path
+    from bebygan_plugin.utils.resume import load_resume_state as load_checked
 
-    path = find_resume_state_path(opt)
-    if path is None:
+    state = load_checked(opt, resume_map_location(opt))
+    if state is None:
         return None
-    state = torch.load(path, map_location=resume_map_location(opt), weights_only=True)
     check_resume(opt, state['iter'])
     return state
 
 
+DIST_BACKENDS = ('nccl', 'gloo', 'mpi')
+
+
+def _options_from_argv() -> dict:
+    """The option file named by ``-opt`` on the command line (``{}`` if there is none or it does not parse)."""
+    import yaml
+
+    argv = sys.argv
+    for flag in ('-opt', '--opt'):
+        if flag in argv[:-1]:
+            try:
+                with open(argv[argv.index(flag) + 1], encoding='utf-8') as f:
+                    opt = yaml.safe_load(f)
+            except (OSError, yaml.YAMLError):
+                return {}
+            return opt if isinstance(opt, dict) else {}
+    return {}
+
+
+def uses_cuda(num_gpu) -> bool:
+    """Whether a run with this ``num_gpu`` option computes on CUDA (BasicSR: ``num_gpu != 0``; 'auto' = if any)."""
+    import torch
+
+    return num_gpu != 0 and torch.cuda.is_available()
+
+
+def dist_backend(opt: dict) -> str:
+    """``dist_params.backend`` if the options set it, else NCCL for CUDA runs and gloo for CPU runs."""
+    backend = (opt.get('dist_params') or {}).get('backend')
+    return backend or ('nccl' if uses_cuda(opt.get('num_gpu', 'auto')) else 'gloo')
+
+
+def init_dist(launcher: str, backend: str = None, port: int = None, **kwargs) -> None:
+    """Patch (5): ``basicsr.utils.dist_util.init_dist`` for GPU (NCCL) and CPU (gloo) processes alike.
+
+    BasicSR passes no options for ``--launcher pytorch``, so ``num_gpu`` and ``dist_params.backend`` are read from
+    the option file named by ``-opt`` on the command line; an explicit ``backend`` argument wins.
+    """
+    import torch
+    import torch.distributed as dist
+    import torch.multiprocessing as mp
+
+    if mp.get_start_method(allow_none=True) is None:
+        mp.set_start_method('spawn')
+    opt = _options_from_argv()
+    if backend is not None:
+        opt['dist_params'] = dict(opt.get('dist_params') or {}, backend=backend)
+    backend = dist_backend(opt)
+    if backend not in DIST_BACKENDS:
+        raise ValueError(f'dist_params.backend must be one of {DIST_BACKENDS}, got {backend!r}')
+    if launcher == 'slurm':
+        import subprocess
+
+        proc_id, ntasks = int(os.environ['SLURM_PROCID']), int(os.environ['SLURM_NTASKS'])
+        node_list = os.environ['SLURM_NODELIST']
+        os.environ['MASTER_ADDR'] = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
+        os.environ['MASTER_PORT'] = str(port) if port is not None else os.environ.get('MASTER_PORT', '29500')
+        os.environ['WORLD_SIZE'], os.environ['RANK'] = str(ntasks), str(proc_id)
+        os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', str(proc_id)))
+    elif launcher != 'pytorch':
+        raise ValueError(f'Invalid launcher type: {launcher}')
+    if uses_cuda(opt.get('num_gpu', 'auto')):
+        local_rank = int(os.environ.get('LOCAL_RANK', os.environ['RANK']))
+        torch.cuda.set_device(local_rank % torch.cuda.device_count())
+    elif backend == 'nccl':
+        raise RuntimeError('dist_params.backend: nccl needs CUDA GPUs, and this run computes on the CPU '
+                           '(num_gpu: 0 or no GPU visible); use backend: gloo or remove dist_params.backend')
+    dist.init_process_group(backend=backend, **kwargs)
+
+
+def model_to_device(self, net):
+    """Patch (5): ``BaseModel.model_to_device`` that also wraps CPU models in DistributedDataParallel."""
+    if self.opt.get('dist') and self.device.type != 'cuda':
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(net.to(self.device),
+                                       find_unused_parameters=self.opt.get('find_unused_parameters', False))
+    return model_to_device.basicsr_original(self, net)
+
+
+def patch_distributed() -> None:
+    """Patch (5): install :func:`init_dist` and :func:`model_to_device` in BasicSR."""
+    import basicsr.utils.dist_util
+    import basicsr.utils.options
+    from basicsr.models.base_model import BaseModel
+
+    basicsr.utils.dist_util.init_dist = init_dist
+    basicsr.utils.options.init_dist = init_dist
+    if BaseModel.model_to_device is not model_to_device:
+        model_to_device.basicsr_original = BaseModel.model_to_device
+        BaseModel.model_to_device = model_to_device
+
+
 def apply() -> None:
-    """Apply patches (1)-(3); called by ``import bebygan_plugin``."""
+    """Apply patches (1)-(3) and (5); called by ``import bebygan_plugin``."""
     alias_functional_tensor()
     allow_basicsr_state_types()
     import basicsr.train
 
     basicsr.train.load_resume_state = load_resume_state
+    patch_distributed()
 
 
 class _LoadPluginWithBasicsr(importlib.abc.Loader):

@@ -2,7 +2,9 @@
 
     python bebygan_plugin/train.py -opt options/train_BebyGAN_x4.yml [--auto_resume] [--launcher pytorch]
 
-Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path).
+Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path). Bad input
+(option typos, missing data or weights, scale mismatches...) is reported before anything is created; see
+``bebygan_plugin.utils.preflight``.
 """
 import os
 import sys
@@ -13,8 +15,11 @@ if __package__ in (None, ''):  # run as a script: make the package importable fr
 import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
 from basicsr.train import train_pipeline  # noqa: E402
 
+from bebygan_plugin.utils.preflight import preflight_or_exit  # noqa: E402
+
 
 def main() -> None:
+    preflight_or_exit(sys.argv[1:], os.getcwd())  # exits with the list of problems before anything is created
     train_pipeline(os.getcwd())
 
 

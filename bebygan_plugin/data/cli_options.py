@@ -13,7 +13,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, compress_level: int) -
     parser.add_argument('--workers', type=int, default=default_workers(),
                         help='worker processes (default: all CPUs); 1 runs without a pool')
     parser.add_argument('--start-method', choices=START_METHODS, default=None,
-                        help='multiprocessing start method (default: fork on Linux, else the platform default)')
+                        help='multiprocessing start method (default: forkserver on Linux, else the platform default)')
     parser.add_argument('--compress-level', type=int, default=compress_level,
                         help=f'PNG compression level 0-9 of the written images (default: {compress_level})')
     parser.add_argument('--alpha', choices=ALPHA_POLICIES, default='error',

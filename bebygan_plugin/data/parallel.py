@@ -2,8 +2,10 @@
 
 Fork- and spawn-safe: the task functions live at module level and take one picklable task, workers inherit no
 state they rely on, and each worker limits torch / OpenCV to one thread (the processes are the parallelism).
-``workers <= 1`` runs in the calling process without a pool. The default start method is ``fork`` on Linux
-(no re-import of torch per worker) and the platform's default elsewhere.
+``workers <= 1`` runs in the calling process without a pool. The default start method is ``forkserver`` on Linux:
+workers are forked from a clean single-threaded server that imported the task's module once, so they start fast
+and never inherit a half-held lock of the caller's OpenMP / OpenCV thread pools (plain ``fork`` from a process that
+has already run torch can deadlock its workers). Elsewhere the platform's default is used.
 """
 import multiprocessing
 import os
@@ -31,7 +33,7 @@ def default_workers() -> int:
 
 def default_start_method() -> str:
     if sys.platform.startswith('linux'):
-        return 'fork'
+        return 'forkserver'
     return multiprocessing.get_start_method(allow_none=False)
 
 
@@ -84,11 +86,13 @@ def run_tasks(func: Callable[[Task], Result], tasks: Sequence[Task], workers: in
             yield from _run_here(func, tasks, bar)
         return
     context = multiprocessing.get_context(start_method or default_start_method())
+    if context.get_start_method() == 'forkserver':
+        context.set_forkserver_preload([func.__module__])  # takes effect when the server starts (once a process)
     workers = min(workers, len(tasks))
     executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
     try:
         queue = iter(tasks)
-        # The first submissions start the workers (all at once for fork), before the progress bar starts a thread.
+        # The first submissions start the workers, before the progress bar starts a thread.
         pending = deque((task, executor.submit(func, task)) for task in islice(queue, 3 * workers))
         with tqdm(total=len(tasks), desc=desc, unit=unit, dynamic_ncols=True) as bar:
             while pending:

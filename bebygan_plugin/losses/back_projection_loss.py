@@ -31,7 +31,8 @@ class BackProjectionLoss(nn.Module):
         self.loss_weight, self.scale, self.reduction = loss_weight, scale, reduction
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        projected = imresize_bicubic(pred, 1 / self.scale)
+        # S and the L1 in at least float32 (under AMP the prediction may be bf16/fp16); gradients flow back as usual.
+        projected = imresize_bicubic(pred.to(torch.promote_types(pred.dtype, torch.float32)), 1 / self.scale)
         if target.shape[-2:] == pred.shape[-2:]:
             target = imresize_bicubic(target.detach(), 1 / self.scale)
         if target.shape != projected.shape:

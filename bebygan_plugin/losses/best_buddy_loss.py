@@ -5,7 +5,7 @@ import torch
 from basicsr.utils.registry import LOSS_REGISTRY
 from torch import nn
 
-from ..ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
+from ..ops.best_buddy import assemble_patches, candidate_patches, extract_patches, find_best_buddies
 
 
 @LOSS_REGISTRY.register()
@@ -49,12 +49,22 @@ class BestBuddyLoss(nn.Module):
             raise ValueError(f'BestBuddyLoss: pred {tuple(pred.shape)} and target {tuple(target.shape)} differ')
         if min(pred.shape[-2:]) < self.patch_size:
             raise ValueError(f'BestBuddyLoss: images {tuple(pred.shape[-2:])} are smaller than patch {self.patch_size}')
-        target = target.detach()
-        pred_patches = extract_patches(pred, self.patch_size, self.stride)
+        p, stride = self.patch_size, self.stride
         with torch.no_grad():
-            gt_patches = extract_patches(target, self.patch_size, self.stride)
-            candidates = candidate_patches(target, self.pyramid_scales, self.patch_size, self.stride)
+            target = target.detach()
+            pred_patches = extract_patches(pred.detach(), p, stride)
+            gt_patches = extract_patches(target, p, stride)
+            candidates = candidate_patches(target, self.pyramid_scales, p, stride)
             buddy_idx = find_best_buddies(pred_patches, gt_patches, candidates, self.alpha, self.beta,
                                           self.max_chunk_elems)
             buddies = torch.gather(candidates, 1, buddy_idx.unsqueeze(-1).expand(-1, -1, candidates.size(-1)))
-        return self.loss_weight * (pred_patches - buddies.to(pred_patches.dtype)).abs().mean()
+        # L1 in at least float32: under AMP a bf16/fp16 difference would round away the small residuals. The
+        # gradient still reaches ``pred`` in its own dtype.
+        compute = torch.promote_types(pred.dtype, torch.float32)
+        if stride != p:  # overlapping patches: every pixel counts once per patch that covers it
+            return self.loss_weight * (extract_patches(pred, p, stride).to(compute) - buddies.to(compute)).abs().mean()
+        # Non-overlapping patches (the paper's setting): the buddies tile an image, and Eq. 3 is the L1 between the
+        # prediction and that image, element for element as L1Loss computes it (beta = 0 gives L1Loss exactly).
+        rows, cols = pred.size(-2) // p, pred.size(-1) // p
+        buddy_image = assemble_patches(buddies, pred.size(1), rows, cols, p)
+        return self.loss_weight * (pred[..., :rows * p, :cols * p].to(compute) - buddy_image.to(compute)).abs().mean()

@@ -10,6 +10,8 @@ from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
 
 from ..ops.texture_mask import texture_mask
+from ..utils.checkpoint import CrashSafeCheckpointMixin
+from ..utils.distributed import all_finite, gather_batch, global_batch_loss
 from .lr_scheduler import WarmupCosineRestartLR
 
 MASK_SOURCES = ('gt', 'lq_bicubic')
@@ -17,7 +19,7 @@ AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 @MODEL_REGISTRY.register()
-class BebyGANModel(SRGANModel):
+class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     """Beby-GAN (Li et al., AAAI 2021) for BasicSR.
 
     Generator loss, Eq. 10: ``L = l1*L_BB + l2*L_BP + l3*L_P + l4*L_G`` built from the ``train`` options
@@ -39,6 +41,12 @@ class BebyGANModel(SRGANModel):
     from BasicSR (``train.ema_decay``). ``train.amp: {enabled: true, dtype: bf16 | fp16}`` runs G and D under
     autocast (fp16 with a gradient scaler per optimizer); the best-buddy search and the bicubic operator always run
     in float32.
+
+    Reliability: checkpoints (networks with EMA, optimizers, schedulers, GradScalers, RNG states) are written
+    atomically (``CrashSafeCheckpointMixin``). A step whose G or D loss is NaN/Inf skips that update with a
+    warning; ``train.max_consecutive_nonfinite`` (default 10) such iterations in a row stop the run with an error.
+    Under DDP the relativistic averages of the GAN loss span the global batch, so N processes with batch B each
+    train like one process with batch N*B.
     """
 
     def init_training_settings(self) -> None:
@@ -56,6 +64,11 @@ class BebyGANModel(SRGANModel):
             raise ValueError(f'BebyGANModel needs train.gan_opt.type: RelativisticAverageGANLoss (Eq. 7-9), '
                              f'got {gan_type}')
         self.setup_amp(train_opt.get('amp') or {})
+        self.max_consecutive_nonfinite = train_opt.get('max_consecutive_nonfinite', 10)
+        if not isinstance(self.max_consecutive_nonfinite, int) or self.max_consecutive_nonfinite < 1:
+            raise ValueError('train.max_consecutive_nonfinite must be an integer >= 1, '
+                             f'got {self.max_consecutive_nonfinite!r}')
+        self.nonfinite_streak = 0
         bare_d = self.get_bare_model(self.net_d)
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
@@ -113,6 +126,41 @@ class BebyGANModel(SRGANModel):
         """Per-pixel weights of the GAN expectations: the mask when the discriminator masks its logits."""
         return mask if (mask is not None and self.d_masks_logits) else None
 
+    def gan_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor, for_discriminator: bool, mask):
+        """``cri_gan`` in float32 on the global batch (every DDP rank's logits; see ``utils.distributed``)."""
+        real, fake, weight = real_logits.float(), fake_logits.float(), self.gan_weight(mask)
+        if self.opt.get('dist'):
+            real, fake = gather_batch(real), gather_batch(fake)
+            weight = None if weight is None else gather_batch(weight)
+            return global_batch_loss(self.cri_gan(real, fake, for_discriminator, weight))
+        return self.cri_gan(real, fake, for_discriminator, weight)
+
+    def finite_or_skip(self, losses: dict, update: str, current_iter: int) -> bool:
+        """True if every loss is finite (on every rank); otherwise logs that the ``update`` step is skipped."""
+        if all_finite(losses.values()):
+            return True
+        from basicsr.utils import get_root_logger
+
+        bad = ', '.join(f'{k}={v.item():g}' for k, v in losses.items() if not torch.isfinite(v.detach()).all())
+        get_root_logger().warning(f'iter {current_iter}: non-finite loss ({bad or "on another rank"}): {update} '
+                                  f'update skipped ({self.nonfinite_streak + 1} iteration(s) in a row; the run '
+                                  f'stops at {self.max_consecutive_nonfinite}, train.max_consecutive_nonfinite)')
+        return False
+
+    def count_nonfinite(self, skipped: list, current_iter: int) -> None:
+        """Track iterations with a skipped update; too many in a row stop the run with an error."""
+        if not skipped:
+            self.nonfinite_streak = 0
+            return
+        self.nonfinite_streak += 1
+        if self.nonfinite_streak >= self.max_consecutive_nonfinite:
+            raise RuntimeError(
+                f'Stopping at iter {current_iter}: the losses were NaN/Inf in {self.nonfinite_streak} consecutive '
+                f'iterations (last skipped: {", ".join(skipped)}; limit train.max_consecutive_nonfinite = '
+                f'{self.max_consecutive_nonfinite}). Checkpoints on disk are intact. Likely causes: a learning rate '
+                'too high, fp16 overflow (try train.amp.dtype: bf16), or corrupt training images; fix it and '
+                'resume with --auto_resume.')
+
     def generator_losses(self, mask) -> OrderedDict:
         """The terms of Eq. 10 for the current batch, each already multiplied by its lambda."""
         losses = OrderedDict()
@@ -127,13 +175,13 @@ class BebyGANModel(SRGANModel):
             if l_style is not None:
                 losses['l_g_style'] = l_style
         real_logits, fake_logits = self.discriminate(self.gt, self.output, mask)
-        losses['l_g_gan'] = self.cri_gan(real_logits.detach().float(), fake_logits.float(), False,
-                                         self.gan_weight(mask))
+        losses['l_g_gan'] = self.gan_loss(real_logits.detach(), fake_logits, False, mask)
         return losses
 
     def optimize_parameters(self, current_iter: int) -> None:
         mask = self.compute_texture_mask() if self.mask_opt else None
         log = OrderedDict()
+        skipped = []
 
         for p in self.net_d.parameters():
             p.requires_grad = False
@@ -144,7 +192,10 @@ class BebyGANModel(SRGANModel):
             losses = self.generator_losses(mask) if train_g else OrderedDict()
         if train_g:
             l_g_total = sum(losses.values())
-            self.backward_and_step(l_g_total, 0)
+            if self.finite_or_skip(losses, 'G', current_iter):
+                self.backward_and_step(l_g_total, 0)
+            else:
+                skipped.append('G')
             log.update(losses)
             log['l_g_total'] = l_g_total
 
@@ -153,8 +204,11 @@ class BebyGANModel(SRGANModel):
         self.optimizer_d.zero_grad()
         with self.autocast():
             real_logits, fake_logits = self.discriminate(self.gt, self.output.detach(), mask)
-            l_d = self.cri_gan(real_logits.float(), fake_logits.float(), True, self.gan_weight(mask))
-        self.backward_and_step(l_d, 1)
+            l_d = self.gan_loss(real_logits, fake_logits, True, mask)
+        if self.finite_or_skip({'l_d': l_d}, 'D', current_iter):
+            self.backward_and_step(l_d, 1)
+        else:
+            skipped.append('D')
 
         log['l_d'] = l_d
         log['out_d_real'] = real_logits.detach().mean()
@@ -165,3 +219,4 @@ class BebyGANModel(SRGANModel):
 
         if self.ema_decay > 0:
             self.model_ema(decay=self.ema_decay)
+        self.count_nonfinite(skipped, current_iter)

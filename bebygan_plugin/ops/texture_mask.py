@@ -16,21 +16,38 @@ def luminance(img: torch.Tensor) -> torch.Tensor:
     return (img * weights).sum(dim=1, keepdim=True)
 
 
-def local_std(gray: torch.Tensor, kernel_size: int = 11) -> torch.Tensor:
-    """Population std of every ``k x k`` window centred on each pixel (reflect-padded borders), in O(H*W).
+def _box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """Sums over every ``k x k`` window (valid positions) of ``x``, from running sums: O(1) work per pixel."""
+    k = kernel_size
+    for dim in (-1, -2):
+        run = x.cumsum(dim)
+        head = run.narrow(dim, k - 1, 1)  # the first window
+        rest = run.narrow(dim, k, run.size(dim) - k) - run.narrow(dim, 0, run.size(dim) - k)
+        x = torch.cat([head, rest], dim=dim)
+    return x
 
-    Uses two box filters (E[x] and E[x^2]) instead of unfolding the ``k^2`` neighbourhood, computed in float64 so the
-    subtraction ``E[x^2] - E[x]^2`` does not lose the small variances the threshold looks at.
-    """
+
+def _local_variance(gray: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """float64 population variance of the reflect-padded ``k x k`` window centred on each pixel."""
     if kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f'kernel_size must be a positive odd number, got {kernel_size}')
     pad = kernel_size // 2
     x = gray.double()
     if pad:
         x = F.pad(x, (pad, pad, pad, pad), mode='reflect')
-    mean = F.avg_pool2d(x, kernel_size, stride=1)
-    mean_sq = F.avg_pool2d(x * x, kernel_size, stride=1)
-    return (mean_sq - mean * mean).clamp_min(0).sqrt().to(gray.dtype)
+    sums = _box_sum(torch.cat([x, x * x], dim=1), kernel_size) / float(kernel_size * kernel_size)
+    mean, mean_sq = sums[:, :gray.size(1)], sums[:, gray.size(1):]
+    return (mean_sq - mean * mean).clamp_min_(0)
+
+
+def local_std(gray: torch.Tensor, kernel_size: int = 11) -> torch.Tensor:
+    """Population std of every ``k x k`` window centred on each pixel (reflect-padded borders), in O(H*W).
+
+    Uses box sums of x and x^2 (running sums along each axis, so the cost does not grow with k) instead of
+    unfolding the ``k^2`` neighbourhood, computed in float64 so the subtraction ``E[x^2] - E[x]^2`` does not lose the
+    small variances the threshold looks at.
+    """
+    return _local_variance(gray, kernel_size).sqrt().to(gray.dtype)
 
 
 @torch.no_grad()
@@ -45,5 +62,5 @@ def texture_mask(img: torch.Tensor, kernel_size: int = 11, threshold: float = 0.
     Returns:
         ``(B, 1, H, W)`` mask of 0/1 values in ``img``'s dtype; it carries no gradient.
     """
-    std = local_std(luminance(img), kernel_size)
+    std = _local_variance(luminance(img), kernel_size).sqrt_()
     return (std >= threshold).to(img.dtype)

@@ -1,0 +1,247 @@
+"""Crash-safe checkpoints: atomic file writes, RNG states, and the model mixin that uses them.
+
+A checkpoint at iteration N is ``models/net_<x>_N.pth`` for every network (``net_g`` also holds the EMA weights
+under ``params_ema``) plus ``training_states/N.state`` (epoch, iteration, optimizers, schedulers, GradScalers and
+the RNG states of every rank). Each file is written to a hidden temporary file in the same folder, flushed,
+fsync'ed and renamed over its final name, so a process killed at any moment leaves either the complete new file
+or none at all (plus, at worst, a ``.<name>.tmp-<pid>`` file that resume removes). The networks are written before
+the state, so a ``N.state`` exists only once its networks are complete: the state file is the commit marker.
+"""
+import contextlib
+import os
+import pickle
+import random
+import re
+import time
+from os import path as osp
+from typing import Any, Dict, List
+
+import numpy as np
+import torch
+from torch import distributed as dist
+
+TMP_MARK = '.tmp-'
+_TMP_PATTERN = re.compile(r'^\..+' + re.escape(TMP_MARK) + r'\d+$')
+SAVE_RETRIES = 3
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, unreadable or inconsistent."""
+
+
+def _fsync(fd: int) -> None:
+    """``os.fsync``; a separate function so fault-injection tests can pause a save exactly here."""
+    os.fsync(fd)
+
+
+def fsync_dir(directory: str) -> None:
+    """Persist a rename in ``directory`` (a no-op where directories cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(path: str) -> str:
+    """The hidden temporary name ``path`` is written under before the rename (ignored by BasicSR's scans)."""
+    directory, name = osp.split(path)
+    return osp.join(directory, f'.{name}{TMP_MARK}{os.getpid()}')
+
+
+def atomic_torch_save(obj: Any, path: str) -> None:
+    """``torch.save(obj, path)`` that never leaves a partial ``path``: temporary file, flush, fsync, rename."""
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = temp_path_for(osp.abspath(path))
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(obj, f)
+            f.flush()
+            _fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+    fsync_dir(directory)
+
+
+def save_with_retries(obj: Any, path: str, logger=None, retries: int = SAVE_RETRIES) -> None:
+    """:func:`atomic_torch_save` retried on ``OSError`` (e.g. a network file system hiccup); raises if all fail.
+
+    BasicSR logs a failed save and carries on; here a run that cannot checkpoint stops, so it never trains for
+    days believing it is protected. The previous checkpoint is untouched either way.
+    """
+    for attempt in range(1, retries + 1):
+        try:
+            atomic_torch_save(obj, path)
+            return
+        except OSError as err:
+            if attempt == retries:
+                raise OSError(f'could not write checkpoint {path} after {retries} attempts: {err}. Free disk space '
+                              'or fix permissions, then resume with --auto_resume (earlier checkpoints are '
+                              'intact)') from err
+            if logger is not None:
+                logger.warning(f'Saving {path} failed ({err}); retrying ({retries - attempt} left)')
+            time.sleep(1)
+
+
+def remove_stale_temp_files(*directories: str) -> List[str]:
+    """Delete ``.<name>.tmp-<pid>`` leftovers of saves that were killed; returns the removed paths."""
+    removed = []
+    for directory in directories:
+        if not osp.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            if _TMP_PATTERN.match(name):
+                with contextlib.suppress(OSError):
+                    os.remove(osp.join(directory, name))
+                    removed.append(osp.join(directory, name))
+    return removed
+
+
+def load_checkpoint_file(path: str, map_location='cpu', mmap: bool = False):
+    """``torch.load`` with ``weights_only=True``; ``mmap`` maps zip-format files instead of reading them."""
+    if mmap:
+        try:
+            return torch.load(path, map_location=map_location, weights_only=True, mmap=True)
+        except RuntimeError as err:  # legacy (non-zip) files cannot be mapped: read them
+            if 'mmap' not in str(err) and 'zipfile' not in str(err):
+                raise
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def describe_load_error(err: BaseException) -> str:
+    """A one-line reason for a failed ``torch.load`` (torch's own messages run to paragraphs of advice)."""
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ''
+    if isinstance(err, pickle.UnpicklingError) or 'Weights only load failed' in first:
+        first = 'not a complete PyTorch weight file'
+    return f'{type(err).__name__}: {first[:200]}'
+
+
+# ---------------------------------------------------------------------------------------------------- RNG states
+def capture_rng_state() -> Dict[str, Any]:
+    """Python, NumPy, torch CPU (and current CUDA device) generator states, in types ``weights_only`` loads."""
+    _, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    state = {
+        'python': random.getstate(),
+        'numpy': {'keys': torch.from_numpy(keys.astype(np.int64)), 'pos': int(pos), 'has_gauss': int(has_gauss),
+                  'cached_gaussian': float(cached_gaussian)},
+        'torch': torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        # this process's device only: reading every GPU's state would create a CUDA context on each of them
+        state['cuda'] = torch.cuda.get_rng_state().cpu()
+    return state
+
+
+def restore_rng_state(state: Dict[str, Any]) -> None:
+    """Inverse of :func:`capture_rng_state` (the CUDA state goes to this process's current device)."""
+    if 'python' in state:
+        version, internal, gauss = state['python']
+        random.setstate((version, tuple(internal), gauss))
+    if 'numpy' in state:
+        np_state = state['numpy']
+        np.random.set_state(('MT19937', np_state['keys'].cpu().numpy().astype(np.uint32), np_state['pos'],
+                             np_state['has_gauss'], np_state['cached_gaussian']))
+    if 'torch' in state:
+        torch.set_rng_state(state['torch'].cpu())
+    if torch.is_tensor(state.get('cuda')) and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state['cuda'].cpu())
+
+
+def gather_rng_states() -> List[Dict[str, Any]]:
+    """Every rank's RNG state, in rank order (a collective: all ranks must call it)."""
+    own = capture_rng_state()
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [own]
+    states = [None] * dist.get_world_size()
+    dist.all_gather_object(states, own)
+    return states
+
+
+def _rank_and_world():
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+# ----------------------------------------------------------------------------------------------- the model mixin
+class CrashSafeCheckpointMixin:
+    """Atomic, complete checkpoints for a BasicSR model (put it before the BasicSR base class).
+
+    - ``save_network``: the same file layout and ``params`` / ``params_ema`` keys as BasicSR, written atomically
+      by rank 0; a save that fails three times raises instead of being ignored.
+    - ``save_training_state``: BasicSR's ``epoch`` / ``iter`` / ``optimizers`` / ``schedulers`` plus
+      ``grad_scalers`` (``self.grad_scalers``, if any) and ``rng`` (one state per rank, gathered to rank 0),
+      written atomically by rank 0 after the networks.
+    - ``resume_training``: restores all of it; RNG states only when the world size is unchanged.
+    """
+
+    def save_network(self, net, net_label, current_iter, param_key='params'):
+        if _rank_and_world()[0] != 0:
+            return
+        from basicsr.utils import get_root_logger
+
+        label = 'latest' if current_iter == -1 else current_iter
+        save_path = osp.join(self.opt['path']['models'], f'{net_label}_{label}.pth')
+        nets = net if isinstance(net, list) else [net]
+        param_keys = param_key if isinstance(param_key, list) else [param_key]
+        if len(nets) != len(param_keys):
+            raise ValueError('save_network: the lengths of net and param_key differ')
+        save_dict = {}
+        for net_, key in zip(nets, param_keys):
+            state_dict = self.get_bare_model(net_).state_dict()
+            save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
+        save_with_retries(save_dict, save_path, get_root_logger())
+
+    def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:
+        """Everything ``<iter>.state`` holds except the RNG states (BasicSR's keys plus the GradScalers)."""
+        return {
+            'epoch': epoch,
+            'iter': current_iter,
+            'optimizers': [o.state_dict() for o in self.optimizers],
+            'schedulers': [s.state_dict() for s in self.schedulers],
+            'grad_scalers': [s.state_dict() for s in getattr(self, 'grad_scalers', [])],
+        }
+
+    def save_training_state(self, epoch, current_iter):
+        if current_iter == -1:
+            return
+        rng = gather_rng_states()  # collective: before the rank check
+        rank, world_size = _rank_and_world()
+        if rank != 0:
+            return
+        from basicsr.utils import get_root_logger
+
+        state = self.training_state_dict(epoch, current_iter)
+        state.update(rng=rng, world_size=world_size)
+        save_path = osp.join(self.opt['path']['training_states'], f'{current_iter}.state')
+        save_with_retries(state, save_path, get_root_logger())
+
+    def resume_training(self, resume_state):
+        from basicsr.utils import get_root_logger
+
+        from .resume import pop_resume_warnings
+
+        logger = get_root_logger()
+        for message in pop_resume_warnings():
+            logger.warning(message)
+        super().resume_training(resume_state)
+        scalers = getattr(self, 'grad_scalers', [])
+        for scaler, scaler_state in zip(scalers, resume_state.get('grad_scalers', [])):
+            if scaler_state and scaler.is_enabled():
+                scaler.load_state_dict(scaler_state)
+        rng = resume_state.get('rng')
+        rank, world_size = _rank_and_world()
+        if rng and len(rng) == world_size:
+            restore_rng_state(rng[rank])
+        elif rng:
+            logger.warning(f'The checkpoint was saved by {len(rng)} processes and this run has {world_size}: '
+                           'random generators keep their fresh seeds instead of the saved states')

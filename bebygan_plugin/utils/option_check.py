@@ -1,0 +1,464 @@
+"""Static checks of a BasicSR option dict: unknown keys (with the closest valid one), component types, values.
+
+Valid keys come from BasicSR's documented options and, for components (losses, networks, schedulers, optimizers,
+metrics), from the signature of the registered class or function, so a misspelled ``loss_wieght`` is reported as
+``train.pixel_opt: unknown key 'loss_wieght'; did you mean 'loss_weight'?`` instead of a ``TypeError`` (or silence)
+hours later. Each problem names the option key it is about. Nothing here touches files or the network; see
+``preflight`` for those checks.
+"""
+import difflib
+import inspect
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional
+
+import torch
+
+
+@dataclass
+class Problem:
+    """One bad input: ``where`` (an option key such as ``train.pixel_opt.alpha``, or a file) and what to do."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f'{self.where}: {self.message}'
+
+
+TOP_LEVEL_KEYS = ('name', 'model_type', 'scale', 'num_gpu', 'manual_seed', 'datasets', 'path', 'train', 'val',
+                  'logger', 'dist_params', 'find_unused_parameters')
+LOGGER_KEYS = ('print_freq', 'save_checkpoint_freq', 'use_tb_logger', 'wandb')
+WANDB_KEYS = ('project', 'resume_id')
+VAL_KEYS = ('val_freq', 'save_img', 'metrics', 'pbar', 'suffix')
+PATH_KEYS = ('resume_state', 'ignore_resume_networks', 'experiments_root', 'models', 'training_states', 'log',
+             'visualization', 'results_root')
+PATH_NETWORK_PREFIXES = ('pretrain_network_', 'param_key_', 'strict_load_')
+DIST_PARAMS_KEYS = ('backend', 'port')
+MASK_OPT_KEYS = ('source', 'kernel_size', 'threshold')
+AMP_KEYS = ('enabled', 'dtype')
+LOADER_KEYS = ('name', 'type', 'phase', 'scale', 'num_worker_per_gpu', 'batch_size_per_gpu', 'dataset_enlarge_ratio',
+               'prefetch_mode', 'pin_memory', 'persistent_workers', 'num_prefetch_queue', 'use_shuffle')
+DATASET_KEYS = {
+    'PairedImageDataset': LOADER_KEYS + ('dataroot_gt', 'dataroot_lq', 'meta_info_file', 'io_backend',
+                                         'filename_tmpl', 'gt_size', 'use_hflip', 'use_rot', 'color', 'mean', 'std'),
+    'SingleImageDataset': LOADER_KEYS + ('dataroot_lq', 'meta_info_file', 'io_backend', 'color', 'mean', 'std'),
+}
+IO_BACKENDS = ('disk', 'lmdb', 'memcached')
+TRAIN_REQUIRED_LOADER_KEYS = ('batch_size_per_gpu', 'num_worker_per_gpu')
+
+SR_TRAIN_KEYS = ('total_iter', 'warmup_iter', 'scheduler', 'optim_g', 'ema_decay', 'pixel_opt', 'perceptual_opt')
+GAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'ldl_opt', 'net_d_iters', 'net_d_init_iters')
+BEBYGAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'bp_opt', 'mask_opt', 'amp', 'net_d_iters',
+                                      'net_d_init_iters', 'max_consecutive_nonfinite')
+BASICSR_SCHEDULERS = ('MultiStepLR', 'MultiStepRestartLR', 'CosineAnnealingRestartLR')
+# BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
+CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
+                         'srvgg_arch', 'ecbsr_arch', 'ridnet_arch', 'basic_loss', 'gan_loss')
+SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
+
+
+def closest(name: str, valid: Iterable[str]) -> Optional[str]:
+    """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
+    valid = list(valid)
+    lowered = {v.lower(): v for v in valid}
+    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str = '') -> Problem:
+    valid = sorted(set(valid))
+    suggestion = closest(key, valid)
+    hint = f"did you mean '{suggestion}'?" if suggestion else f'valid keys{owner}: {", ".join(valid)}'
+    return Problem(where, f"unknown key '{key}'; {hint}")
+
+
+def check_keys(section: dict, where: str, valid: Iterable[str], owner: str = '') -> List[Problem]:
+    valid = tuple(valid)
+    return [unknown_key_problem(where, key, valid, owner) for key in section if key not in valid]
+
+
+def signature_keys(func: Callable, skip: Iterable[str] = ('self',)):
+    """``(parameter names, accepts **kwargs)`` of a function or a class's ``__init__``."""
+    params = inspect.signature(func).parameters
+    names = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in skip]
+    return names, any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
+    """The registered object called ``name``, or None after adding a problem (with the closest registered name)."""
+    if not isinstance(name, str) or not name:
+        problems.append(Problem(where, f'a {kind} needs a type name, got {name!r}'))
+        return None
+    if name in registry:
+        return registry.get(name)
+    names = sorted(registry._obj_map)
+    suggestion = closest(name, names)
+    hint = f"did you mean '{suggestion}'?" if suggestion else 'is the module that registers it imported?'
+    problems.append(Problem(where, f"unknown {kind} type '{name}'; {hint}"))
+    return None
+
+
+def check_component(section, where: str, registry, kind: str, problems: List[Problem], construct: bool = False,
+                    fixed: Iterable[str] = ()):
+    """Type, keys (from the constructor's signature) and, with ``construct``, the constructor's own validation."""
+    if not isinstance(section, dict):
+        problems.append(Problem(where, f'must be a mapping with a type, got {section!r}'))
+        return None
+    cls = registry_lookup(registry, section.get('type'), f'{where}.type', kind, problems)
+    if cls is None:
+        return None
+    names, var_kw = signature_keys(cls, skip=('self',) + tuple(fixed))
+    args = {k: v for k, v in section.items() if k != 'type'}
+    if not var_kw:
+        bad = [unknown_key_problem(where, key, ['type'] + names, f' of {section["type"]}') for key in args
+               if key not in names]
+        problems.extend(bad)
+        if bad:
+            return cls
+    if construct and constructible(cls):
+        try:
+            with torch.device('meta'):
+                cls(**args)
+        except (TypeError, ValueError, AssertionError, KeyError) as err:
+            problems.append(Problem(where, f'{section["type"]} rejects these options: {err}'))
+    return cls
+
+
+def constructible(cls) -> bool:
+    """Whether building ``cls`` (on the meta device) for a check is harmless: no file or network access."""
+    module = cls.__module__
+    return module.startswith('bebygan_plugin.') or module.rsplit('.', 1)[-1] in CONSTRUCTIBLE_MODULES
+
+
+def model_train_keys(model_cls) -> Optional[tuple]:
+    """The ``train`` keys a model type reads (None for model types this check does not know)."""
+    from basicsr.models.esrgan_model import ESRGANModel
+    from basicsr.models.sr_model import SRModel
+    from basicsr.models.srgan_model import SRGANModel
+
+    from ..models.bebygan_model import BebyGANModel
+
+    if issubclass(model_cls, BebyGANModel):
+        return BEBYGAN_TRAIN_KEYS
+    if model_cls in (SRGANModel, ESRGANModel):
+        return GAN_TRAIN_KEYS
+    if model_cls is SRModel:
+        return SR_TRAIN_KEYS
+    return None
+
+
+def _positive_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
+
+
+def check_top_level(opt: dict, problems: List[Problem]):
+    from basicsr.utils.registry import MODEL_REGISTRY
+
+    for key in opt:
+        if key not in TOP_LEVEL_KEYS and not str(key).startswith('network_'):
+            problems.append(unknown_key_problem('top level', key, TOP_LEVEL_KEYS + ('network_g', 'network_d')))
+    for key in ('name', 'model_type', 'scale', 'datasets', 'network_g', 'path', 'train', 'logger'):
+        if key not in opt:
+            problems.append(Problem(key, 'required key is missing'))
+    if 'name' in opt and (not isinstance(opt['name'], str) or not opt['name'].strip()):
+        problems.append(Problem('name', f'must be a non-empty experiment name, got {opt["name"]!r}'))
+    scale = opt.get('scale')
+    if 'scale' in opt and (not isinstance(scale, int) or isinstance(scale, bool) or scale < 1):
+        problems.append(Problem('scale', f'must be a positive integer (4 for Beby-GAN), got {scale!r}'))
+    num_gpu = opt.get('num_gpu', 0)
+    if num_gpu != 'auto' and (not isinstance(num_gpu, int) or isinstance(num_gpu, bool) or num_gpu < 0):
+        problems.append(Problem('num_gpu', f"must be 'auto' or an integer >= 0 (0 = CPU), got {num_gpu!r}"))
+    seed = opt.get('manual_seed')
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        problems.append(Problem('manual_seed', f'must be an integer (or ~ for a random seed), got {seed!r}'))
+    model_cls = None
+    if 'model_type' in opt:
+        model_cls = registry_lookup(MODEL_REGISTRY, opt['model_type'], 'model_type', 'model', problems)
+    return model_cls
+
+
+def check_networks(opt: dict, model_cls, problems: List[Problem]) -> None:
+    from basicsr.utils.registry import ARCH_REGISTRY
+
+    for key in [k for k in opt if str(k).startswith('network_')]:
+        check_component(opt[key], key, ARCH_REGISTRY, 'network', problems, construct=True)
+    gan_model = model_cls is not None and model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
+    if gan_model and 'network_d' not in opt:
+        problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
+                                             'section (e.g. type: MaskedUNetDiscriminator)'))
+
+
+def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
+    from basicsr.models.base_model import BaseModel
+    from basicsr.utils.registry import LOSS_REGISTRY
+
+    train = opt.get('train')
+    if not isinstance(train, dict):
+        if 'train' in opt:
+            problems.append(Problem('train', 'must be a mapping'))
+        return
+    known = model_train_keys(model_cls) if model_cls is not None else None
+    if known is not None:
+        problems.extend(check_keys(train, 'train', known, f' of {opt["model_type"]}'))
+    if not _positive_number(train.get('total_iter')):
+        problems.append(Problem('train.total_iter', f'must be a positive number of iterations, got '
+                                                    f'{train.get("total_iter")!r}'))
+    for key, section in train.items():
+        if key.endswith('_opt') and key != 'mask_opt' and section:
+            check_component(section, f'train.{key}', LOSS_REGISTRY, 'loss', problems,
+                            construct=isinstance(section, dict) and section.get('type') != 'PerceptualLoss')
+    optimizer_keys = ['optim_g'] + (['optim_d'] if 'network_d' in opt else [])
+    if known is None:
+        optimizer_keys = [k for k in optimizer_keys if k in train]
+    for key in optimizer_keys:
+        section = train.get(key)
+        if not isinstance(section, dict):
+            problems.append(Problem(f'train.{key}', 'required: an optimizer section such as {type: Adam, lr: 1e-4}'))
+            continue
+        if model_cls is not None and model_cls.get_optimizer is BaseModel.get_optimizer \
+                and section.get('type') != 'Adam':
+            problems.append(Problem(f'train.{key}.type', f"BasicSR 1.4.2 only supports 'Adam', got "
+                                                         f"{section.get('type')!r}"))
+            continue
+        if section.get('type') != 'Adam':  # a model with its own get_optimizer: its types are its business
+            continue
+        names, _ = signature_keys(torch.optim.Adam, skip=('self', 'params'))
+        problems.extend(check_keys({k: v for k, v in section.items() if k != 'type'}, f'train.{key}', names,
+                                   ' of torch.optim.Adam'))
+    check_scheduler(opt, model_cls, problems)
+    if known is BEBYGAN_TRAIN_KEYS:
+        check_bebygan_train(train, problems)
+    if known is SR_TRAIN_KEYS and not train.get('pixel_opt') and not train.get('perceptual_opt'):
+        problems.append(Problem('train', 'SRModel needs train.pixel_opt or train.perceptual_opt'))
+
+
+def scheduler_class(name: str, model_cls):
+    from basicsr.models import lr_scheduler
+
+    from ..models.bebygan_model import BebyGANModel
+    from ..models.lr_scheduler import WarmupCosineRestartLR
+
+    if name in ('MultiStepLR', 'MultiStepRestartLR'):
+        return lr_scheduler.MultiStepRestartLR
+    if name == 'CosineAnnealingRestartLR':
+        return lr_scheduler.CosineAnnealingRestartLR
+    if name == 'WarmupCosineRestartLR' and (model_cls is None or issubclass(model_cls, BebyGANModel)):
+        return WarmupCosineRestartLR
+    return None
+
+
+def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
+    from ..models.bebygan_model import BebyGANModel
+
+    section = opt['train'].get('scheduler')
+    if not isinstance(section, dict):
+        problems.append(Problem('train.scheduler', 'required: a scheduler section such as '
+                                                   '{type: WarmupCosineRestartLR, periods: [...]}'))
+        return
+    name = section.get('type')
+    cls = scheduler_class(name, model_cls)
+    if cls is None:
+        valid = BASICSR_SCHEDULERS + (('WarmupCosineRestartLR',) if model_cls is not None and
+                                      issubclass(model_cls, BebyGANModel) else ())
+        suggestion = closest(name, valid) if isinstance(name, str) else None
+        extra = (' (WarmupCosineRestartLR needs model_type: BebyGANModel)' if name == 'WarmupCosineRestartLR'
+                 else '')
+        hint = f"did you mean '{suggestion}'?" if suggestion and suggestion != name else f'use one of {valid}'
+        problems.append(Problem('train.scheduler.type', f'unsupported scheduler {name!r}{extra}; {hint}'))
+        return
+    names, _ = signature_keys(cls, skip=('self', 'optimizer', 'last_epoch'))
+    args = {k: v for k, v in section.items() if k != 'type'}
+    bad = [unknown_key_problem('train.scheduler', k, ['type'] + names, f' of {name}') for k in args if k not in names]
+    problems.extend(bad)
+    if not bad:
+        try:
+            cls(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), **args)
+        except (TypeError, ValueError, AssertionError) as err:
+            problems.append(Problem('train.scheduler', f'{name} rejects these options: {err}'))
+
+
+def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
+    from ..models.bebygan_model import AMP_DTYPES, MASK_SOURCES
+
+    from basicsr.utils.registry import LOSS_REGISTRY
+
+    gan = train.get('gan_opt')
+    gan_type = gan.get('type') if isinstance(gan, dict) else None
+    if not gan:
+        problems.append(Problem('train.gan_opt', 'required by BebyGANModel: {type: RelativisticAverageGANLoss, '
+                                                 'loss_weight: 0.005}'))
+    elif gan_type in LOSS_REGISTRY and gan_type != 'RelativisticAverageGANLoss':
+        problems.append(Problem('train.gan_opt.type', 'BebyGANModel needs RelativisticAverageGANLoss (Eq. 7-9), '
+                                                      f'got {gan_type!r}'))
+    if train.get('ldl_opt'):
+        problems.append(Problem('train.ldl_opt', 'is not used by BebyGANModel; remove it'))
+    mask = train.get('mask_opt')
+    if mask:
+        if not isinstance(mask, dict):
+            problems.append(Problem('train.mask_opt', f'must be a mapping, got {mask!r}'))
+        else:
+            problems.extend(check_keys(mask, 'train.mask_opt', MASK_OPT_KEYS))
+            if mask.get('source', 'gt') not in MASK_SOURCES:
+                problems.append(Problem('train.mask_opt.source', f'must be one of {MASK_SOURCES}, got '
+                                                                 f'{mask.get("source")!r}'))
+            kernel = mask.get('kernel_size', 11)
+            if not isinstance(kernel, int) or kernel < 1:
+                problems.append(Problem('train.mask_opt.kernel_size', f'must be a positive integer, got {kernel!r}'))
+            if not isinstance(mask.get('threshold', 0.025), numbers.Real):
+                problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
+                                                                    f'{mask.get("threshold")!r}'))
+    amp = train.get('amp')
+    if amp:
+        if not isinstance(amp, dict):
+            problems.append(Problem('train.amp', f'must be a mapping {{enabled, dtype}}, got {amp!r}'))
+        else:
+            problems.extend(check_keys(amp, 'train.amp', AMP_KEYS))
+            if amp.get('enabled', False) and amp.get('dtype', 'bf16') not in AMP_DTYPES:
+                problems.append(Problem('train.amp.dtype', f'must be one of {sorted(AMP_DTYPES)}, got '
+                                                           f'{amp.get("dtype")!r}'))
+    limit = train.get('max_consecutive_nonfinite', 10)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
+
+
+def check_sections(opt: dict, problems: List[Problem]) -> None:
+    """Keys of the logger, path, val, dist_params and dataset sections."""
+    from basicsr.utils.registry import DATASET_REGISTRY, METRIC_REGISTRY
+
+    logger = opt.get('logger')
+    if isinstance(logger, dict):
+        problems.extend(check_keys(logger, 'logger', LOGGER_KEYS))
+        for key in ('print_freq', 'save_checkpoint_freq'):
+            if not _positive_number(logger.get(key)):
+                problems.append(Problem(f'logger.{key}', f'must be a positive number of iterations, got '
+                                                         f'{logger.get(key)!r}'))
+        if isinstance(logger.get('wandb'), dict):
+            problems.extend(check_keys(logger['wandb'], 'logger.wandb', WANDB_KEYS))
+    path = opt.get('path')
+    if isinstance(path, dict):
+        for key in path:
+            if key not in PATH_KEYS and not str(key).startswith(PATH_NETWORK_PREFIXES):
+                problems.append(unknown_key_problem('path', key, PATH_KEYS + ('pretrain_network_g', 'param_key_g',
+                                                                              'strict_load_g')))
+    elif 'path' in opt:
+        problems.append(Problem('path', 'must be a mapping (it may be empty: {})'))
+    dist_params = opt.get('dist_params')
+    if isinstance(dist_params, dict):
+        problems.extend(check_keys(dist_params, 'dist_params', DIST_PARAMS_KEYS))
+    val = opt.get('val')
+    if isinstance(val, dict):
+        problems.extend(check_keys(val, 'val', VAL_KEYS))
+        for name, metric in (val.get('metrics') or {}).items():
+            where = f'val.metrics.{name}'
+            if not isinstance(metric, dict):
+                problems.append(Problem(where, f'must be a mapping with a type, got {metric!r}'))
+                continue
+            func = registry_lookup(METRIC_REGISTRY, metric.get('type'), f'{where}.type', 'metric', problems)
+            if func is not None:
+                names, _ = signature_keys(func, skip=('img', 'img2'))
+                problems.extend(check_keys(metric, where, ['type', 'better'] + names, f' of {metric["type"]}'))
+            if metric.get('better', 'higher') not in ('higher', 'lower'):
+                problems.append(Problem(f'{where}.better', f"must be 'higher' or 'lower', got {metric['better']!r}"))
+    datasets = opt.get('datasets')
+    if not isinstance(datasets, dict):
+        if 'datasets' in opt:
+            problems.append(Problem('datasets', 'must be a mapping of phases (train, val, ...)'))
+        return
+    if 'train' not in datasets:
+        suggestion = closest('train', datasets)
+        problems.append(Problem('datasets.train', 'a training set is required' +
+                                (f"; did you mean to name '{suggestion}' train?" if suggestion else '')))
+    for phase, section in datasets.items():
+        where = f'datasets.{phase}'
+        if str(phase).split('_')[0] not in ('train', 'val'):
+            problems.append(Problem(where, f"unknown phase '{phase}': training runs use 'train' and 'val' "
+                                           "(or 'val_1', 'val_2', ...)"))
+            continue
+        if not isinstance(section, dict):
+            problems.append(Problem(where, 'must be a mapping'))
+            continue
+        cls = registry_lookup(DATASET_REGISTRY, section.get('type'), f'{where}.type', 'dataset', problems)
+        if cls is None:
+            continue
+        if section['type'] in DATASET_KEYS:
+            problems.extend(check_keys(section, where, DATASET_KEYS[section['type']], f' of {section["type"]}'))
+        backend = (section.get('io_backend') or {}).get('type') if isinstance(section.get('io_backend'), dict) \
+            else None
+        if 'io_backend' in DATASET_KEYS.get(section['type'], ('io_backend',)) and backend not in IO_BACKENDS:
+            problems.append(Problem(f'{where}.io_backend', f'needs type: one of {IO_BACKENDS}, got '
+                                                           f'{section.get("io_backend")!r}'))
+        if phase == 'train':
+            for key in TRAIN_REQUIRED_LOADER_KEYS + ('gt_size', 'use_hflip', 'use_rot'):
+                if key not in section and (key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] ==
+                                           'PairedImageDataset'):
+                    problems.append(Problem(f'{where}.{key}', 'required for the training set'))
+            batch = section.get('batch_size_per_gpu')
+            if batch is not None and (not isinstance(batch, int) or batch < 1):
+                problems.append(Problem(f'{where}.batch_size_per_gpu', f'must be an integer >= 1, got {batch!r}'))
+
+
+def check_scale(opt: dict, problems: List[Problem]) -> None:
+    """The SR factor agrees between ``scale``, the generator, losses that take one, and the datasets."""
+    scale = opt.get('scale')
+    if not isinstance(scale, int):
+        return
+    net_g = opt.get('network_g') if isinstance(opt.get('network_g'), dict) else {}
+    for arg in SCALE_ARGS:
+        if arg in net_g and net_g[arg] != scale:
+            problems.append(Problem(f'network_g.{arg}', f'is {net_g[arg]!r} but scale is {scale}; make them equal'))
+    for key, section in (opt.get('train') or {}).items():
+        if key.endswith('_opt') and isinstance(section, dict) and 'scale' in section and section['scale'] != scale:
+            problems.append(Problem(f'train.{key}.scale', f'is {section["scale"]!r} but scale is {scale}; make '
+                                                          'them equal'))
+    for phase, section in (opt.get('datasets') or {}).items():
+        if not isinstance(section, dict):
+            continue
+        if 'scale' in section and section['scale'] != scale:
+            problems.append(Problem(f'datasets.{phase}.scale', f'is {section["scale"]!r} but scale is {scale} '
+                                                               '(BasicSR overwrites it); remove it'))
+        gt_size = section.get('gt_size')
+        if phase == 'train' and isinstance(gt_size, int) and gt_size % scale:
+            problems.append(Problem(f'datasets.{phase}.gt_size', f'{gt_size} is not a multiple of scale {scale}'))
+
+
+def check_discriminator_input(opt: dict, problems: List[Problem]) -> None:
+    """The discriminator accepts the training crops (``gt_size``)."""
+    net_d = opt.get('network_d')
+    train_set = (opt.get('datasets') or {}).get('train')
+    if not isinstance(net_d, dict) or not isinstance(train_set, dict) or not isinstance(train_set.get('gt_size'),
+                                                                                        int):
+        return
+    gt_size, kind = train_set['gt_size'], net_d.get('type')
+    if kind in ('MaskedUNetDiscriminator', 'UNetDiscriminatorSN', 'UNetDiscriminatorSN_basicsr') and gt_size % 8:
+        problems.append(Problem('datasets.train.gt_size', f'{gt_size} is not a multiple of 8, which {kind} needs'))
+    if kind in ('MaskedVGGStyleDiscriminator', 'VGGStyleDiscriminator'):
+        default = 192 if kind == 'MaskedVGGStyleDiscriminator' else 128
+        size = net_d.get('input_size', default)
+        if size != gt_size:
+            problems.append(Problem('network_d.input_size', f'is {size} but datasets.train.gt_size is {gt_size}; '
+                                                            f'{kind} only accepts crops of input_size'))
+
+
+def check_options(opt: dict) -> List[Problem]:
+    """Every static problem of ``opt`` (a BasicSR training option dict), in option order."""
+    problems: List[Problem] = []
+    if not isinstance(opt, dict):
+        return [Problem('options', f'the option file must hold a mapping, got {type(opt).__name__}')]
+    model_cls = check_top_level(opt, problems)
+    check_networks(opt, model_cls, problems)
+    check_train(opt, model_cls, problems)
+    check_sections(opt, problems)
+    check_scale(opt, problems)
+    check_discriminator_input(opt, problems)
+    return problems
+
+
+def section_of(opt: Dict, dotted: str):
+    """``opt['a']['b']`` for ``'a.b'`` (None when absent)."""
+    node = opt
+    for part in dotted.split('.'):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node

@@ -1,0 +1,138 @@
+"""Timing (alternating A/B, medians) and peak-memory probing (fresh subprocess per measurement)."""
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, Optional
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def synchronize(device) -> None:
+    if str(device).startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def _timed(fn: Callable, inp, inner: int, device) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn(inp)
+    synchronize(device)
+    return (time.perf_counter() - start) / inner
+
+
+def time_ab(project: Callable, reference: Optional[Callable], inp, device, reps: int = 5, warmup: int = 1,
+            min_sample_s: float = 0.2, max_inner: int = 50) -> dict:
+    """Median per-call seconds of ``project`` and ``reference`` on the same inputs, measured side by side.
+
+    After ``warmup`` calls each, every sample repeats a side ``inner`` times (chosen so one sample lasts about
+    ``min_sample_s``: short operations are not drowned by timer and scheduler jitter), and the two sides alternate
+    A B B A A B ... so that slow drifts of the machine hit both equally.
+    """
+    sides = {'project': project}
+    if reference is not None:
+        sides['reference'] = reference
+    inner = {}
+    for name, fn in sides.items():
+        first = None
+        for _ in range(max(1, warmup)):
+            t = _timed(fn, inp, 1, device)
+            first = t if first is None else min(first, t)
+        inner[name] = max(1, min(max_inner, math.ceil(min_sample_s / max(first, 1e-6))))
+    samples = {name: [] for name in sides}
+    order = list(sides)
+    for rep in range(reps):
+        for name in (order if rep % 2 == 0 else order[::-1]):
+            samples[name].append(_timed(sides[name], inp, inner[name], device))
+    return {name: {'median_s': statistics.median(v), 'min_s': min(v), 'max_s': max(v), 'samples_s': v,
+                   'calls_per_sample': inner[name]} for name, v in samples.items()}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# peak memory
+
+def read_status_kb(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def reset_peak_rss() -> bool:
+    """Reset the kernel's RSS high-water mark (VmHWM) of this process (Linux >= 4.0)."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        return True
+    except OSError:
+        return False
+
+
+def probe_memory(case_name: str, side: str, device: str, workdir: str, train_cfg: dict,
+                 timeout: float = 900) -> dict:
+    """Peak memory of one call of ``case.<side>`` above the baseline, measured in a fresh Python process.
+
+    CPU: RSS high-water mark (VmHWM, reset after inputs and a small warm-up call are in place) minus the RSS at
+    that point. glibc's adaptive mmap threshold is pinned (``MALLOC_MMAP_THRESHOLD_``) so freed large blocks go
+    back to the kernel and the figure is what the operation itself needs. CUDA: ``max_memory_allocated`` delta.
+    """
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
+               PYTHONWARNINGS='ignore')
+    cmd = [sys.executable, os.path.join(HERE, 'memprobe.py'), case_name, side, '--device', device,
+           '--workdir', workdir, '--train-cfg', json.dumps(train_cfg)]
+    try:
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {'error': f'timeout after {timeout}s'}
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith('MEMPROBE '):
+            return json.loads(line[len('MEMPROBE '):])
+    tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
+    return {'error': f'probe failed (rc={out.returncode}): ' + ' | '.join(tail)}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# machine
+
+def _cpu_model() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def _mem_total_gb() -> Optional[float]:
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                if line.startswith('MemTotal:'):
+                    return round(int(line.split()[1]) / 2 ** 20, 1)
+    except OSError:
+        return None
+    return None
+
+
+def machine_info(device: str) -> dict:
+    import basicsr
+
+    info = {
+        'cpu': _cpu_model(), 'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
+        'mem_total_gb': _mem_total_gb(), 'python': platform.python_version(), 'torch': torch.__version__,
+        'basicsr': getattr(basicsr, '__version__', '?'), 'platform': platform.platform(), 'device': device,
+        'loadavg_start': os.getloadavg() if hasattr(os, 'getloadavg') else None,
+    }
+    if device.startswith('cuda'):
+        info['gpu'] = torch.cuda.get_device_name(0)
+    return info
