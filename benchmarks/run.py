@@ -5,7 +5,7 @@
     python benchmarks/run.py --train-config paper # the paper's batch 8 and 23-block RRDBNet (slow on CPU)
 
 Results go to ``benchmarks/results/bench-<device>-<time>.json`` and ``benchmarks/results/latest-<device>.json``
-(git-ignored). Not part of the test run. See docs/README_performance.md for how to read the table.
+(git-ignored). Not part of the test run. See README.md, "Performance", for how to read the table.
 """
 import argparse
 import datetime

@@ -144,6 +144,8 @@ CASES = [
      [], {}, ['train.gan_opt.type', 'needs RelativisticAverageGANLoss']),
     ('bad mask source', lambda o, c: _set(o, 'train.mask_opt.source', 'hr'), [], {},
      ['train.mask_opt.source', "('gt', 'lq_bicubic')", "'hr'"]),
+    ('even texture-mask window', lambda o, c: _set(o, 'train.mask_opt.kernel_size', 10), [], {},
+     ['train.mask_opt.kernel_size', 'positive odd integer', 'got 10']),
     ('bad AMP dtype', lambda o, c: _set(o, 'train.amp', {'enabled': True, 'dtype': 'fp8'}), [], {},
      ['train.amp.dtype', "['bf16', 'fp16']", "'fp8'"]),
     ('typo in the scheduler', lambda o, c: _rename(o, 'train.scheduler.periods', 'period'), [], {},

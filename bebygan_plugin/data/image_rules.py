@@ -1,7 +1,7 @@
 """How an input image file becomes the 8-bit, 3-channel BGR array that BasicSR trains on.
 
 BasicSR decodes every LMDB entry with ``cv2.IMREAD_COLOR`` and divides by 255, so whatever a dataset ships is
-normalised here once, by these rules (also in ``docs/README_data.md``):
+normalised here once, by these rules (also in README.md, "Preparing DF2K"):
 
 - Formats: PNG, JPEG (``.jpg``/``.jpeg``) and BMP, by extension (case-insensitive). Decoded with OpenCV as stored:
   EXIF orientation and ICC profiles are ignored, as in BasicSR's own preparation scripts.

@@ -303,8 +303,9 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
                 problems.append(Problem('train.mask_opt.source', f'must be one of {MASK_SOURCES}, got '
                                                                  f'{mask.get("source")!r}'))
             kernel = mask.get('kernel_size', 11)
-            if not isinstance(kernel, int) or kernel < 1:
-                problems.append(Problem('train.mask_opt.kernel_size', f'must be a positive integer, got {kernel!r}'))
+            if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
+                problems.append(Problem('train.mask_opt.kernel_size', 'must be a positive odd integer (a window '
+                                                                      f'centred on each pixel), got {kernel!r}'))
             if not isinstance(mask.get('threshold', 0.025), numbers.Real):
                 problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
                                                                     f'{mask.get("threshold")!r}'))
