@@ -1,4 +1,5 @@
 """The README's first command, shortened: bebygan-demo runs both stages and writes validated SR images."""
+import os
 import re
 import shutil
 import subprocess
@@ -11,8 +12,9 @@ def test_demo_runs_both_stages_and_writes_results(tmp_path):
     workdir = tmp_path / 'demo'
     cmd = [sys.executable, '-m', 'bebygan_plugin.demo', '--workdir', str(workdir), '--psnr-iters', '2',
            '--gan-iters', '10']
-    if shutil.which('bebygan-demo'):
-        cmd = ['bebygan-demo', *cmd[3:]]
+    script = shutil.which('bebygan-demo', path=os.path.dirname(sys.executable))  # this interpreter's console script
+    if script:
+        cmd = [script, *cmd[3:]]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = re.findall(r'^chelsea\s+(\S+)\s+([0-9.]+)\s+([0-9.]+)\s+(\S+)$', result.stdout, re.M)
