@@ -15,12 +15,14 @@ if __package__ in (None, ''):  # run as a script: make the package importable fr
 import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
 from basicsr.train import train_pipeline  # noqa: E402
 
+from bebygan_plugin.utils import distributed  # noqa: E402
 from bebygan_plugin.utils.preflight import preflight_or_exit  # noqa: E402
 
 
 def main() -> None:
     preflight_or_exit(sys.argv[1:], os.getcwd())  # exits with the list of problems before anything is created
     train_pipeline(os.getcwd())
+    distributed.finish()
 
 
 if __name__ == '__main__':

@@ -48,3 +48,11 @@ def all_finite(values) -> bool:
     if world_size() > 1:
         dist.all_reduce(ok, op=dist.ReduceOp.MIN)
     return bool(ok.item())
+
+
+def finish() -> None:
+    """End a distributed run cleanly: wait for every rank (rank 0 saves and validates last), then destroy the process
+    group, so that no rank exits while others still use it (a gloo rank exiting with a live group can abort)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
