@@ -1,4 +1,4 @@
-"""Helpers for the data preparation tests: real data location, generated inputs of every kind, and an independent
+"""Helpers for the data preparation tests: generated inputs of every kind, and an independent
 reading of the documented rules (OpenCV + BasicSR's own ``imresize``) to compare LMDB contents against."""
 import os
 import subprocess
@@ -9,21 +9,10 @@ from typing import Dict, List
 import bebygan_plugin  # noqa: F401  (compat patches before basicsr)
 import cv2
 import numpy as np
-import pytest
 from basicsr.data.paired_image_dataset import PairedImageDataset
 from basicsr.utils.matlab_functions import imresize as basicsr_imresize
+from conftest import REPO_ROOT
 from PIL import Image
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
-
-
-def shared_data(*parts: str) -> Path:
-    """``<repo root>/../shared/data/...``, skipping the test when it is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f'{path} not present (real benchmark data lives beside the checkout)')
-    return path
 
 
 def smooth_image(height: int, width: int, channels: int, seed: int, dtype=np.uint8) -> np.ndarray:

@@ -6,7 +6,8 @@ import bebygan_plugin  # noqa: F401  (compat patches before basicsr)
 import cv2
 import numpy as np
 import torch
-from data_helpers import (assert_lr_close, expected_hr, expected_lr, mod_crop, psnr, read_pairs, shared_data,
+from conftest import shared_data
+from data_helpers import (assert_lr_close, expected_hr, expected_lr, mod_crop, psnr, read_pairs,
                           write_input_kinds)
 
 from bebygan_plugin.data.lmdb_writer import read_meta_info

@@ -7,7 +7,8 @@ import bebygan_plugin  # noqa: F401  (compat patches before basicsr)
 import cv2
 import numpy as np
 import pytest
-from data_helpers import REPO_ROOT, listing, read_pairs, shared_data, smooth_image, write_input_kinds
+from conftest import REPO_ROOT, shared_data
+from data_helpers import listing, read_pairs, smooth_image, write_input_kinds
 
 from bebygan_plugin.data.create_lmdb import main as create_lmdb_main
 from bebygan_plugin.data.extract_subimages import main as extract_main

@@ -19,11 +19,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
                           report_skipped, run_command)
-from .image_files import DatasetError, ImageFile, bad_inputs_error, list_images, probe_images
+from .image_files import DatasetError, ImageFile, bad_inputs_error, list_images, probe_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .parallel import run_tasks
-from .staging import discard, is_up_to_date, publish, remove_leftovers, sources_fingerprint, staging_path, write_info
+from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 
 
 @dataclass(frozen=True)
@@ -143,22 +143,18 @@ def create(args: argparse.Namespace, log=print) -> int:
             height, width = sizes[path]
             entry_sizes[slot if index is None else index].append((len(task.key), png_size_bound(height, width)))
 
-    writers: List[LmdbWriter] = []
     failed: List[BadImageError] = []
-    try:
+    with staged(finals) as writers:
         for final in finals:
             os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
         with contextlib.closing(run_tasks(encode_images, [t for _, t in tasks], args.workers, 'Encode, write',
                                           args.start_method)) as results:
             for (index, _), result in zip(tasks, results):
-                if result.error is not None:
-                    if not args.skip_bad:
-                        raise result.error
-                    failed.append(result.error)
+                if not usable(result, args.skip_bad, failed):
                     continue
                 if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                    writers = [LmdbWriter(staging_path(final), lmdb_map_size(sz), args.compress_level)
-                               for final, sz in zip(finals, entry_sizes)]
+                    writers.extend(LmdbWriter(staging_path(final), lmdb_map_size(sz), args.compress_level)
+                                   for final, sz in zip(finals, entry_sizes))
                 for slot, (data, shape) in enumerate(result.encoded):
                     writers[slot if index is None else index].put_many([(result.key, data, shape)])
         if not writers:
@@ -169,12 +165,6 @@ def create(args: argparse.Namespace, log=print) -> int:
             writer.close()
             write_info(writer.path, dict(expected, entries=len(writer.keys),
                                          skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
-        publish(finals)
-    except BaseException:
-        for writer in writers:
-            writer.abort()
-        discard(finals)
-        raise
 
     log(f'Done in {time.time() - started:.1f} s')
     for final, writer in zip(finals, writers):

@@ -5,10 +5,10 @@ import os
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .image_files import DatasetError
+from .image_files import DatasetError, usable
 from .image_rules import BadImageError
 from .parallel import run_tasks
-from .staging import discard, is_up_to_date, publish, remove_leftovers, staging_path
+from .staging import is_up_to_date, remove_leftovers, staged, staging_path
 
 
 @dataclass
@@ -40,20 +40,13 @@ def write_folders(finals: Sequence[str], func: Callable[[object], FilesResult], 
         Files written, and the images skipped for being bad (``args.skip_bad``; otherwise the first one raises).
     """
     written, failed = 0, []
-    try:
+    with staged(finals):
         for final in finals:
             os.makedirs(staging_path(final))
         with contextlib.closing(run_tasks(func, tasks, args.workers, desc, args.start_method)) as results:
             for result in results:
-                if result.error is not None:
-                    if not args.skip_bad:
-                        raise result.error
-                    failed.append(result.error)
-                written += result.written
+                if usable(result, args.skip_bad, failed):
+                    written += result.written
         if written == 0:
             raise DatasetError('every input image was skipped; nothing was written')
-        publish(finals)
-    except BaseException:
-        discard(finals)
-        raise
     return written, failed

@@ -98,6 +98,17 @@ def probe_images(files: Sequence[ImageFile], min_side: int = 1, why: str = '',
     return sized, bad
 
 
+def usable(result, skip_bad: bool, failed: List[BadImageError]) -> bool:
+    """Whether a worker's ``result`` holds an image; a failed one is raised, or with ``--skip-bad`` kept in
+    ``failed`` (reported at the end)."""
+    if result.error is None:
+        return True
+    if not skip_bad:
+        raise result.error
+    failed.append(result.error)
+    return False
+
+
 def bad_inputs_error(bad: Sequence[BadImageError], limit: int = 20) -> DatasetError:
     """One error listing the bad images (the first ``limit``) and how to proceed."""
     lines = [f'  {err}' for err in bad[:limit]]

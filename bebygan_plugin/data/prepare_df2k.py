@@ -29,12 +29,12 @@ import numpy as np
 
 from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
                           report_skipped, run_command)
-from .image_files import DatasetError, bad_inputs_error, list_images, probe_images
+from .image_files import DatasetError, bad_inputs_error, list_images, probe_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
 from .parallel import run_tasks
-from .staging import discard, is_up_to_date, publish, remove_leftovers, sources_fingerprint, staging_path, write_info
+from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 from .subimages import check_crop_settings, subimage_plan
 
 Entry = Tuple[str, bytes, Tuple[int, int, int]]
@@ -156,22 +156,18 @@ def prepare(args: argparse.Namespace, log=print) -> int:
     log(f'{len(sized)} HR images -> {len(hr_sizes)} HR/LR pairs; writing {hr_final} and {lr_final}')
 
     os.makedirs(args.out, exist_ok=True)
-    writers: List[LmdbWriter] = []
     failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
     smallest: Optional[Tuple[int, int, int]] = None
-    try:
+    with staged(finals) as writers:
         tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
         with contextlib.closing(run_tasks(make_pairs, tasks, args.workers, 'HR -> LR, encode, write',
                                           args.start_method)) as results:
             for result in results:
-                if result.error is not None:
-                    if not args.skip_bad:
-                        raise result.error
-                    failed.append(result.error)
+                if not usable(result, args.skip_bad, failed):
                     continue
                 if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                    writers = [LmdbWriter(staging_path(hr_final), lmdb_map_size(hr_sizes), args.compress_level),
-                               LmdbWriter(staging_path(lr_final), lmdb_map_size(lr_sizes), args.compress_level)]
+                    writers.extend([LmdbWriter(staging_path(hr_final), lmdb_map_size(hr_sizes), args.compress_level),
+                                    LmdbWriter(staging_path(lr_final), lmdb_map_size(lr_sizes), args.compress_level)])
                 writers[0].put_many(result.hr)
                 writers[1].put_many(result.lr)
                 for _, _, shape in result.hr:
@@ -183,12 +179,6 @@ def prepare(args: argparse.Namespace, log=print) -> int:
             write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other),
                                          entries=len(writer.keys), images=len(sized) - len(failed),
                                          skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
-        publish(finals)
-    except BaseException:
-        for writer in writers:
-            writer.abort()
-        discard(finals)
-        raise
 
     elapsed = time.time() - started
     images = len(sized) - len(failed)

@@ -7,11 +7,12 @@ the next run deletes. LMDB folders also get ``bebygan_prepare.json`` (the settin
 files); a re-run whose outputs exist with the same settings and sources does nothing, and existing outputs made
 otherwise are only replaced with ``--overwrite``.
 """
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 from .image_files import DatasetError
 
@@ -93,6 +94,21 @@ def publish(finals: Sequence[str]) -> None:
         os.replace(staging_path(final), final)
     for old in replaced:
         _remove(old)
+
+
+@contextlib.contextmanager
+def staged(finals: Sequence[str]) -> Iterator[list]:
+    """Build ``finals`` under their staging names: all published together when the block completes. On any error
+    or interrupt, the writers the block put in the yielded list are aborted and every staging folder is removed."""
+    writers: list = []
+    try:
+        yield writers
+        publish(finals)
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        discard(finals)
+        raise
 
 
 def discard(finals: Sequence[str]) -> None:
