@@ -26,11 +26,14 @@ def add_common_arguments(parser: argparse.ArgumentParser, compress_level: int) -
                              'a different existing output is an error)')
 
 
-def check_common_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def parse_arguments(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """``parser.parse_args(argv)`` plus the checks of the common options (argparse errors name the option)."""
+    args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error('--workers must be at least 1')
     if not 0 <= args.compress_level <= 9:
         parser.error('--compress-level must be between 0 and 9')
+    return args
 
 
 def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

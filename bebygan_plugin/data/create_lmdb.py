@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
+from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
                           report_skipped, run_command)
 from .image_files import DatasetError, ImageFile, bad_inputs_error, list_images, probe_images, usable
 from .image_rules import BadImageError, encode_png, read_image
@@ -176,8 +176,7 @@ def create(args: argparse.Namespace, log=print) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``scripts/create_lmdb.py``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_common_arguments(parser, args)
+    args = parse_arguments(parser, argv)
     if len(args.input) != len(args.output):
         parser.error(f'give one --output per --input ({len(args.input)} inputs, {len(args.output)} outputs)')
     if any(not path.rstrip('/\\').endswith('.lmdb') for path in args.output):

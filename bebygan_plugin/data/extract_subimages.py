@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .cli_options import add_common_arguments, check_common_arguments, report_ignored, report_skipped, run_command
+from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import bad_inputs_error, list_images, probe_images
 from .image_rules import BadImageError, encode_png, read_image
@@ -83,8 +83,7 @@ def extract(args: argparse.Namespace, log=print) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``scripts/extract_subimages.py``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_common_arguments(parser, args)
+    args = parse_arguments(parser, argv)
     if args.crop_size <= 0:
         parser.error('--crop-size must be positive')
     try:

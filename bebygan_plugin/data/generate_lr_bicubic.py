@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .cli_options import add_common_arguments, check_common_arguments, report_ignored, report_skipped, run_command
+from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import DatasetError, bad_inputs_error, list_images, probe_images
 from .image_rules import BadImageError, encode_png, read_image
@@ -89,8 +89,7 @@ def generate(args: argparse.Namespace, log=print) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``scripts/generate_lr_bicubic.py``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_common_arguments(parser, args)
+    args = parse_arguments(parser, argv)
     if args.scale < 2:
         parser.error('--scale must be at least 2')
     return run_command(generate, args)

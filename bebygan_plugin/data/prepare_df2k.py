@@ -27,7 +27,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .cli_options import (add_common_arguments, check_common_arguments, human_bytes, report_ignored,
+from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
                           report_skipped, run_command)
 from .image_files import DatasetError, bad_inputs_error, list_images, probe_images, usable
 from .image_rules import BadImageError, encode_png, read_image
@@ -196,8 +196,7 @@ def prepare(args: argparse.Namespace, log=print) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Console entry point ``bebygan-prepare``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_common_arguments(parser, args)
+    args = parse_arguments(parser, argv)
     if args.scale < 2:
         parser.error('--scale must be at least 2')
     try:
