@@ -12,7 +12,7 @@ basicsr. ``import bebygan_plugin`` calls :func:`apply`; every patch is idempoten
    CPU-only machine, and loads whatever newest ``.state`` file it finds. We replace it with
    :func:`load_resume_state`, which maps to the run's device (``num_gpu: 0`` or no CUDA -> CPU) and, with
    ``--auto_resume``, takes the newest *complete* checkpoint, skipping broken ones with a warning
-   (``bebygan_plugin.utils.resume``). ``basicsr.train.train_pipeline`` looks the function up at call time, so
+   (``bebygan_plugin.training.resume``). ``basicsr.train.train_pipeline`` looks the function up at call time, so
    ``bebygan-train`` / ``python bebygan_plugin/train.py`` resume on CPU and GPU alike.
 4. BasicSR's own ``basicsr/train.py`` (run from a BasicSR checkout) only scans its own folders for components.
    ``pip install`` puts ``bebygan_plugin_autoload.pth`` in site-packages, which calls
@@ -70,7 +70,7 @@ def load_resume_state(opt: dict):
     """Patch (3): drop-in for ``basicsr.train.load_resume_state``: CPU-safe, newest complete checkpoint."""
     from basicsr.utils import check_resume
 
-    from bebygan_plugin.utils.resume import load_resume_state as load_checked
+    from bebygan_plugin.training.resume import load_resume_state as load_checked
 
     state = load_checked(opt, resume_map_location(opt))
     if state is None:

@@ -4,7 +4,7 @@
 
 Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path). Bad input
 (option typos, missing data or weights, scale mismatches...) is reported before anything is created; see
-``bebygan_plugin.utils.preflight``.
+``bebygan_plugin.training.preflight``.
 """
 import os
 import sys
@@ -15,8 +15,8 @@ if __package__ in (None, ''):  # run as a script: make the package importable fr
 import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
 from basicsr.train import train_pipeline  # noqa: E402
 
-from bebygan_plugin.utils import distributed  # noqa: E402
-from bebygan_plugin.utils.preflight import preflight_or_exit  # noqa: E402
+from bebygan_plugin.training import distributed  # noqa: E402
+from bebygan_plugin.training.preflight import preflight_or_exit  # noqa: E402
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ import torch
 from torch import distributed as dist
 
 import bebygan_compat
-from bebygan_plugin.utils import distributed
+from bebygan_plugin.training import distributed
 
 
 @pytest.mark.parametrize('opt, expected', [

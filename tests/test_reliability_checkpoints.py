@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import test_reliability_support as support
-from bebygan_plugin.utils import checkpoint, resume
-from bebygan_plugin.utils.checkpoint import CheckpointError, atomic_torch_save
+from bebygan_plugin.training import checkpoint, resume
+from bebygan_plugin.training.checkpoint import CheckpointError, atomic_torch_save
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes

@@ -246,7 +246,7 @@ def _instrument() -> None:
     import logging
 
     from bebygan_plugin.models.bebygan_model import BebyGANModel
-    from bebygan_plugin.utils import checkpoint
+    from bebygan_plugin.training import checkpoint
 
     if getattr(BebyGANModel, '_traced', False):
         return

@@ -10,8 +10,8 @@ from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
 
 from ..ops.texture_mask import texture_mask
-from ..utils.checkpoint import CrashSafeCheckpointMixin
-from ..utils.distributed import all_finite, gather_batch, global_batch_loss
+from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..training.distributed import all_finite, gather_batch, global_batch_loss
 from .lr_scheduler import WarmupCosineRestartLR
 
 MASK_SOURCES = ('gt', 'lq_bicubic')
@@ -127,7 +127,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         return mask if (mask is not None and self.d_masks_logits) else None
 
     def gan_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor, for_discriminator: bool, mask):
-        """``cri_gan`` in float32 on the global batch (every DDP rank's logits; see ``utils.distributed``)."""
+        """``cri_gan`` in float32 on the global batch (every DDP rank's logits; see ``training.distributed``)."""
         real, fake, weight = real_logits.float(), fake_logits.float(), self.gan_weight(mask)
         if self.opt.get('dist'):
             real, fake = gather_batch(real), gather_batch(fake)

@@ -1,4 +1,4 @@
-"""Crash-safe checkpoints: atomic file writes, RNG states, and the model mixin that uses them.
+"""Crash-safe checkpoint files: atomic writes, loading with one-line errors, and the RNG states they hold.
 
 A checkpoint at iteration N is ``models/net_<x>_N.pth`` for every network (``net_g`` also holds the EMA weights
 under ``params_ema``) plus ``training_states/N.state`` (epoch, iteration, optimizers, schedulers, GradScalers and
@@ -166,82 +166,7 @@ def gather_rng_states() -> List[Dict[str, Any]]:
     return states
 
 
-def _rank_and_world():
+def rank_and_world():
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
-
-
-# ----------------------------------------------------------------------------------------------- the model mixin
-class CrashSafeCheckpointMixin:
-    """Atomic, complete checkpoints for a BasicSR model (put it before the BasicSR base class).
-
-    - ``save_network``: the same file layout and ``params`` / ``params_ema`` keys as BasicSR, written atomically
-      by rank 0; a save that fails three times raises instead of being ignored.
-    - ``save_training_state``: BasicSR's ``epoch`` / ``iter`` / ``optimizers`` / ``schedulers`` plus
-      ``grad_scalers`` (``self.grad_scalers``, if any) and ``rng`` (one state per rank, gathered to rank 0),
-      written atomically by rank 0 after the networks.
-    - ``resume_training``: restores all of it; RNG states only when the world size is unchanged.
-    """
-
-    def save_network(self, net, net_label, current_iter, param_key='params'):
-        if _rank_and_world()[0] != 0:
-            return
-        from basicsr.utils import get_root_logger
-
-        label = 'latest' if current_iter == -1 else current_iter
-        save_path = osp.join(self.opt['path']['models'], f'{net_label}_{label}.pth')
-        nets = net if isinstance(net, list) else [net]
-        param_keys = param_key if isinstance(param_key, list) else [param_key]
-        if len(nets) != len(param_keys):
-            raise ValueError('save_network: the lengths of net and param_key differ')
-        save_dict = {}
-        for net_, key in zip(nets, param_keys):
-            state_dict = self.get_bare_model(net_).state_dict()
-            save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
-        save_with_retries(save_dict, save_path, get_root_logger())
-
-    def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:
-        """Everything ``<iter>.state`` holds except the RNG states (BasicSR's keys plus the GradScalers)."""
-        return {
-            'epoch': epoch,
-            'iter': current_iter,
-            'optimizers': [o.state_dict() for o in self.optimizers],
-            'schedulers': [s.state_dict() for s in self.schedulers],
-            'grad_scalers': [s.state_dict() for s in getattr(self, 'grad_scalers', [])],
-        }
-
-    def save_training_state(self, epoch, current_iter):
-        if current_iter == -1:
-            return
-        rng = gather_rng_states()  # collective: before the rank check
-        rank, world_size = _rank_and_world()
-        if rank != 0:
-            return
-        from basicsr.utils import get_root_logger
-
-        state = self.training_state_dict(epoch, current_iter)
-        state.update(rng=rng, world_size=world_size)
-        save_path = osp.join(self.opt['path']['training_states'], f'{current_iter}.state')
-        save_with_retries(state, save_path, get_root_logger())
-
-    def resume_training(self, resume_state):
-        from basicsr.utils import get_root_logger
-
-        from .resume import pop_resume_warnings
-
-        logger = get_root_logger()
-        for message in pop_resume_warnings():
-            logger.warning(message)
-        super().resume_training(resume_state)
-        scalers = getattr(self, 'grad_scalers', [])
-        for scaler, scaler_state in zip(scalers, resume_state.get('grad_scalers', [])):
-            if scaler_state and scaler.is_enabled():
-                scaler.load_state_dict(scaler_state)
-        rng = resume_state.get('rng')
-        rank, world_size = _rank_and_world()
-        if rng and len(rng) == world_size:
-            restore_rng_state(rng[rank])
-        elif rng:
-            logger.warning(f'The checkpoint was saved by {len(rng)} processes and this run has {world_size}: '
-                           'random generators keep their fresh seeds instead of the saved states')

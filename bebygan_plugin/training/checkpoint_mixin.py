@@ -1,0 +1,82 @@
+"""The model side of crash-safe checkpoints: a mixin for BasicSR models that writes and restores them.
+
+File-level machinery (atomic writes, loading, RNG states) is in :mod:`.checkpoint`; choosing what to resume from is
+in :mod:`.resume`.
+"""
+from os import path as osp
+from typing import Any, Dict
+
+from .checkpoint import gather_rng_states, rank_and_world, restore_rng_state, save_with_retries
+from .resume import pop_resume_warnings
+
+
+class CrashSafeCheckpointMixin:
+    """Atomic, complete checkpoints for a BasicSR model (put it before the BasicSR base class).
+
+    - ``save_network``: the same file layout and ``params`` / ``params_ema`` keys as BasicSR, written atomically
+      by rank 0; a save that fails three times raises instead of being ignored.
+    - ``save_training_state``: BasicSR's ``epoch`` / ``iter`` / ``optimizers`` / ``schedulers`` plus
+      ``grad_scalers`` (``self.grad_scalers``, if any) and ``rng`` (one state per rank, gathered to rank 0),
+      written atomically by rank 0 after the networks.
+    - ``resume_training``: restores all of it; RNG states only when the world size is unchanged.
+    """
+
+    def save_network(self, net, net_label, current_iter, param_key='params'):
+        if rank_and_world()[0] != 0:
+            return
+        from basicsr.utils import get_root_logger
+
+        label = 'latest' if current_iter == -1 else current_iter
+        save_path = osp.join(self.opt['path']['models'], f'{net_label}_{label}.pth')
+        nets = net if isinstance(net, list) else [net]
+        param_keys = param_key if isinstance(param_key, list) else [param_key]
+        if len(nets) != len(param_keys):
+            raise ValueError('save_network: the lengths of net and param_key differ')
+        save_dict = {}
+        for net_, key in zip(nets, param_keys):
+            state_dict = self.get_bare_model(net_).state_dict()
+            save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
+        save_with_retries(save_dict, save_path, get_root_logger())
+
+    def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:
+        """Everything ``<iter>.state`` holds except the RNG states (BasicSR's keys plus the GradScalers)."""
+        return {
+            'epoch': epoch,
+            'iter': current_iter,
+            'optimizers': [o.state_dict() for o in self.optimizers],
+            'schedulers': [s.state_dict() for s in self.schedulers],
+            'grad_scalers': [s.state_dict() for s in getattr(self, 'grad_scalers', [])],
+        }
+
+    def save_training_state(self, epoch, current_iter):
+        if current_iter == -1:
+            return
+        rng = gather_rng_states()  # collective: before the rank check
+        rank, world_size = rank_and_world()
+        if rank != 0:
+            return
+        from basicsr.utils import get_root_logger
+
+        state = self.training_state_dict(epoch, current_iter)
+        state.update(rng=rng, world_size=world_size)
+        save_path = osp.join(self.opt['path']['training_states'], f'{current_iter}.state')
+        save_with_retries(state, save_path, get_root_logger())
+
+    def resume_training(self, resume_state):
+        from basicsr.utils import get_root_logger
+
+        logger = get_root_logger()
+        for message in pop_resume_warnings():
+            logger.warning(message)
+        super().resume_training(resume_state)
+        scalers = getattr(self, 'grad_scalers', [])
+        for scaler, scaler_state in zip(scalers, resume_state.get('grad_scalers', [])):
+            if scaler_state and scaler.is_enabled():
+                scaler.load_state_dict(scaler_state)
+        rng = resume_state.get('rng')
+        rank, world_size = rank_and_world()
+        if rng and len(rng) == world_size:
+            restore_rng_state(rng[rank])
+        elif rng:
+            logger.warning(f'The checkpoint was saved by {len(rng)} processes and this run has {world_size}: '
+                           'random generators keep their fresh seeds instead of the saved states')
