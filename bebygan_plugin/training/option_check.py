@@ -9,21 +9,11 @@ hours later. Each problem names the option key it is about. Nothing here touches
 import difflib
 import inspect
 import numbers
-from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional
 
 import torch
 
-
-@dataclass
-class Problem:
-    """One bad input: ``where`` (an option key such as ``train.pixel_opt.alpha``, or a file) and what to do."""
-
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f'{self.where}: {self.message}'
+from ..problems import Problem
 
 
 TOP_LEVEL_KEYS = ('name', 'model_type', 'scale', 'num_gpu', 'manual_seed', 'datasets', 'path', 'train', 'val',

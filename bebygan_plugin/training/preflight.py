@@ -21,30 +21,18 @@ option key or a file) and the fix, before ``experiments/<name>`` exists:
 import argparse
 import os
 import re
-import socket
-import sys
 from os import path as osp
 from typing import List, Optional, Tuple
 
 import torch
 import yaml
 
-from .option_check import Problem, check_options
+from ..problems import Problem, ProblemsFound, exit_on_problems, raise_if_any
+from ..weights import lpips_problems, torchvision_weights_problems
+from .option_check import check_options
 
+PROGRAM = 'bebygan-train'
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm')
-DOWNLOAD_TIMEOUT_S = 30
-LPIPS_BACKBONES = {'alex': 'alexnet', 'vgg': 'vgg16', 'squeeze': 'squeezenet1_1'}
-
-
-class PreflightError(ValueError):
-    """Bad input found before training; ``problems`` lists every one of them."""
-
-    def __init__(self, problems: List[Problem], opt_path: str = '') -> None:
-        self.problems = list(problems)
-        source = f' in {opt_path}' if opt_path else ''
-        lines = [f'bebygan-train: {len(self.problems)} problem(s){source}; nothing was created. Fix and run again:']
-        lines += [f'  - {p}' for p in self.problems]
-        super().__init__('\n'.join(lines))
 
 
 # ----------------------------------------------------------------------------------------------- command line
@@ -327,75 +315,6 @@ def check_data(opt: dict) -> List[Problem]:
 
 
 # --------------------------------------------------------------------------------------------------- weights
-def _offline() -> bool:
-    return os.environ.get('BEBYGAN_OFFLINE', '').lower() not in ('', '0', 'false')
-
-
-def _try_download(url: str, dst: str) -> Optional[str]:
-    """Download ``url`` to ``dst`` (what torchvision would do later); returns why it failed, or None."""
-    if _offline():
-        return 'BEBYGAN_OFFLINE is set'
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:
-        os.makedirs(osp.dirname(dst), exist_ok=True)
-        torch.hub.download_url_to_file(url, dst, progress=True)
-        return None
-    except Exception as err:  # noqa: BLE001 - offline, proxy, disk: all mean "place the file by hand"
-        return f'download failed: {type(err).__name__}: {err}'
-    finally:
-        socket.setdefaulttimeout(old_timeout)
-
-
-def _torchvision_weights(arch: str):
-    """``(url, file name)`` of torchvision's ImageNet weights for ``arch`` (what ``pretrained=True`` loads)."""
-    import torchvision
-
-    weights = torchvision.models.get_model_weights(arch).IMAGENET1K_V1
-    return weights.url, osp.basename(weights.url)
-
-
-def _check_state_dict_file(path: str, arch: str, what: str, where: str) -> List[Problem]:
-    """``path`` loads and holds the full state dict of torchvision's ``arch`` (keys and shapes)."""
-    import torchvision
-
-    from .checkpoint import describe_load_error, load_checkpoint_file
-
-    try:
-        state = load_checkpoint_file(path, mmap=True)
-    except Exception as err:  # noqa: BLE001
-        return [Problem(where, f'{what} file {path} cannot be loaded ({describe_load_error(err)}); replace it '
-                               f'with the original {osp.basename(path)} (an interrupted download leaves a broken '
-                               'file)')]
-    with torch.device('meta'):
-        expected = getattr(torchvision.models, arch)(weights=None).state_dict()
-    if not isinstance(state, dict):
-        return [Problem(where, f'{what} file {path} is not a state dict; replace it with the original file')]
-    missing = [k for k in expected if k not in state]
-    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
-    if missing or wrong:
-        detail = f'missing {missing[:3]}' if missing else f'wrong shapes for {wrong[:3]}'
-        return [Problem(where, f'{what} file {path} is not torchvision {arch} weights ({detail}); replace it with '
-                               f'the original {osp.basename(path)}')]
-    return []
-
-
-def _hub_file(arch: str, what: str, where: str, local: Optional[str] = None) -> List[Problem]:
-    """Torchvision ImageNet weights for ``arch``: ``local`` if given and present, else the torch hub cache."""
-    url, name = _torchvision_weights(arch)
-    hub = osp.join(torch.hub.get_dir(), 'checkpoints', name)
-    if local and osp.isfile(local):
-        return _check_state_dict_file(local, arch, what, where)
-    if not osp.isfile(hub):
-        reason = _try_download(url, hub)
-        if reason:
-            places = f'{osp.abspath(local)} or {hub}' if local else hub
-            return [Problem(where, f'{what} needs the ImageNet weights {name}, which are not on this machine '
-                                   f'({reason}). Download {url} and place it at {places} (set TORCH_HOME to move '
-                                   'the torch hub cache)')]
-    return _check_state_dict_file(hub, arch, what, where)
-
-
 def check_weights(opt: dict) -> List[Problem]:
     problems = []
     for key, section in (opt.get('train') or {}).items():
@@ -409,13 +328,13 @@ def check_weights(opt: dict) -> List[Problem]:
                                                                  'whenever that file exists; move it away or use '
                                                                  'vgg19'))
                 continue
-            problems += _hub_file(vgg_type, 'PerceptualLoss', f'train.{key}', local if vgg_type == 'vgg19' else None)
+            problems += torchvision_weights_problems(vgg_type, 'PerceptualLoss', f'train.{key}', local if vgg_type == 'vgg19' else None)
     val = opt.get('val') if isinstance(opt.get('val'), dict) else {}
     has_val_data = any(str(p).startswith('val') for p in (opt.get('datasets') or {}))
     for name, metric in (val.get('metrics') or {}).items():
         kind = str(metric.get('type', '')).lower() if isinstance(metric, dict) else ''
         if has_val_data and 'lpips' in kind:
-            problems += check_lpips(metric, f'val.metrics.{name}')
+            problems += lpips_problems(metric, f'val.metrics.{name}')
         if has_val_data and 'pyiqa' in kind:
             import importlib.util
 
@@ -423,30 +342,6 @@ def check_weights(opt: dict) -> List[Problem]:
                 problems.append(Problem(f'val.metrics.{name}', f'{metric["type"]} needs pyiqa: pip install '
                                                                '"bebygan-plugin[metrics]" (or remove the metric)'))
     return problems
-
-
-def check_lpips(metric: dict, where: str) -> List[Problem]:
-    """The ``lpips`` package, its linear layers, and the torchvision backbone it loads."""
-    import importlib.util
-    import inspect
-
-    from basicsr.utils.registry import METRIC_REGISTRY
-
-    net = metric.get('net')
-    if net is None and metric.get('type') in METRIC_REGISTRY:
-        default = inspect.signature(METRIC_REGISTRY.get(metric['type'])).parameters.get('net')
-        net = default.default if default is not None and default.default is not inspect.Parameter.empty else 'alex'
-    net = net or 'alex'
-    spec = importlib.util.find_spec('lpips')
-    if spec is None:
-        return [Problem(where, 'needs the lpips package: pip install lpips')]
-    if net not in LPIPS_BACKBONES:
-        return [Problem(f'{where}.net', f'must be one of {sorted(LPIPS_BACKBONES)}, got {net!r}')]
-    linear = osp.join(osp.dirname(spec.origin), 'weights', 'v0.1', f'{net}.pth')
-    if not osp.isfile(linear):
-        return [Problem(where, f'the LPIPS linear layers {linear} are missing; reinstall lpips (pip install '
-                               '--force-reinstall lpips)')]
-    return _hub_file(LPIPS_BACKBONES[net], f'LPIPS-{net}', where)
 
 
 def check_paths(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
@@ -523,11 +418,11 @@ def _check_fits_network(opt: dict, label: str, state: dict, file: str, strict: b
 
 # ------------------------------------------------------------------------------------------------ entry points
 def run_preflight(argv: List[str], root_path: str) -> dict:
-    """Check a training command line; returns the parsed options or raises :class:`PreflightError`."""
+    """Check a training command line; returns the parsed options or raises :class:`~bebygan_plugin.problems.ProblemsFound`."""
     args = parse_train_args(argv)
     opt, problems = load_option_file(args.opt)
     if opt is None:
-        raise PreflightError(problems, args.opt or '')
+        raise ProblemsFound(PROGRAM, problems, args.opt or '')
     problems += apply_force_yml(opt, args.force_yml)
     if args.debug and not str(opt.get('name', '')).startswith('debug'):
         opt['name'] = f'debug_{opt.get("name")}'
@@ -541,8 +436,7 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
         problems += check_paths(opt, root_path, args.auto_resume)
     if 'train' not in broken and 'val' not in broken:
         problems += check_weights(opt)
-    if problems:
-        raise PreflightError(problems, args.opt)
+    raise_if_any(PROGRAM, problems, args.opt)
     return opt
 
 
@@ -550,8 +444,6 @@ def preflight_or_exit(argv: List[str], root_path: str) -> None:
     """Run :func:`run_preflight`; on bad input print the problems (rank 0 only) and exit with status 2."""
     try:
         run_preflight(argv, root_path)
-    except PreflightError as err:
-        if os.environ.get('RANK', '0') == '0':
-            print(err, file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+    except ProblemsFound as err:
+        exit_on_problems(err)
 

@@ -1,0 +1,44 @@
+"""Bad input, reported all at once before any work: the one format every entry point uses.
+
+A check returns a list of :class:`Problem` (what is wrong, where, and the fix); an entry point collects them and
+raises :class:`ProblemsFound`, whose message lists every one, before it creates anything.
+"""
+import os
+import sys
+from dataclasses import dataclass
+from typing import Iterable, List
+
+
+@dataclass
+class Problem:
+    """One bad input: ``where`` (an option key such as ``train.pixel_opt.alpha``, or a file) and what to do."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f'{self.where}: {self.message}'
+
+
+class ProblemsFound(ValueError):
+    """Bad input found before any work; ``problems`` lists every one of them."""
+
+    def __init__(self, program: str, problems: Iterable[Problem], source: str = '') -> None:
+        self.program, self.problems = program, list(problems)
+        where = f' in {source}' if source else ''
+        lines = [f'{program}: {len(self.problems)} problem(s){where}; nothing was created. Fix and run again:']
+        lines += [f'  - {p}' for p in self.problems]
+        super().__init__('\n'.join(lines))
+
+
+def raise_if_any(program: str, problems: List[Problem], source: str = '') -> None:
+    """Raise :class:`ProblemsFound` when ``problems`` is not empty."""
+    if problems:
+        raise ProblemsFound(program, problems, source)
+
+
+def exit_on_problems(err: ProblemsFound) -> None:
+    """Print the report (once: on rank 0 of a distributed run) and exit with status 2."""
+    if os.environ.get('RANK', '0') == '0':
+        print(err, file=sys.stderr, flush=True)
+    raise SystemExit(2) from None

@@ -1,0 +1,112 @@
+"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS.
+
+Shared by every entry point that needs them (``bebygan-train``'s start-up checks, evaluation): each check returns
+:class:`~bebygan_plugin.problems.Problem` s naming the file to place and where, instead of failing later inside
+torchvision with a network error. A missing file is downloaded when the machine is online, unless
+``BEBYGAN_OFFLINE=1``.
+"""
+import os
+import socket
+from os import path as osp
+from typing import List, Optional
+
+import torch
+
+from .problems import Problem
+
+DOWNLOAD_TIMEOUT_S = 30
+LPIPS_BACKBONES = {'alex': 'alexnet', 'vgg': 'vgg16', 'squeeze': 'squeezenet1_1'}
+
+
+def _offline() -> bool:
+    return os.environ.get('BEBYGAN_OFFLINE', '').lower() not in ('', '0', 'false')
+
+
+def _try_download(url: str, dst: str) -> Optional[str]:
+    """Download ``url`` to ``dst`` (what torchvision would do later); returns why it failed, or None."""
+    if _offline():
+        return 'BEBYGAN_OFFLINE is set'
+    old_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        torch.hub.download_url_to_file(url, dst, progress=True)
+        return None
+    except Exception as err:  # noqa: BLE001 - offline, proxy, disk: all mean "place the file by hand"
+        return f'download failed: {type(err).__name__}: {err}'
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+
+
+def _torchvision_weights(arch: str):
+    """``(url, file name)`` of torchvision's ImageNet weights for ``arch`` (what ``pretrained=True`` loads)."""
+    import torchvision
+
+    weights = torchvision.models.get_model_weights(arch).IMAGENET1K_V1
+    return weights.url, osp.basename(weights.url)
+
+
+def _check_state_dict_file(path: str, arch: str, what: str, where: str) -> List[Problem]:
+    """``path`` loads and holds the full state dict of torchvision's ``arch`` (keys and shapes)."""
+    import torchvision
+
+    from .training.checkpoint import describe_load_error, load_checkpoint_file
+
+    try:
+        state = load_checkpoint_file(path, mmap=True)
+    except Exception as err:  # noqa: BLE001
+        return [Problem(where, f'{what} file {path} cannot be loaded ({describe_load_error(err)}); replace it '
+                               f'with the original {osp.basename(path)} (an interrupted download leaves a broken '
+                               'file)')]
+    with torch.device('meta'):
+        expected = getattr(torchvision.models, arch)(weights=None).state_dict()
+    if not isinstance(state, dict):
+        return [Problem(where, f'{what} file {path} is not a state dict; replace it with the original file')]
+    missing = [k for k in expected if k not in state]
+    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    if missing or wrong:
+        detail = f'missing {missing[:3]}' if missing else f'wrong shapes for {wrong[:3]}'
+        return [Problem(where, f'{what} file {path} is not torchvision {arch} weights ({detail}); replace it with '
+                               f'the original {osp.basename(path)}')]
+    return []
+
+
+def torchvision_weights_problems(arch: str, what: str, where: str, local: Optional[str] = None) -> List[Problem]:
+    """Torchvision ImageNet weights for ``arch``: ``local`` if given and present, else the torch hub cache."""
+    url, name = _torchvision_weights(arch)
+    hub = osp.join(torch.hub.get_dir(), 'checkpoints', name)
+    if local and osp.isfile(local):
+        return _check_state_dict_file(local, arch, what, where)
+    if not osp.isfile(hub):
+        reason = _try_download(url, hub)
+        if reason:
+            places = f'{osp.abspath(local)} or {hub}' if local else hub
+            return [Problem(where, f'{what} needs the ImageNet weights {name}, which are not on this machine '
+                                   f'({reason}). Download {url} and place it at {places} (set TORCH_HOME to move '
+                                   'the torch hub cache)')]
+    return _check_state_dict_file(hub, arch, what, where)
+
+
+
+def lpips_problems(metric: dict, where: str) -> List[Problem]:
+    """The ``lpips`` package, its linear layers, and the torchvision backbone it loads."""
+    import importlib.util
+    import inspect
+
+    from basicsr.utils.registry import METRIC_REGISTRY
+
+    net = metric.get('net')
+    if net is None and metric.get('type') in METRIC_REGISTRY:
+        default = inspect.signature(METRIC_REGISTRY.get(metric['type'])).parameters.get('net')
+        net = default.default if default is not None and default.default is not inspect.Parameter.empty else 'alex'
+    net = net or 'alex'
+    spec = importlib.util.find_spec('lpips')
+    if spec is None:
+        return [Problem(where, 'needs the lpips package: pip install lpips')]
+    if net not in LPIPS_BACKBONES:
+        return [Problem(f'{where}.net', f'must be one of {sorted(LPIPS_BACKBONES)}, got {net!r}')]
+    linear = osp.join(osp.dirname(spec.origin), 'weights', 'v0.1', f'{net}.pth')
+    if not osp.isfile(linear):
+        return [Problem(where, f'the LPIPS linear layers {linear} are missing; reinstall lpips (pip install '
+                               '--force-reinstall lpips)')]
+    return torchvision_weights_problems(LPIPS_BACKBONES[net], f'LPIPS-{net}', where)
