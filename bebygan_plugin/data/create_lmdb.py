@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
                           report_skipped, run_command)
-from .image_files import DatasetError, ImageFile, bad_inputs_error, list_images, probe_images, usable
+from .image_files import DatasetError, ImageFile, bad_inputs_error, check_images, list_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .parallel import run_tasks
@@ -119,7 +119,7 @@ def create(args: argparse.Namespace, log=print) -> int:
             f'(pass --overwrite to rebuild)')
         return 0
 
-    sized, bad = probe_images([f for files in listed for f in files])
+    sized, bad = check_images([f for files in listed for f in files], args.alpha, args.workers, args.start_method)
     if bad and not args.skip_bad:
         raise bad_inputs_error(bad)
     sizes = {item.path: size for item, size in sized}

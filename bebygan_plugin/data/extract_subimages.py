@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
-from .image_files import bad_inputs_error, list_images, probe_images
+from .image_files import bad_inputs_error, check_images, list_images
 from .image_rules import BadImageError, encode_png, read_image
 from .staging import staging_path
 from .subimages import check_crop_settings, iter_subimages
@@ -69,7 +69,7 @@ def extract(args: argparse.Namespace, log=print) -> int:
     files, ignored = list_images([args.input], args.strip_suffix)
     report_ignored(ignored, log)
     check_folder_outputs([final], args.overwrite, log)
-    sized, bad = probe_images(files)
+    sized, bad = check_images(files, args.alpha, args.workers, args.start_method)
     if bad and not args.skip_bad:
         raise bad_inputs_error(bad)
     tasks = [ExtractTask(item.path, item.key, staging_path(final), args.crop_size, args.step, args.thresh_size,

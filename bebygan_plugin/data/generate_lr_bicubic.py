@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 
 from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
-from .image_files import DatasetError, bad_inputs_error, list_images, probe_images
+from .image_files import DatasetError, bad_inputs_error, check_images, list_images
 from .image_rules import BadImageError, encode_png, read_image
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
 from .staging import staging_path
@@ -73,7 +73,8 @@ def generate(args: argparse.Namespace, log=print) -> int:
     report_ignored(ignored, log)
     check_folder_outputs(finals, args.overwrite, log)
     min_side = min_hr_size(args.scale)
-    sized, bad = probe_images(files, min_side, f'x{args.scale} needs at least {min_side}x{min_side}')
+    sized, bad = check_images(files, args.alpha, args.workers, args.start_method, min_side,
+                              f'x{args.scale} needs at least {min_side}x{min_side}')
     if bad and not args.skip_bad:
         raise bad_inputs_error(bad)
     tasks = [LrTask(item.path, item.key, args.scale, staging_path(lr_final),

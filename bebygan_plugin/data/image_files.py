@@ -10,14 +10,14 @@ Rules (also in README.md, "Preparing DF2K"):
 - Two files that end up with the same key (``a.png`` and ``a.jpg``; the same name in two folders) are an error
   that names both, raised before any work starts.
 """
+import contextlib
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from tqdm import tqdm
-
-from .image_rules import BadImageError, is_image_file, probe_size
+from .image_rules import BadImageError, is_image_file, read_image
+from .parallel import run_tasks
 
 _NOT_KEY_CHAR = re.compile(r'[^A-Za-z0-9_-]')
 
@@ -75,26 +75,48 @@ def list_images(folders: Sequence[str], strip_suffix: str = '') -> Tuple[List[Im
     return [found[key] for key in sorted(found)], ignored
 
 
-def probe_images(files: Sequence[ImageFile], min_side: int = 1, why: str = '',
-                 desc: str = 'Check inputs') -> Tuple[List[Tuple[ImageFile, Tuple[int, int]]], List[BadImageError]]:
-    """Read every image's size from its header (fast), before the long work starts.
+@dataclass(frozen=True)
+class CheckTask:
+    """One image to decode up front, with the rules it must pass."""
+
+    path: str
+    alpha: str
+    min_side: int
+    why: str
+
+
+def check_image(task: CheckTask) -> Tuple[Optional[Tuple[int, int]], Optional[BadImageError]]:
+    """``((height, width), None)`` if the whole image decodes and passes the rules, else ``(None, error)``."""
+    try:
+        height, width = read_image(task.path, task.alpha).shape[:2]
+        if min(height, width) < task.min_side:
+            reason = task.why or f'the minimum is {task.min_side}'
+            raise BadImageError(task.path, f'is only {height}x{width} pixels; {reason}', 'remove it or pass --skip-bad')
+    except BadImageError as err:
+        return None, err
+    return (height, width), None
+
+
+def check_images(files: Sequence[ImageFile], alpha: str, workers: int, start_method: Optional[str] = None,
+                 min_side: int = 1, why: str = '') -> Tuple[List[Tuple[ImageFile, Tuple[int, int]]],
+                                                            List[BadImageError]]:
+    """Decode every image completely (in ``workers`` processes) before anything is written.
+
+    A header can be intact while the pixel data is truncated or corrupt, so only a full decode finds every file the
+    long work would fail on; it also applies the ``alpha`` policy and the size minimum.
 
     Returns:
-        ``(image, (height, width))`` for the usable images, and one :class:`BadImageError` per unreadable image or
-        image with a side below ``min_side`` (``why`` explains the minimum).
+        ``(image, (height, width))`` for the usable images, and one :class:`BadImageError` per unreadable or refused
+        image (``min_side``: the smallest side allowed; ``why`` explains it).
     """
+    tasks = [CheckTask(item.path, alpha, min_side, why) for item in files]
     sized, bad = [], []
-    for item in tqdm(files, desc=desc, unit='img', dynamic_ncols=True):
-        try:
-            height, width = probe_size(item.path)
-            if min(height, width) < min_side:
-                reason = why or f'the minimum is {min_side}'
-                raise BadImageError(item.path, f'is only {height}x{width} pixels; {reason}',
-                                    'remove it or pass --skip-bad')
-        except BadImageError as err:
-            bad.append(err)
-            continue
-        sized.append((item, (height, width)))
+    with contextlib.closing(run_tasks(check_image, tasks, workers, 'Check inputs (decode)', start_method)) as results:
+        for item, (size, error) in zip(files, results):
+            if error is None:
+                sized.append((item, size))
+            else:
+                bad.append(error)
     return sized, bad
 
 

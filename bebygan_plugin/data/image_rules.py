@@ -16,7 +16,7 @@ normalised here once, by these rules (also in README.md, "Preparing DF2K"):
 Every refusal is a :class:`BadImageError` whose message names the file and says how to fix it.
 """
 import os
-from typing import Optional, Tuple
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -44,23 +44,27 @@ def is_image_file(name: str) -> bool:
     return not os.path.basename(name).startswith('.') and name.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def probe_size(path: str) -> Tuple[int, int]:
-    """``(height, width)`` of an image from its header only (Pillow), falling back to a full OpenCV decode when
-    Pillow cannot tell (a variant it does not know, or a very large image it refuses as a "decompression bomb").
+class UndecodableImageError(ValueError):
+    """Bytes that are no usable image; ``str()`` says why (the caller names the file)."""
+
+
+def decode_bytes(data: Optional[bytes], flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
+    """Decode an encoded image with OpenCV (``cv2.imdecode`` ``flags``), refusing what it would get wrong.
 
     Raises:
-        BadImageError: the file cannot be opened or is not a readable image.
+        UndecodableImageError: no data, data OpenCV cannot decode (corrupt, truncated, not an image), or a JPEG
+            without its end-of-image marker (older OpenCV builds decode those with a warning and fill in gray).
     """
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-        return height, width
-    except Exception:  # noqa: BLE001  (any Pillow failure: let OpenCV, which does the real decoding, decide)
-        pass
-    img = decode_image(path)
-    return img.shape[0], img.shape[1]
+    if data is None:
+        raise UndecodableImageError('is missing (no data stored under this name)')
+    if not len(data):
+        raise UndecodableImageError('is empty (0 bytes)')
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if img is None:
+        raise UndecodableImageError('cannot be decoded as an image (corrupt, truncated, or not a PNG/JPEG/BMP)')
+    if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-65536:]:
+        raise UndecodableImageError('is a truncated JPEG (no end-of-image marker)')
+    return img
 
 
 def decode_image(path: str) -> np.ndarray:
@@ -71,17 +75,10 @@ def decode_image(path: str) -> np.ndarray:
     except OSError as err:
         raise BadImageError(path, f'cannot be read ({err.strerror or err})',
                             'check that it exists and is readable') from err
-    skip_hint = 'replace or delete the file, or pass --skip-bad to leave it out'
-    if not data:
-        raise BadImageError(path, 'is empty (0 bytes)', skip_hint)
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise BadImageError(path, 'cannot be decoded as an image (corrupt, truncated, or not a PNG/JPEG/BMP)',
-                            skip_hint)
-    if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-65536:]:
-        # Older OpenCV builds decode a truncated JPEG with a warning and fill the rest with gray.
-        raise BadImageError(path, 'is a truncated JPEG (no end-of-image marker)', skip_hint)
-    return img
+    try:
+        return decode_bytes(data)
+    except UndecodableImageError as err:
+        raise BadImageError(path, str(err), 'replace or delete the file, or pass --skip-bad to leave it out') from None
 
 
 def _to_uint8(img: np.ndarray, path: str) -> np.ndarray:

@@ -15,8 +15,8 @@ BasicSR's ``meta_info.txt``, the same keys in both. Per source image (in worker 
    downsampling each HR crop) gives the LR pixels the whole image's LR has, as in BasicSR's DIV2K recipe;
 4. PNG-encode them; the main process writes the two LMDBs (:mod:`.lmdb_writer`).
 
-All images are checked (headers, sizes, names) before the long work starts; the outputs appear only when complete
-(:mod:`.staging`).
+All images are decoded and checked (pixels, sizes, names) before anything is written; the outputs appear only when
+complete (:mod:`.staging`).
 """
 import argparse
 import contextlib
@@ -29,7 +29,7 @@ import numpy as np
 
 from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
                           report_skipped, run_command)
-from .image_files import DatasetError, bad_inputs_error, list_images, probe_images, usable
+from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
@@ -145,7 +145,8 @@ def prepare(args: argparse.Namespace, log=print) -> int:
         return 0
 
     min_side = min_hr_size(args.scale)
-    sized, bad = probe_images(files, min_side, f'x{args.scale} needs at least {min_side}x{min_side}')
+    sized, bad = check_images(files, args.alpha, args.workers, args.start_method, min_side,
+                              f'x{args.scale} needs at least {min_side}x{min_side}')
     if bad and not args.skip_bad:
         raise bad_inputs_error(bad)
     plans = [planned_entries(h, w, item.key, settings) for item, (h, w) in sized]
