@@ -2,7 +2,8 @@
 
     python bebygan_plugin/test.py -opt options/test_BebyGAN_x4.yml
 
-Results are written under ``./results/<name>``.
+Results are written under ``./results/<name>``. Bad input (option typos, missing or corrupt test images, missing
+weights) is reported before anything is created; see :mod:`bebygan_plugin.preflight`. ``--help`` lists the flags.
 """
 import os
 import sys
@@ -13,8 +14,12 @@ if __package__ in (None, ''):  # run as a script from a source checkout
 import bebygan_plugin  # noqa: E402,F401
 from basicsr.test import test_pipeline  # noqa: E402
 
+from bebygan_plugin.preflight import testing  # noqa: E402
+from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
+
 
 def main() -> None:
+    preflight_or_exit(testing.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, before anything is created
     test_pipeline(os.getcwd())
 
 

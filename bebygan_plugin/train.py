@@ -3,8 +3,8 @@
     python bebygan_plugin/train.py -opt options/train_BebyGAN_x4.yml [--auto_resume] [--launcher pytorch]
 
 Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path). Bad input
-(option typos, missing data or weights, scale mismatches...) is reported before anything is created; see
-``bebygan_plugin.training.preflight``.
+(option typos, missing or corrupt data, missing weights, scale mismatches...) is reported before anything is
+created; see :mod:`bebygan_plugin.preflight`. ``--help`` lists the flags.
 """
 import os
 import sys
@@ -15,12 +15,13 @@ if __package__ in (None, ''):  # run as a script: make the package importable fr
 import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
 from basicsr.train import train_pipeline  # noqa: E402
 
+from bebygan_plugin.preflight import training  # noqa: E402
+from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 from bebygan_plugin.training import distributed  # noqa: E402
-from bebygan_plugin.training.preflight import preflight_or_exit  # noqa: E402
 
 
 def main() -> None:
-    preflight_or_exit(sys.argv[1:], os.getcwd())  # exits with the list of problems before anything is created
+    preflight_or_exit(training.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, before anything is created
     train_pipeline(os.getcwd())
     distributed.finish()
 

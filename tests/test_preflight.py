@@ -257,7 +257,7 @@ def test_all_problems_are_reported_at_once(data, workdir, monkeypatch, capsys):
 
 
 def test_valid_options_pass(data, workdir):
-    from bebygan_plugin.training.preflight import run_preflight
+    from bebygan_plugin.preflight.training import run_preflight
 
     opt_path = support.write_options(str(workdir / 'good.yml'), valid_options(data))
     assert run_preflight(['-opt', opt_path], str(workdir))['name'] == 'preflight'
@@ -266,7 +266,7 @@ def test_valid_options_pass(data, workdir):
 
 def test_placed_vgg_and_lpips_weights_are_accepted_and_basicsr_loads_them(data, workdir, tmp_path):
     """The files the messages ask for, placed where they say, satisfy the checks and BasicSR (zero placeholders)."""
-    from bebygan_plugin.training.preflight import run_preflight
+    from bebygan_plugin.preflight.training import run_preflight
 
     placeholder_weights('vgg19', str(workdir / 'experiments' / 'pretrained_models' / 'vgg19-dcbb9e9d.pth'))
     placeholder_weights('squeezenet1_1', str(tmp_path / 'torch_home' / 'hub' / 'checkpoints' /
@@ -304,7 +304,7 @@ def test_the_command_line_exits_2_with_the_message_and_creates_nothing(data, tmp
 
 def test_the_lead_option_files_have_no_key_problems():
     """Shipped option files only fail on what is missing on this machine (data, weights), never on their keys."""
-    from bebygan_plugin.training.option_check import check_options
+    from bebygan_plugin.preflight.options import check_options
 
     files = [f for f in os.listdir(osp.join(support.REPO, 'options')) if f.startswith('train_')] \
         if osp.isdir(osp.join(support.REPO, 'options')) else []

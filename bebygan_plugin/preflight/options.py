@@ -3,16 +3,18 @@
 Valid keys come from BasicSR's documented options and, for components (losses, networks, schedulers, optimizers,
 metrics), from the signature of the registered class or function, so a misspelled ``loss_wieght`` is reported as
 ``train.pixel_opt: unknown key 'loss_wieght'; did you mean 'loss_weight'?`` instead of a ``TypeError`` (or silence)
-hours later. Each problem names the option key it is about. Nothing here touches files or the network; see
-``preflight`` for those checks.
+hours later. Each problem names the option key it is about. Training runs (``is_train``) and test runs differ in
+the sections they need (``train`` / ``logger`` and a ``datasets.train`` set, or ``val.save_img`` and ``test_*``
+sets). Nothing here touches files or the network; the other modules of :mod:`bebygan_plugin.preflight` do that.
 """
 import difflib
 import inspect
 import numbers
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional
 
 import torch
 
+from ..data.corrupt_images import SKIP_OPTION
 from ..problems import Problem
 
 
@@ -31,8 +33,10 @@ LOADER_KEYS = ('name', 'type', 'phase', 'scale', 'num_worker_per_gpu', 'batch_si
                'prefetch_mode', 'pin_memory', 'persistent_workers', 'num_prefetch_queue', 'use_shuffle')
 DATASET_KEYS = {
     'PairedImageDataset': LOADER_KEYS + ('dataroot_gt', 'dataroot_lq', 'meta_info_file', 'io_backend',
-                                         'filename_tmpl', 'gt_size', 'use_hflip', 'use_rot', 'color', 'mean', 'std'),
-    'SingleImageDataset': LOADER_KEYS + ('dataroot_lq', 'meta_info_file', 'io_backend', 'color', 'mean', 'std'),
+                                         'filename_tmpl', 'gt_size', 'use_hflip', 'use_rot', 'color', 'mean', 'std',
+                                         SKIP_OPTION),
+    'SingleImageDataset': LOADER_KEYS + ('dataroot_lq', 'meta_info_file', 'io_backend', 'color', 'mean', 'std',
+                                         SKIP_OPTION),
 }
 IO_BACKENDS = ('disk', 'lmdb', 'memcached')
 TRAIN_REQUIRED_LOADER_KEYS = ('batch_size_per_gpu', 'num_worker_per_gpu')
@@ -142,13 +146,14 @@ def _positive_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
 
 
-def check_top_level(opt: dict, problems: List[Problem]):
+def check_top_level(opt: dict, problems: List[Problem], is_train: bool = True):
     from basicsr.utils.registry import MODEL_REGISTRY
 
     for key in opt:
         if key not in TOP_LEVEL_KEYS and not str(key).startswith('network_'):
             problems.append(unknown_key_problem('top level', key, TOP_LEVEL_KEYS + ('network_g', 'network_d')))
-    for key in ('name', 'model_type', 'scale', 'datasets', 'network_g', 'path', 'train', 'logger'):
+    needed = ('train', 'logger') if is_train else ('val',)
+    for key in ('name', 'model_type', 'scale', 'datasets', 'network_g', 'path') + needed:
         if key not in opt:
             problems.append(Problem(key, 'required key is missing'))
     if 'name' in opt and (not isinstance(opt['name'], str) or not opt['name'].strip()):
@@ -168,12 +173,12 @@ def check_top_level(opt: dict, problems: List[Problem]):
     return model_cls
 
 
-def check_networks(opt: dict, model_cls, problems: List[Problem]) -> None:
+def check_networks(opt: dict, model_cls, problems: List[Problem], is_train: bool = True) -> None:
     from basicsr.utils.registry import ARCH_REGISTRY
 
     for key in [k for k in opt if str(k).startswith('network_')]:
         check_component(opt[key], key, ARCH_REGISTRY, 'network', problems, construct=True)
-    gan_model = model_cls is not None and model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
+    gan_model = is_train and model_cls is not None and model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
     if gan_model and 'network_d' not in opt:
         problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
                                              'section (e.g. type: MaskedUNetDiscriminator)'))
@@ -313,14 +318,14 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
         problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
 
 
-def check_sections(opt: dict, problems: List[Problem]) -> None:
+def check_sections(opt: dict, problems: List[Problem], is_train: bool = True) -> None:
     """Keys of the logger, path, val, dist_params and dataset sections."""
     from basicsr.utils.registry import DATASET_REGISTRY, METRIC_REGISTRY
 
     logger = opt.get('logger')
     if isinstance(logger, dict):
         problems.extend(check_keys(logger, 'logger', LOGGER_KEYS))
-        for key in ('print_freq', 'save_checkpoint_freq'):
+        for key in ('print_freq', 'save_checkpoint_freq') if is_train else ():
             if not _positive_number(logger.get(key)):
                 problems.append(Problem(f'logger.{key}', f'must be a positive number of iterations, got '
                                                          f'{logger.get(key)!r}'))
@@ -338,6 +343,9 @@ def check_sections(opt: dict, problems: List[Problem]) -> None:
     if isinstance(dist_params, dict):
         problems.extend(check_keys(dist_params, 'dist_params', DIST_PARAMS_KEYS))
     val = opt.get('val')
+    if not is_train and 'val' in opt and (not isinstance(val, dict) or 'save_img' not in val):
+        problems.append(Problem('val.save_img', 'required by a test run: true to write the output images to '
+                                                'results/<name>/visualization, false for the metrics only'))
     if isinstance(val, dict):
         problems.extend(check_keys(val, 'val', VAL_KEYS))
         for name, metric in (val.get('metrics') or {}).items():
@@ -356,15 +364,22 @@ def check_sections(opt: dict, problems: List[Problem]) -> None:
         if 'datasets' in opt:
             problems.append(Problem('datasets', 'must be a mapping of phases (train, val, ...)'))
         return
-    if 'train' not in datasets:
+    if is_train and 'train' not in datasets:
         suggestion = closest('train', datasets)
         problems.append(Problem('datasets.train', 'a training set is required' +
                                 (f"; did you mean to name '{suggestion}' train?" if suggestion else '')))
+    if not is_train and not datasets:
+        problems.append(Problem('datasets', "a test run needs at least one test set: 'test_1', 'test_2', ..."))
     for phase, section in datasets.items():
         where = f'datasets.{phase}'
-        if str(phase).split('_')[0] not in ('train', 'val'):
+        kind = str(phase).split('_')[0]
+        if is_train and kind not in ('train', 'val'):
             problems.append(Problem(where, f"unknown phase '{phase}': training runs use 'train' and 'val' "
                                            "(or 'val_1', 'val_2', ...)"))
+            continue
+        if not is_train and kind not in ('test', 'val'):
+            problems.append(Problem(where, f"unknown phase '{phase}' for a test run: name test sets 'test_1', "
+                                           "'test_2', ... (or 'val_*')"))
             continue
         if not isinstance(section, dict):
             problems.append(Problem(where, 'must be a mapping'))
@@ -379,6 +394,13 @@ def check_sections(opt: dict, problems: List[Problem]) -> None:
         if 'io_backend' in DATASET_KEYS.get(section['type'], ('io_backend',)) and backend not in IO_BACKENDS:
             problems.append(Problem(f'{where}.io_backend', f'needs type: one of {IO_BACKENDS}, got '
                                                            f'{section.get("io_backend")!r}'))
+        skip = section.get(SKIP_OPTION)
+        if skip is not None and not isinstance(skip, bool):
+            problems.append(Problem(f'{where}.{SKIP_OPTION}', f'must be true or false, got {skip!r}'))
+        elif skip and phase != 'train':
+            problems.append(Problem(f'{where}.{SKIP_OPTION}', 'only applies to the training set: a skipped '
+                                                                      f'{kind} image would change the averaged '
+                                                                      'metrics; replace or remove the image'))
         if phase == 'train':
             for key in TRAIN_REQUIRED_LOADER_KEYS + ('gt_size', 'use_hflip', 'use_rot'):
                 if key not in section and (key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] ==
@@ -431,25 +453,18 @@ def check_discriminator_input(opt: dict, problems: List[Problem]) -> None:
                                                             f'{kind} only accepts crops of input_size'))
 
 
-def check_options(opt: dict) -> List[Problem]:
-    """Every static problem of ``opt`` (a BasicSR training option dict), in option order."""
+def check_options(opt: dict, is_train: bool = True) -> List[Problem]:
+    """Every static problem of ``opt`` (a BasicSR option dict of a training run, or of a test run), in option
+    order."""
     problems: List[Problem] = []
     if not isinstance(opt, dict):
         return [Problem('options', f'the option file must hold a mapping, got {type(opt).__name__}')]
-    model_cls = check_top_level(opt, problems)
-    check_networks(opt, model_cls, problems)
-    check_train(opt, model_cls, problems)
-    check_sections(opt, problems)
+    model_cls = check_top_level(opt, problems, is_train)
+    check_networks(opt, model_cls, problems, is_train)
+    if is_train:
+        check_train(opt, model_cls, problems)
+        check_discriminator_input(opt, problems)
+    check_sections(opt, problems, is_train)
     check_scale(opt, problems)
-    check_discriminator_input(opt, problems)
     return problems
 
-
-def section_of(opt: Dict, dotted: str):
-    """``opt['a']['b']`` for ``'a.b'`` (None when absent)."""
-    node = opt
-    for part in dotted.split('.'):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node

@@ -1,0 +1,132 @@
+"""Weight files a run loads: ``path.pretrain_network_*``, and the ImageNet weights of losses and metrics.
+
+- ``path.pretrain_network_*``: the file exists, loads, holds ``param_key_*`` (or ``params``, which BasicSR falls
+  back to) and fits the network's shapes; a test run of a network with parameters needs
+  ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
+- ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
+  :mod:`bebygan_plugin.weights`: downloaded now when missing and the machine is online); pyiqa is installed for
+  ``calculate_pyiqa``.
+"""
+import importlib.util
+from os import path as osp
+from typing import List
+
+import torch
+
+from ..problems import Problem
+from ..weights import lpips_problems, torchvision_weights_problems
+from .options import constructible
+
+
+def _network_has_parameters(net_opt: dict) -> bool:
+    """Whether ``network_*`` has weights to load (True when that cannot be told without building it for real)."""
+    from basicsr.utils.registry import ARCH_REGISTRY
+
+    if not isinstance(net_opt, dict) or net_opt.get('type') not in ARCH_REGISTRY:
+        return True
+    cls = ARCH_REGISTRY.get(net_opt['type'])
+    if not constructible(cls):
+        return True
+    try:
+        with torch.device('meta'):
+            net = cls(**{k: v for k, v in net_opt.items() if k != 'type'})
+    except Exception:  # noqa: BLE001 - reported by the option checks
+        return True
+    return any(True for _ in net.parameters())
+
+
+def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool = False) -> List[Problem]:
+    """Every ``path.pretrain_network_*`` loads, holds its ``param_key_*`` and fits ``network_*``; with
+    ``require_generator`` (test runs) ``path.pretrain_network_g`` must be set when the generator has parameters."""
+    from ..training.checkpoint import describe_load_error, load_checkpoint_file
+
+    problems = []
+    path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
+    if require_generator and not path.get('pretrain_network_g') and _network_has_parameters(opt.get('network_g')):
+        problems.append(Problem('path.pretrain_network_g', 'required: the trained generator to run (e.g. '
+                                                           'experiments/<name>/models/net_g_latest.pth); without it '
+                                                           'the network would be randomly initialised'))
+    for key, value in path.items():
+        if not str(key).startswith('pretrain_network_') or not value:
+            continue
+        label = key[len('pretrain_network_'):]
+        where, file = f'path.{key}', osp.expanduser(value)
+        if not osp.isfile(file):
+            problems.append(Problem(where, f'{file!r} does not exist; fix the path (relative paths start at '
+                                           f'{root_path}) or set it to ~'))
+            continue
+        try:
+            loaded = load_checkpoint_file(file, mmap=True)
+        except Exception as err:  # noqa: BLE001
+            problems.append(Problem(where, f'{file!r} cannot be loaded ({describe_load_error(err)})'))
+            continue
+        param_key = path.get(f'param_key_{label}', 'params')
+        if param_key is not None and isinstance(loaded, dict):
+            if param_key not in loaded and 'params' in loaded:
+                param_key = 'params'
+            if param_key not in loaded:
+                problems.append(Problem(f'path.param_key_{label}', f'{file!r} has no {param_key!r} entry (it has '
+                                                                   f'{sorted(loaded)[:5]})'))
+                continue
+            loaded = loaded[param_key]
+        problems += _check_fits_network(opt, label, loaded, file, path.get(f'strict_load_{label}', True))
+    return problems
+
+
+def _check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
+    from basicsr.utils.registry import ARCH_REGISTRY
+
+    net_opt = opt.get(f'network_{label}')
+    if not isinstance(net_opt, dict) or net_opt.get('type') not in ARCH_REGISTRY or not isinstance(state, dict):
+        return []
+    args = {k: v for k, v in net_opt.items() if k != 'type'}
+    try:
+        with torch.device('meta'):
+            expected = ARCH_REGISTRY.get(net_opt['type'])(**args).state_dict()
+    except Exception:  # noqa: BLE001 - reported by the option checks
+        return []
+    state = {(k[7:] if k.startswith('module.') else k): v for k, v in state.items()}
+    missing = [k for k in expected if k not in state]
+    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    if wrong or (strict and (missing or set(state) - set(expected))):
+        detail = (f'shapes differ for {wrong[:3]}' if wrong else
+                  f'missing {missing[:3]}' if missing else f'unexpected {sorted(set(state) - set(expected))[:3]}')
+        return [Problem(f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
+                                                          f'({net_opt["type"]}: {detail}); check network_{label} '
+                                                          'matches the run that saved it')]
+    return []
+
+
+def check_loss_weights(opt: dict) -> List[Problem]:
+    """The ImageNet VGG weights of every ``PerceptualLoss`` in ``train``."""
+    problems = []
+    for key, section in (opt.get('train') or {}).items():
+        if key.endswith('_opt') and isinstance(section, dict) and section.get('type') == 'PerceptualLoss':
+            from basicsr.archs import vgg_arch
+
+            vgg_type = section.get('vgg_type', 'vgg19')
+            local = vgg_arch.VGG_PRETRAIN_PATH
+            if vgg_type != 'vgg19' and osp.isfile(local):
+                problems.append(Problem(f'train.{key}.vgg_type', f'is {vgg_type}, but BasicSR loads {local} (VGG19) '
+                                                                 'whenever that file exists; move it away or use '
+                                                                 'vgg19'))
+                continue
+            problems += torchvision_weights_problems(vgg_type, 'PerceptualLoss', f'train.{key}',
+                                                     local if vgg_type == 'vgg19' else None)
+    return problems
+
+
+def check_metric_weights(opt: dict) -> List[Problem]:
+    """LPIPS weights and the pyiqa package for the ``val.metrics`` a val or test set will compute."""
+    val = opt.get('val') if isinstance(opt.get('val'), dict) else {}
+    if not any(str(phase).split('_')[0] in ('val', 'test') for phase in (opt.get('datasets') or {})):
+        return []
+    problems = []
+    for name, metric in (val.get('metrics') or {}).items():
+        kind = str(metric.get('type', '')).lower() if isinstance(metric, dict) else ''
+        if 'lpips' in kind:
+            problems += lpips_problems(metric, f'val.metrics.{name}')
+        if 'pyiqa' in kind and importlib.util.find_spec('pyiqa') is None:
+            problems.append(Problem(f'val.metrics.{name}', f'{metric["type"]} needs pyiqa: pip install '
+                                                           '"bebygan-plugin[metrics]" (or remove the metric)'))
+    return problems
