@@ -5,7 +5,7 @@ from typing import Callable, List, Sequence
 
 from .image_files import DatasetError
 from .image_rules import ALPHA_POLICIES, BadImageError
-from .parallel import START_METHODS, WorkerDiedError, default_workers
+from .parallel import START_METHODS, WorkerDiedError, WorkerPool, default_workers
 
 
 def add_common_arguments(parser: argparse.ArgumentParser, compress_level: int) -> None:
@@ -34,6 +34,12 @@ def parse_arguments(parser: argparse.ArgumentParser, argv) -> argparse.Namespace
     if not 0 <= args.compress_level <= 9:
         parser.error('--compress-level must be between 0 and 9')
     return args
+
+
+def worker_pool(args: argparse.Namespace, images: int, work_module: str) -> WorkerPool:
+    """The command's pool (``--workers``, ``--start-method``, at most one worker per image); ``work_module``: the
+    module of its work function."""
+    return WorkerPool(min(args.workers, images), args.start_method, work_module)
 
 
 def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

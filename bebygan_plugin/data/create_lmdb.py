@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
-                          report_skipped, run_command)
+                          report_skipped, run_command, worker_pool)
 from .image_files import DatasetError, ImageFile, bad_inputs_error, check_images, list_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
-from .parallel import run_tasks
 from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 
 
@@ -119,52 +118,52 @@ def create(args: argparse.Namespace, log=print) -> int:
             f'(pass --overwrite to rebuild)')
         return 0
 
-    sized, bad = check_images([f for files in listed for f in files], args.alpha, args.workers, args.start_method)
-    if bad and not args.skip_bad:
-        raise bad_inputs_error(bad)
-    sizes = {item.path: size for item, size in sized}
-    bad_paths = {err.path for err in bad}
-    if groups is None:  # unpaired: one task per image of each folder, written to its own LMDB
-        tasks = [(index, EncodeTask(f.key, (f.path,), args.compress_level, args.alpha))
-                 for index, files in enumerate(listed) for f in files if f.path not in bad_paths]
-    else:
-        groups = [g for g in groups if not any(f.path in bad_paths for f in g)]
-        if args.scale:
-            for group in groups:
-                check_pair_sizes(group, sizes, args.scale)
-        tasks = [(None, EncodeTask(g[0].key, tuple(f.path for f in g), args.compress_level, args.alpha))
-                 for g in groups]
-    if not tasks:
-        raise DatasetError('no usable input image')
+    with worker_pool(args, sum(len(files) for files in listed), __name__) as pool:
+        sized, bad = check_images([f for files in listed for f in files], args.alpha, pool)
+        if bad and not args.skip_bad:
+            raise bad_inputs_error(bad)
+        sizes = {item.path: size for item, size in sized}
+        bad_paths = {err.path for err in bad}
+        if groups is None:  # unpaired: one task per image of each folder, written to its own LMDB
+            tasks = [(index, EncodeTask(f.key, (f.path,), args.compress_level, args.alpha))
+                     for index, files in enumerate(listed) for f in files if f.path not in bad_paths]
+        else:
+            groups = [g for g in groups if not any(f.path in bad_paths for f in g)]
+            if args.scale:
+                for group in groups:
+                    check_pair_sizes(group, sizes, args.scale)
+            tasks = [(None, EncodeTask(g[0].key, tuple(f.path for f in g), args.compress_level, args.alpha))
+                     for g in groups]
+        if not tasks:
+            raise DatasetError('no usable input image')
 
-    entry_sizes: List[List[Tuple[int, int]]] = [[] for _ in finals]
-    for index, task in tasks:
-        for slot, path in enumerate(task.paths):
-            height, width = sizes[path]
-            entry_sizes[slot if index is None else index].append((len(task.key), png_size_bound(height, width)))
+        entry_sizes: List[List[Tuple[int, int]]] = [[] for _ in finals]
+        for index, task in tasks:
+            for slot, path in enumerate(task.paths):
+                height, width = sizes[path]
+                entry_sizes[slot if index is None else index].append((len(task.key), png_size_bound(height, width)))
 
-    failed: List[BadImageError] = []
-    with staged(finals) as writers:
-        for final in finals:
-            os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
-        with contextlib.closing(run_tasks(encode_images, [t for _, t in tasks], args.workers, 'Encode, write',
-                                          args.start_method)) as results:
-            for (index, _), result in zip(tasks, results):
-                if not usable(result, args.skip_bad, failed):
-                    continue
-                if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                    writers.extend(LmdbWriter(staging_path(final), lmdb_map_size(sz), args.compress_level)
-                                   for final, sz in zip(finals, entry_sizes))
-                for slot, (data, shape) in enumerate(result.encoded):
-                    writers[slot if index is None else index].put_many([(result.key, data, shape)])
-        if not writers:
-            raise DatasetError('every input image was skipped; nothing to write')
-        for writer in writers:
-            if not writer.keys:
-                raise DatasetError(f'nothing to write to {writer.path}: every image was skipped')
-            writer.close()
-            write_info(writer.path, dict(expected, entries=len(writer.keys),
-                                         skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
+        failed: List[BadImageError] = []
+        with staged(finals) as writers:
+            for final in finals:
+                os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
+            with contextlib.closing(pool.run(encode_images, [t for _, t in tasks], 'Encode, write')) as results:
+                for (index, _), result in zip(tasks, results):
+                    if not usable(result, args.skip_bad, failed):
+                        continue
+                    if not writers:  # opened once the workers run, so no worker inherits an open LMDB
+                        writers.extend(LmdbWriter(staging_path(final), lmdb_map_size(sz), args.compress_level)
+                                       for final, sz in zip(finals, entry_sizes))
+                    for slot, (data, shape) in enumerate(result.encoded):
+                        writers[slot if index is None else index].put_many([(result.key, data, shape)])
+            if not writers:
+                raise DatasetError('every input image was skipped; nothing to write')
+            for writer in writers:
+                if not writer.keys:
+                    raise DatasetError(f'nothing to write to {writer.path}: every image was skipped')
+                writer.close()
+                write_info(writer.path, dict(expected, entries=len(writer.keys), map_growths=writer.map_growths,
+                                             skipped=[err.path for err in bad + failed]))
 
     log(f'Done in {time.time() - started:.1f} s')
     for final, writer in zip(finals, writers):

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
+from .cli_options import (add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command,
+                          worker_pool)
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import bad_inputs_error, check_images, list_images
 from .image_rules import BadImageError, encode_png, read_image
@@ -69,12 +70,13 @@ def extract(args: argparse.Namespace, log=print) -> int:
     files, ignored = list_images([args.input], args.strip_suffix)
     report_ignored(ignored, log)
     check_folder_outputs([final], args.overwrite, log)
-    sized, bad = check_images(files, args.alpha, args.workers, args.start_method)
-    if bad and not args.skip_bad:
-        raise bad_inputs_error(bad)
-    tasks = [ExtractTask(item.path, item.key, staging_path(final), args.crop_size, args.step, args.thresh_size,
-                         args.compress_level, args.alpha) for item, _ in sized]
-    written, failed = write_folders([final], extract_one, tasks, args, 'Extract sub-images')
+    with worker_pool(args, len(files), __name__) as pool:
+        sized, bad = check_images(files, args.alpha, pool)
+        if bad and not args.skip_bad:
+            raise bad_inputs_error(bad)
+        tasks = [ExtractTask(item.path, item.key, staging_path(final), args.crop_size, args.step, args.thresh_size,
+                             args.compress_level, args.alpha) for item, _ in sized]
+        written, failed = write_folders([final], extract_one, tasks, args, pool, 'Extract sub-images')
     log(f'Done in {time.time() - started:.1f} s: {written} sub-images in {final}')
     report_skipped(bad + failed, log)
     return 0

@@ -7,7 +7,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from .image_files import DatasetError, usable
 from .image_rules import BadImageError
-from .parallel import run_tasks
+from .parallel import WorkerPool
 from .staging import is_up_to_date, remove_leftovers, staged, staging_path
 
 
@@ -32,9 +32,9 @@ def check_folder_outputs(finals: Sequence[str], overwrite: bool, log=print) -> N
 
 
 def write_folders(finals: Sequence[str], func: Callable[[object], FilesResult], tasks: Sequence[object],
-                  args: argparse.Namespace, desc: str) -> Tuple[int, List[BadImageError]]:
-    """Create the staging folders of ``finals``, run ``func`` over ``tasks`` (workers write into the staging
-    folders), then publish them all.
+                  args: argparse.Namespace, pool: WorkerPool, desc: str) -> Tuple[int, List[BadImageError]]:
+    """Create the staging folders of ``finals``, run ``func`` over ``tasks`` in ``pool`` (workers write into the
+    staging folders), then publish them all.
 
     Returns:
         Files written, and the images skipped for being bad (``args.skip_bad``; otherwise the first one raises).
@@ -43,7 +43,7 @@ def write_folders(finals: Sequence[str], func: Callable[[object], FilesResult], 
     with staged(finals):
         for final in finals:
             os.makedirs(staging_path(final))
-        with contextlib.closing(run_tasks(func, tasks, args.workers, desc, args.start_method)) as results:
+        with contextlib.closing(pool.run(func, tasks, desc)) as results:
             for result in results:
                 if usable(result, args.skip_bad, failed):
                     written += result.written

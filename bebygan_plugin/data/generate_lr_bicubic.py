@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .cli_options import add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command
+from .cli_options import (add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command,
+                          worker_pool)
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images
 from .image_rules import BadImageError, encode_png, read_image
@@ -73,14 +74,15 @@ def generate(args: argparse.Namespace, log=print) -> int:
     report_ignored(ignored, log)
     check_folder_outputs(finals, args.overwrite, log)
     min_side = min_hr_size(args.scale)
-    sized, bad = check_images(files, args.alpha, args.workers, args.start_method, min_side,
-                              f'x{args.scale} needs at least {min_side}x{min_side}')
-    if bad and not args.skip_bad:
-        raise bad_inputs_error(bad)
-    tasks = [LrTask(item.path, item.key, args.scale, staging_path(lr_final),
-                    staging_path(hr_final) if hr_final else None, args.suffix, args.compress_level, args.alpha)
-             for item, _ in sized]
-    written, failed = write_folders(finals, generate_one, tasks, args, f'Bicubic x1/{args.scale}')
+    with worker_pool(args, len(files), __name__) as pool:
+        sized, bad = check_images(files, args.alpha, pool, min_side,
+                                  f'x{args.scale} needs at least {min_side}x{min_side}')
+        if bad and not args.skip_bad:
+            raise bad_inputs_error(bad)
+        tasks = [LrTask(item.path, item.key, args.scale, staging_path(lr_final),
+                        staging_path(hr_final) if hr_final else None, args.suffix, args.compress_level, args.alpha)
+                 for item, _ in sized]
+        written, failed = write_folders(finals, generate_one, tasks, args, pool, f'Bicubic x1/{args.scale}')
     log(f'Done in {time.time() - started:.1f} s: {written} LR images in {lr_final}'
         + (f', cropped HR in {hr_final}' if hr_final else ''))
     report_skipped(bad + failed, log)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .image_rules import BadImageError, is_image_file, read_image
-from .parallel import run_tasks
+from .parallel import WorkerPool
 
 _NOT_KEY_CHAR = re.compile(r'[^A-Za-z0-9_-]')
 
@@ -97,10 +97,9 @@ def check_image(task: CheckTask) -> Tuple[Optional[Tuple[int, int]], Optional[Ba
     return (height, width), None
 
 
-def check_images(files: Sequence[ImageFile], alpha: str, workers: int, start_method: Optional[str] = None,
-                 min_side: int = 1, why: str = '') -> Tuple[List[Tuple[ImageFile, Tuple[int, int]]],
-                                                            List[BadImageError]]:
-    """Decode every image completely (in ``workers`` processes) before anything is written.
+def check_images(files: Sequence[ImageFile], alpha: str, pool: WorkerPool, min_side: int = 1,
+                 why: str = '') -> Tuple[List[Tuple[ImageFile, Tuple[int, int]]], List[BadImageError]]:
+    """Decode every image completely (in the ``pool``'s workers) before anything is written.
 
     A header can be intact while the pixel data is truncated or corrupt, so only a full decode finds every file the
     long work would fail on; it also applies the ``alpha`` policy and the size minimum.
@@ -111,7 +110,7 @@ def check_images(files: Sequence[ImageFile], alpha: str, workers: int, start_met
     """
     tasks = [CheckTask(item.path, alpha, min_side, why) for item in files]
     sized, bad = [], []
-    with contextlib.closing(run_tasks(check_image, tasks, workers, 'Check inputs (decode)', start_method)) as results:
+    with contextlib.closing(pool.run(check_image, tasks, 'Check inputs (decode)')) as results:
         for item, (size, error) in zip(files, results):
             if error is None:
                 sized.append((item, size))

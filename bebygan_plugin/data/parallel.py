@@ -2,9 +2,10 @@
 
 Fork- and spawn-safe: the task functions live at module level and take one picklable task, workers inherit no
 state they rely on, and each worker limits torch / OpenCV to one thread (the processes are the parallelism).
-``workers <= 1`` runs in the calling process without a pool. The default start method is ``forkserver`` on Linux:
-workers are forked from a clean single-threaded server that imported the task's module once, so they start fast
-and never inherit a half-held lock of the caller's OpenMP / OpenCV thread pools (plain ``fork`` from a process that
+``workers <= 1`` runs in the calling process without a pool. One :class:`WorkerPool` serves a whole command (the
+decode check of the inputs, then the work), so its workers start once. The default start method is ``forkserver``
+on Linux: workers are forked from a clean single-threaded server that imported the task's module once, so they start
+fast and never inherit a half-held lock of the caller's OpenMP / OpenCV thread pools (plain ``fork`` from a process that
 has already run torch can deadlock its workers). Elsewhere the platform's default is used.
 """
 import multiprocessing
@@ -65,46 +66,74 @@ class WorkerDiedError(RuntimeError):
     """A worker process was killed (e.g. by the out-of-memory killer) while working on a task."""
 
 
-def run_tasks(func: Callable[[Task], Result], tasks: Sequence[Task], workers: int, desc: str,
-              start_method: Optional[str] = None, unit: str = 'img') -> Iterator[Result]:
-    """Yield ``func(task)`` for every task, in order, updating a progress bar.
+class WorkerPool:
+    """Worker processes that run several task lists in turn (e.g. the decode check of every input, then the work),
+    started once, on the first list of more than one task. ``workers <= 1`` runs everything in this process.
 
-    At most ``3 * workers`` tasks are in flight, so finished results never pile up in memory. A worker that dies
-    raises :class:`WorkerDiedError` naming its task (``multiprocessing.Pool`` would wait forever instead). Close the
-    generator (``contextlib.closing``) to stop early: queued tasks are cancelled and running ones awaited.
-
-    Args:
-        func: a module-level function (it is pickled by reference for the workers).
-        tasks: picklable task objects.
-        workers: processes to use; ``<= 1`` runs in this process.
-        desc: progress bar label.
-        start_method: 'fork', 'spawn' or 'forkserver'; None for :func:`default_start_method`.
-        unit: progress bar unit.
+    Use it as a context manager (``with WorkerPool(...) as pool``); ``preload``: the module of the work functions,
+    imported once by the forkserver before it forks the workers.
     """
-    if workers <= 1 or len(tasks) <= 1:
-        with tqdm(total=len(tasks), desc=desc, unit=unit, dynamic_ncols=True) as bar:
-            yield from _run_here(func, tasks, bar)
-        return
-    context = multiprocessing.get_context(start_method or default_start_method())
-    if context.get_start_method() == 'forkserver':
-        context.set_forkserver_preload([func.__module__])  # takes effect when the server starts (once a process)
-    workers = min(workers, len(tasks))
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
-    try:
+
+    def __init__(self, workers: int, start_method: Optional[str] = None, preload: str = '') -> None:
+        self.workers, self.start_method, self.preload = workers, start_method, preload
+        self._executor: Optional[ProcessPoolExecutor] = None
+
+    def __enter__(self) -> 'WorkerPool':
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (queued tasks are cancelled, running ones awaited)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _started(self, func: Callable) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context(self.start_method or default_start_method())
+            if context.get_start_method() == 'forkserver':  # takes effect when the server starts (once a process)
+                context.set_forkserver_preload(sorted({func.__module__, self.preload or func.__module__}))
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker)
+        return self._executor
+
+    def run(self, func: Callable[[Task], Result], tasks: Sequence[Task], desc: str,
+            unit: str = 'img') -> Iterator[Result]:
+        """Yield ``func(task)`` for every task, in order, updating a progress bar.
+
+        At most ``3 * workers`` tasks are in flight, so finished results never pile up in memory. A worker that dies
+        raises :class:`WorkerDiedError` naming its task (``multiprocessing.Pool`` would wait forever instead). Close
+        the generator (``contextlib.closing``) to stop early: its queued tasks are cancelled.
+
+        Args:
+            func: a module-level function (it is pickled by reference for the workers).
+            tasks: picklable task objects.
+            desc: progress bar label.
+            unit: progress bar unit.
+        """
+        if self.workers <= 1 or (len(tasks) <= 1 and self._executor is None):
+            with tqdm(total=len(tasks), desc=desc, unit=unit, dynamic_ncols=True) as bar:
+                yield from _run_here(func, tasks, bar)
+            return
+        executor = self._started(func)
         queue = iter(tasks)
         # The first submissions start the workers, before the progress bar starts a thread.
-        pending = deque((task, executor.submit(func, task)) for task in islice(queue, 3 * workers))
-        with tqdm(total=len(tasks), desc=desc, unit=unit, dynamic_ncols=True) as bar:
-            while pending:
-                task, future = pending.popleft()
-                try:
-                    result = future.result()
-                except BrokenProcessPool as err:
-                    raise WorkerDiedError(f'a worker process died while working on {getattr(task, "path", task)} '
-                                          f'(out of memory? try fewer --workers)') from err
-                for task in islice(queue, 1):
-                    pending.append((task, executor.submit(func, task)))
-                bar.update(1)
-                yield result
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        pending = deque((task, executor.submit(func, task)) for task in islice(queue, 3 * self.workers))
+        try:
+            with tqdm(total=len(tasks), desc=desc, unit=unit, dynamic_ncols=True) as bar:
+                while pending:
+                    task, future = pending.popleft()
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool as err:
+                        raise WorkerDiedError(f'a worker process died while working on '
+                                              f'{getattr(task, "path", task)} (out of memory? try fewer --workers)'
+                                              ) from err
+                    for task in islice(queue, 1):
+                        pending.append((task, executor.submit(func, task)))
+                    bar.update(1)
+                    yield result
+        finally:
+            for _, future in pending:
+                future.cancel()

@@ -28,12 +28,11 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
-                          report_skipped, run_command)
+                          report_skipped, run_command, worker_pool)
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
 from .image_rules import BadImageError, encode_png, read_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
-from .parallel import run_tasks
 from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 from .subimages import check_crop_settings, subimage_plan
 
@@ -144,42 +143,44 @@ def prepare(args: argparse.Namespace, log=print) -> int:
             f'(pass --overwrite to rebuild)')
         return 0
 
-    min_side = min_hr_size(args.scale)
-    sized, bad = check_images(files, args.alpha, args.workers, args.start_method, min_side,
-                              f'x{args.scale} needs at least {min_side}x{min_side}')
-    if bad and not args.skip_bad:
-        raise bad_inputs_error(bad)
-    plans = [planned_entries(h, w, item.key, settings) for item, (h, w) in sized]
-    if not any(plans):
-        raise DatasetError('no usable input image')
-    hr_sizes = [(len(k), png_size_bound(h, w)) for plan in plans for k, (h, w) in plan]
-    lr_sizes = [(len(k), png_size_bound(h // args.scale, w // args.scale)) for plan in plans for k, (h, w) in plan]
-    log(f'{len(sized)} HR images -> {len(hr_sizes)} HR/LR pairs; writing {hr_final} and {lr_final}')
+    with worker_pool(args, len(files), __name__) as pool:
+        min_side = min_hr_size(args.scale)
+        why = f'x{args.scale} needs at least {min_side}x{min_side}'
+        sized, bad = check_images(files, args.alpha, pool, min_side, why)
+        if bad and not args.skip_bad:
+            raise bad_inputs_error(bad)
+        plans = [planned_entries(h, w, item.key, settings) for item, (h, w) in sized]
+        if not any(plans):
+            raise DatasetError('no usable input image')
+        hr_sizes = [(len(k), png_size_bound(h, w)) for plan in plans for k, (h, w) in plan]
+        lr_sizes = [(len(k), png_size_bound(h // args.scale, w // args.scale))
+                    for plan in plans for k, (h, w) in plan]
+        log(f'{len(sized)} HR images -> {len(hr_sizes)} HR/LR pairs; writing {hr_final} and {lr_final}')
 
-    os.makedirs(args.out, exist_ok=True)
-    failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
-    smallest: Optional[Tuple[int, int, int]] = None
-    with staged(finals) as writers:
-        tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
-        with contextlib.closing(run_tasks(make_pairs, tasks, args.workers, 'HR -> LR, encode, write',
-                                          args.start_method)) as results:
-            for result in results:
-                if not usable(result, args.skip_bad, failed):
-                    continue
-                if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                    writers.extend([LmdbWriter(staging_path(hr_final), lmdb_map_size(hr_sizes), args.compress_level),
-                                    LmdbWriter(staging_path(lr_final), lmdb_map_size(lr_sizes), args.compress_level)])
-                writers[0].put_many(result.hr)
-                writers[1].put_many(result.lr)
-                for _, _, shape in result.hr:
-                    smallest = shape if smallest is None or min(shape[:2]) < min(smallest[:2]) else smallest
-        if not writers:
-            raise DatasetError('every input image was skipped; nothing to write')
-        for writer, role, other in ((writers[0], 'gt', lr_final), (writers[1], 'lq', hr_final)):
-            writer.close()
-            write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other),
-                                         entries=len(writer.keys), images=len(sized) - len(failed),
-                                         skipped=[err.path for err in bad + failed], map_growths=writer.map_growths))
+        os.makedirs(args.out, exist_ok=True)
+        failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
+        smallest: Optional[Tuple[int, int, int]] = None
+        with staged(finals) as writers:
+            tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
+            with contextlib.closing(pool.run(make_pairs, tasks, 'HR -> LR, encode, write')) as results:
+                for result in results:
+                    if not usable(result, args.skip_bad, failed):
+                        continue
+                    if not writers:  # opened once the workers run, so no worker inherits an open LMDB
+                        writers.extend(LmdbWriter(staging_path(final), lmdb_map_size(sizes), args.compress_level)
+                                       for final, sizes in ((hr_final, hr_sizes), (lr_final, lr_sizes)))
+                    writers[0].put_many(result.hr)
+                    writers[1].put_many(result.lr)
+                    for _, _, shape in result.hr:
+                        smallest = shape if smallest is None or min(shape[:2]) < min(smallest[:2]) else smallest
+            if not writers:
+                raise DatasetError('every input image was skipped; nothing to write')
+            for writer, role, other in ((writers[0], 'gt', lr_final), (writers[1], 'lq', hr_final)):
+                writer.close()
+                write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other),
+                                             entries=len(writer.keys), images=len(sized) - len(failed),
+                                             skipped=[err.path for err in bad + failed],
+                                             map_growths=writer.map_growths))
 
     elapsed = time.time() - started
     images = len(sized) - len(failed)
