@@ -27,6 +27,14 @@ basicsr. ``import bebygan_plugin`` calls :func:`apply`; every patch is idempoten
    the run uses CUDA (``num_gpu`` not 0 and a GPU visible), gloo otherwise, unless the option file says
    ``dist_params: {backend: ...}``; it binds each process to GPU ``LOCAL_RANK`` only when CUDA is used.
    :func:`model_to_device` wraps CPU models in DDP without ``device_ids`` and leaves GPU runs to BasicSR.
+6. Corrupt images: BasicSR's ``imfrombytes`` returns None for bytes it cannot decode, and every dataset then fails
+   with ``'NoneType' object has no attribute 'astype'``, naming no file. :func:`patch_corrupt_images` installs
+   ``bebygan_plugin.data.corrupt_images``: ``imfrombytes`` (in every loaded basicsr module that imported it) raises
+   an error naming the file or LMDB key that ``FileClient.get`` read last, and the ``__getitem__`` of every dataset
+   class registered at that point names the dataset and honours its ``skip_corrupt_images`` option.
+7. ``prefetch_mode: cpu``: BasicSR's ``PrefetchGenerator`` thread dies on a loader error and the training loop then
+   waits for the next batch forever. :func:`prefetch_run` / :func:`prefetch_next` hand the error over to the loop,
+   which raises it.
 """
 import importlib
 import importlib.abc
@@ -172,14 +180,67 @@ def patch_distributed() -> None:
         BaseModel.model_to_device = model_to_device
 
 
+def patch_corrupt_images() -> None:
+    """Patch (6): name (or skip) undecodable images in every BasicSR dataset."""
+    import basicsr.data  # noqa: F401  (registers BasicSR's datasets)
+    import basicsr.utils.img_util
+    from basicsr.utils.file_client import FileClient
+    from basicsr.utils.registry import DATASET_REGISTRY
+
+    from bebygan_plugin.data import corrupt_images
+
+    original = basicsr.utils.img_util.imfrombytes
+    if original is not corrupt_images.imfrombytes:
+        for name, module in list(sys.modules.items()):
+            if name.split('.')[0] == 'basicsr' and getattr(module, 'imfrombytes', None) is original:
+                module.imfrombytes = corrupt_images.imfrombytes
+    if not hasattr(FileClient.get, 'basicsr_original'):
+        FileClient.get = corrupt_images.remember_read(FileClient.get)
+    for cls in DATASET_REGISTRY._obj_map.values():
+        getitem = vars(cls).get('__getitem__')
+        if getitem is not None and not hasattr(getitem, 'basicsr_original'):
+            cls.__getitem__ = corrupt_images.skipping_getitem(getitem)
+
+
+class _LoaderError:
+    """What the prefetch thread hands over instead of a batch when the loader raised."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def prefetch_run(self) -> None:
+    """Patch (7): ``PrefetchGenerator.run`` that hands a loader error over to the training loop."""
+    try:
+        for item in self.generator:
+            self.queue.put(item)
+    except Exception as err:  # noqa: BLE001 - re-raised in the training loop by prefetch_next
+        self.queue.put(_LoaderError(err))
+        return
+    self.queue.put(None)
+
+
+def prefetch_next(self):
+    """Patch (7): ``PrefetchGenerator.__next__`` that raises the loader's error."""
+    item = self.queue.get()
+    if item is None:
+        raise StopIteration
+    if isinstance(item, _LoaderError):
+        raise item.error
+    return item
+
+
 def apply() -> None:
-    """Apply patches (1)-(3) and (5); called by ``import bebygan_plugin``."""
+    """Apply patches (1)-(3) and (5)-(7); called by ``import bebygan_plugin``."""
     alias_functional_tensor()
     allow_basicsr_state_types()
     import basicsr.train
+    from basicsr.data.prefetch_dataloader import PrefetchGenerator
 
     basicsr.train.load_resume_state = load_resume_state
     patch_distributed()
+    patch_corrupt_images()
+    PrefetchGenerator.run, PrefetchGenerator.__next__ = prefetch_run, prefetch_next
 
 
 class _LoadPluginWithBasicsr(importlib.abc.Loader):

@@ -14,13 +14,15 @@ if __package__ in (None, ''):  # run as a script from a source checkout
 import bebygan_plugin  # noqa: E402,F401
 from basicsr.test import test_pipeline  # noqa: E402
 
+from bebygan_plugin.data.corrupt_images import stop_on_corrupt_image  # noqa: E402
 from bebygan_plugin.preflight import testing  # noqa: E402
 from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 
 
 def main() -> None:
-    preflight_or_exit(testing.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, before anything is created
-    test_pipeline(os.getcwd())
+    preflight_or_exit(testing.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, first
+    with stop_on_corrupt_image(testing.PROGRAM, 'Fix or remove the image and run again.'):
+        test_pipeline(os.getcwd())
 
 
 if __name__ == '__main__':

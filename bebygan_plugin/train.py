@@ -15,14 +15,17 @@ if __package__ in (None, ''):  # run as a script: make the package importable fr
 import bebygan_plugin  # noqa: E402,F401  (compat patches + registration)
 from basicsr.train import train_pipeline  # noqa: E402
 
+from bebygan_plugin.data.corrupt_images import stop_on_corrupt_image  # noqa: E402
 from bebygan_plugin.preflight import training  # noqa: E402
 from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 from bebygan_plugin.training import distributed  # noqa: E402
 
 
 def main() -> None:
-    preflight_or_exit(training.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, before anything is created
-    train_pipeline(os.getcwd())
+    preflight_or_exit(training.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, first
+    with stop_on_corrupt_image(training.PROGRAM, 'The checkpoints saved so far are intact: fix the data and '
+                                                 'continue with --auto_resume.'):
+        train_pipeline(os.getcwd())
     distributed.finish()
 
 

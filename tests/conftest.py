@@ -1,4 +1,6 @@
-"""Shared test fixtures: the real benchmark images beside the checkout, and small real photos from scikit-image."""
+"""Shared test fixtures: Set5 (shipped in ``tests/data``), small real photos from scikit-image, and the warnings
+BasicSR's logger records."""
+import logging
 import os
 from pathlib import Path
 
@@ -9,15 +11,41 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 import bebygan_plugin  # noqa: E402,F401  (compat + registration before any basicsr import)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
+SET5 = REPO_ROOT / 'tests' / 'data' / 'Set5'  # HR and MATLAB-made LR_bicubic/X4 (see tests/data/README.md)
+DIST_VARS = ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
 
-def shared_data(*parts: str) -> Path:
-    """A path under ``../shared/data``; skips the test when it is absent (e.g. in a user's clone)."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f'{path} not present (real benchmark data lives beside the checkout)')
-    return path
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A fresh working directory for an entry point run in process: offline, a tmp ``TORCH_HOME``, no distributed
+    environment."""
+    work = tmp_path / 'work'
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    for var in DIST_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return work
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def warnings_log():
+    """The messages of the warnings (and errors) logged to BasicSR's ``basicsr`` logger during the test."""
+    handler = _Records()
+    logger = logging.getLogger('basicsr')
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
 
 
 @pytest.fixture(scope='session')

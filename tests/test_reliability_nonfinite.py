@@ -1,5 +1,4 @@
 """Non-finite losses: the update is skipped with a logged warning; too many in a row stop the run clearly."""
-import logging
 
 import pytest
 import torch
@@ -13,24 +12,6 @@ def _params(net):
 
 def _same(before, net):
     return all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
-
-
-class _Records(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-@pytest.fixture
-def warnings_log():
-    handler = _Records()
-    logger = logging.getLogger('basicsr')
-    logger.addHandler(handler)
-    yield handler.messages
-    logger.removeHandler(handler)
 
 
 def test_a_nan_batch_skips_both_updates_and_a_finite_one_resets_the_count(tmp_path, warnings_log):

@@ -23,6 +23,8 @@ import numpy as np
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp')
 ALPHA_POLICIES = ('error', 'drop', 'white', 'black')
+# BasicSR's ``imfrombytes(flag=...)`` names for OpenCV's decode flags
+IMREAD_FLAGS = {'color': cv2.IMREAD_COLOR, 'grayscale': cv2.IMREAD_GRAYSCALE, 'unchanged': cv2.IMREAD_UNCHANGED}
 
 
 class BadImageError(ValueError):

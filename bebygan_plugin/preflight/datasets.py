@@ -5,9 +5,10 @@ For every ``datasets.<phase>`` section read from a folder (``io_backend: disk``)
 - the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta info files exist;
 - every GT image has its LQ partner under ``filename_tmpl`` (with the template that would work, when one does);
   GT and LQ LMDBs hold the same keys;
-- the images decode, with the same decoder BasicSR's loaders use: the first :data:`TRAIN_DECODE_SAMPLE` of a
-  training set (in the dataset's order), every image of a val / test set (a corrupt one would stop the run at its
-  first validation, or in the middle of a test run);
+- the images decode, with the decoder BasicSR's loaders use: the first :data:`TRAIN_DECODE_SAMPLE` pairs of a
+  training set (by file name; LMDBs in ``meta_info.txt`` order) unless it sets ``skip_corrupt_images: true``, and
+  every image of a val / test set (a corrupt one would stop the run at its first validation, or in the middle of a
+  test run);
 - the GT / LQ sizes agree with ``scale`` (and with ``gt_size`` for training); the training set has at least one
   batch per process.
 """
@@ -142,8 +143,9 @@ def _check_roots(where: str, ds: dict, roots: Sequence[str], backend: str) -> Li
                         problems.append(Problem(f'{where}.{key}', f'LMDB {root!r} has no {needed}; re-create it '
                                                                   '(an interrupted conversion leaves it incomplete)'))
         elif not osp.isdir(root):
+            without = f'; or comment out {where} to run without this set' if where.startswith('datasets.test') else ''
             problems.append(Problem(f'{where}.{key}', f'folder {root!r} does not exist (relative paths start at '
-                                                      f'{os.getcwd()})'))
+                                                      f'{os.getcwd()}){without}'))
     meta = ds.get('meta_info_file')
     if meta and backend != 'lmdb' and not osp.isfile(meta):
         problems.append(Problem(f'{where}.meta_info_file', f'{meta!r} does not exist'))

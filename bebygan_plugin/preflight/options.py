@@ -178,7 +178,8 @@ def check_networks(opt: dict, model_cls, problems: List[Problem], is_train: bool
 
     for key in [k for k in opt if str(k).startswith('network_')]:
         check_component(opt[key], key, ARCH_REGISTRY, 'network', problems, construct=True)
-    gan_model = is_train and model_cls is not None and model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
+    gan_model = is_train and model_cls is not None and \
+        model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
     if gan_model and 'network_d' not in opt:
         problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
                                              'section (e.g. type: MaskedUNetDiscriminator)'))
