@@ -1,6 +1,5 @@
 """bebygan-prepare on bad inputs, interrupted runs and re-runs."""
 import json
-import os
 import pickle
 import shutil
 import textwrap
@@ -9,6 +8,7 @@ import bebygan_plugin  # noqa: F401  (compat patches before basicsr)
 import cv2
 import numpy as np
 import pytest
+from conftest import SET5
 from data_helpers import expected_hr, listing, mod_crop, read_pairs, run_python, smooth_image
 
 from bebygan_plugin.data import lmdb_writer, prepare_df2k
@@ -66,6 +66,7 @@ def test_unreadable_files_are_all_refused_before_any_work(tmp_path, capsys, monk
     (hr / 'empty.png').write_bytes(b'')
     (hr / 'text.jpg').write_text('hello')
     cv2.imwrite(str(hr / 'tiny.png'), smooth_image(3, 9, 3, 0))  # 3 rows: nothing left after the crop to x4
+    (hr / 'head300.png').write_bytes((SET5 / 'HR' / 'baby.png').read_bytes()[:300])  # `head -c 300 a.png`
 
     def must_not_run(task):
         raise AssertionError('processing started despite bad inputs')
@@ -73,10 +74,21 @@ def test_unreadable_files_are_all_refused_before_any_work(tmp_path, capsys, monk
     monkeypatch.setattr(prepare_df2k, 'make_pairs', must_not_run)
     assert prepare('--hr', hr, '--out', tmp_path / 'out', '--workers', 1) == 1
     err = capsys.readouterr().err
-    assert '3 input image(s) cannot be used' in err
-    for name in ('empty.png', 'text.jpg', 'tiny.png'):
+    assert '4 input image(s) cannot be used' in err
+    for name in ('empty.png', 'text.jpg', 'tiny.png', 'head300.png'):
         assert str(hr / name) in err
     assert 'is only 3x9 pixels' in err
+    assert f'{hr / "head300.png"}: cannot be decoded' in err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_a_truncated_png_late_in_the_list_stops_the_pool_run_before_anything_is_written(tmp_path, capsys):
+    """Its header is intact, so only decoding finds it; the worker pool decodes every file before the first write."""
+    hr = good_folder(tmp_path / 'hr', count=6)
+    truncated_png(hr / 'zz_last.png')
+    assert prepare('--hr', hr, '--out', tmp_path / 'out', '--workers', 2, '--crop-size', 16, '--step', 8) == 1
+    err = capsys.readouterr().err
+    assert '1 input image(s) cannot be used' in err and f'{hr / "zz_last.png"}: cannot be decoded' in err
     assert not (tmp_path / 'out').exists()
 
 
@@ -224,9 +236,9 @@ def test_tasks_and_results_survive_pickling_for_spawned_workers(tmp_path):
             assert result.error is None and len(result.hr) == len(result.lr) == 20
 
 
-@pytest.mark.skipif(not os.environ.get('BEBYGAN_SLOW_TESTS'),
-                    reason='spawned workers re-import torch and basicsr (~10 s each); set BEBYGAN_SLOW_TESTS=1')
 def test_spawned_workers_give_the_same_lmdb_as_one_process(tmp_path):
+    """The start method of macOS and Windows: each worker imports torch and basicsr itself (the slowest test of
+    this file, about 10 s on an idle 2-core machine); one pool serves the decode check and the work."""
     hr = good_folder(tmp_path / 'hr', count=3)
     for method, workers in (('spawn', 2), (None, 1)):
         extra = ['--start-method', method] if method else []

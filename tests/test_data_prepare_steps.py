@@ -7,7 +7,7 @@ import bebygan_plugin  # noqa: F401  (compat patches before basicsr)
 import cv2
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, shared_data
+from conftest import REPO_ROOT, SET5
 from data_helpers import listing, read_pairs, smooth_image, write_input_kinds
 
 from bebygan_plugin.data.create_lmdb import main as create_lmdb_main
@@ -68,7 +68,7 @@ def test_separate_steps_give_the_same_lmdbs_as_the_one_pass_command(tmp_path):
 
 
 def test_create_lmdb_from_the_set5_benchmark_pairs(tmp_path):
-    hr_dir, lr_dir = shared_data('Set5', 'HR'), shared_data('Set5', 'LR_bicubic', 'X4')
+    hr_dir, lr_dir = SET5 / 'HR', SET5 / 'LR_bicubic' / 'X4'
     assert call(create_lmdb_main, '--input', hr_dir, lr_dir, '--output', tmp_path / 'Set5.lmdb',
                 tmp_path / 'Set5_x4.lmdb', '--strip-suffix', 'x4', '--scale', 4, '--workers', 1) == 0
     pairs = read_pairs(tmp_path / 'Set5.lmdb', tmp_path / 'Set5_x4.lmdb')

@@ -1,7 +1,7 @@
 """Distributed training on CPU: ``python -m torch.distributed.run --nproc_per_node=2 bebygan_plugin/train.py -opt ...
 --launcher pytorch`` with gloo, against one process with the same global batch and seeds.
 
-Real T91 crops (32x32 GT, x4 bicubic LR) are used at full size (``gt_size`` = image size, no flips), so the data
+Real Set5 crops (32x32 GT, x4 bicubic LR) are used at full size (``gt_size`` = image size, no flips), so the data
 augmentation draws no random numbers and the two runs see the same images in every iteration: 2 ranks x batch 2
 against 1 process x batch 4. The training commands are the documented ones; a ``sitecustomize`` trace hook
 (``test_reliability_support``) records per rank what each iteration logged and trained on, the checkpoint files
@@ -38,10 +38,9 @@ def _finish(proc, timeout=400):
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     """The single-process reference and the 2-rank DDP run (started together), then a DDP auto-resume."""
-    support.require_data()
     root = tmp_path_factory.mktemp('ddp')
-    support.make_pairs(str(root / 'train'), support.T91_NAMES[:8])
-    support.make_pairs(str(root / 'val'), support.T91_NAMES[8:10])
+    support.make_pairs(str(root / 'train'), support.CROP_NAMES[:8])
+    support.make_pairs(str(root / 'val'), support.CROP_NAMES[8:10])
     for name, batch in (('single', 4), ('ddp', 2)):
         opt = support.tiny_options(name, str(root / 'train'), str(root / 'val'), batch=batch, total_iter=ITERS,
                                    save_freq=2, val_freq=2)

@@ -13,7 +13,7 @@ from basicsr.data import build_dataset
 from basicsr.models import build_model
 from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY, MODEL_REGISTRY
 
-from conftest import REPO_ROOT, run_training, shared_data, tiny_bebygan_options
+from conftest import REPO_ROOT, SET5, run_training, tiny_bebygan_options
 
 OPTIONS = REPO_ROOT / 'options'
 
@@ -142,13 +142,14 @@ def test_paper_recipe_yaml_trains_a_step_with_every_loss_term(skimage_pairs, tmp
 
 def test_set5_bicubic_anchor_through_the_test_pipeline(tmp_path):
     """The eval path (bebygan_plugin/test.py, Y channel, border 4) on Set5 reproduces the published bicubic x4."""
-    set5 = shared_data('Set5')
     opt = yaml.safe_load((OPTIONS / 'test_BebyGAN_x4.yml').read_text())
     opt['name'] = 'set5_bicubic'
     opt['num_gpu'] = 0
     opt['network_g'] = {'type': 'MatlabBicubicUpsampler', 'scale': 4}
     opt['path'] = {'pretrain_network_g': None}
-    opt['datasets']['test_1'].update(dataroot_gt=str(set5 / 'HR'), dataroot_lq=str(set5 / 'LR_bicubic/X4'))
+    set5 = dict(opt['datasets']['test_1'], name='Set5', dataroot_gt=str(SET5 / 'HR'),
+                dataroot_lq=str(SET5 / 'LR_bicubic' / 'X4'))  # the shipped YAML's layout and filename_tmpl
+    opt['datasets'] = {'test_1': set5}
     del opt['val']['metrics']['lpips']  # needs ImageNet VGG16 weights
     result = run_training(opt, tmp_path, entry=(str(REPO_ROOT / 'bebygan_plugin' / 'test.py'),))
     log = result.stdout + result.stderr

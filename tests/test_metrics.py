@@ -1,4 +1,5 @@
 """LPIPS and pyiqa metrics as BasicSR metrics, offline: weights we create, and clear errors without them."""
+import sys
 import urllib.error
 
 import numpy as np
@@ -7,7 +8,7 @@ import torch
 import torchvision
 from basicsr.metrics import calculate_metric
 
-from bebygan_plugin.metrics import lpips_metric
+from bebygan_plugin.metrics import lpips_metric, pyiqa_metric
 
 
 @pytest.fixture
@@ -44,12 +45,9 @@ def test_lpips_without_weights_says_which_file_to_place_where(torch_home, monkey
         calculate_metric({'img': img, 'img2': img}, {'type': 'calculate_lpips'})
 
 
-def test_pyiqa_metric_names_the_extra_when_pyiqa_is_missing():
-    try:
-        import pyiqa  # noqa: F401
-        pytest.skip('pyiqa is installed')
-    except ImportError:
-        pass
+def test_pyiqa_metric_names_the_extra_when_pyiqa_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'pyiqa', None)  # as if not installed: ``import pyiqa`` raises ImportError
+    pyiqa_metric._pyiqa_metric.cache_clear()
     img = np.zeros((16, 16, 3), dtype=np.uint8)
     with pytest.raises(ImportError, match=r'bebygan-plugin\[metrics\]'):
         calculate_metric({'img': img}, {'type': 'calculate_pyiqa', 'metric_name': 'niqe'})

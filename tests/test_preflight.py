@@ -1,15 +1,15 @@
 """Fail fast: bad input is reported before iteration 1, naming the culprit and the fix, and nothing is created.
 
 Every case runs ``bebygan_plugin.train.main()`` (the ``bebygan-train`` entry point) in a fresh working directory
-with one defect in an otherwise valid CPU-sized BebyGANModel setup on real T91 crops, and checks: exit status 2,
+with one defect in an otherwise valid CPU-sized BebyGANModel setup on real Set5 crops, and checks: exit status 2,
 the message names the culprit (option key or file) and says what to do, and no ``experiments/`` or
 ``tb_logger/`` folder exists afterwards. Weight files are looked up in a tmp ``TORCH_HOME`` with downloads off
 (``BEBYGAN_OFFLINE=1``); where a test needs a loadable weight file it writes a zero-filled placeholder with the
 torchvision architecture's keys and shapes: not real ImageNet weights, only a file the checks and BasicSR accept.
 """
 import copy
-import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from os import path as osp
@@ -19,29 +19,15 @@ import torch
 import yaml
 
 import test_reliability_support as support
-
-DIST_VARS = ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+from conftest import DIST_VARS
 
 
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
-    support.require_data()
     root = tmp_path_factory.mktemp('preflight_data')
-    support.make_pairs(str(root / 'train'), support.T91_NAMES[:8])
-    support.make_pairs(str(root / 'val'), support.T91_NAMES[8:10])
+    support.make_pairs(str(root / 'train'), support.CROP_NAMES[:8])
+    support.make_pairs(str(root / 'val'), support.CROP_NAMES[8:10])
     return root
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    work = tmp_path / 'work'
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
-    for var in DIST_VARS:
-        monkeypatch.delenv(var, raising=False)
-    return work
 
 
 def valid_options(data) -> dict:
@@ -70,20 +56,7 @@ def placeholder_weights(arch: str, path: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- the bad inputs
-def _set(opt, dotted, value):
-    node = opt
-    *parents, leaf = dotted.split('.')
-    for key in parents:
-        node = node[key]
-    node[leaf] = value
-
-
-def _rename(opt, dotted, new):
-    node = opt
-    *parents, leaf = dotted.split('.')
-    for key in parents:
-        node = node[key]
-    node[new] = node.pop(leaf)
+_set, _rename = support.set_option, support.rename_option
 
 
 def _lmdb_without_meta(opt, ctx):
@@ -112,6 +85,40 @@ def _corrupt_vgg(opt, ctx):
     path = ctx['torch_home'] / 'hub' / 'checkpoints' / 'vgg19-dcbb9e9d.pth'
     path.parent.mkdir(parents=True)
     path.write_bytes(b'<html>proxy login page</html>')
+
+
+def _copied_set(opt, ctx, phase):
+    """Copy ``datasets.<phase>``'s folders into the work dir (the module's data stay intact); returns (hr, lr)."""
+    copies = []
+    for key in ('dataroot_gt', 'dataroot_lq'):
+        copy = ctx['work'] / phase / key
+        shutil.copytree(opt['datasets'][phase][key], copy)
+        opt['datasets'][phase][key] = str(copy)
+        copies.append(copy)
+    return copies
+
+
+def _truncated_training_image(opt, ctx):
+    hr, _ = _copied_set(opt, ctx, 'train')
+    support.truncate(hr / 'baby_1.png')
+
+
+def _truncated_validation_image(opt, ctx):
+    _, lr = _copied_set(opt, ctx, 'val')
+    support.truncate(lr / 'woman_2.png')
+
+
+def _corrupt_lmdb_entry(opt, ctx):
+    train = opt['datasets']['train']
+    for key in ('dataroot_gt', 'dataroot_lq'):
+        train[key] = support.write_lmdb(str(ctx['work'] / f'{key}.lmdb'), train[key])
+    support.corrupt_lmdb_value(train['dataroot_gt'], 'bird_2')
+    train['io_backend'] = {'type': 'lmdb'}
+
+
+def _pyiqa_metric_without_pyiqa(opt, ctx):
+    ctx['monkeypatch'].setitem(sys.modules, 'pyiqa', None)  # as if not installed: importlib finds no spec
+    opt['val']['metrics']['pi'] = {'type': 'calculate_pyiqa', 'metric_name': 'pi', 'crop_border': 4, 'better': 'lower'}
 
 
 def _scale2_everywhere(opt, ctx):
@@ -163,7 +170,7 @@ CASES = [
     ('GT folder missing', lambda o, c: _set(o, 'datasets.train.dataroot_gt', '/nonexistent/DF2K/HR'), [], {},
      ["datasets.train.dataroot_gt: folder '/nonexistent/DF2K/HR' does not exist"]),
     ('LQ names do not follow filename_tmpl', lambda o, c: _set(o, 'datasets.val.filename_tmpl', '{}x4'), [], {},
-     ['datasets.val.filename_tmpl', "'t10x4.png'", 'is not in', "set filename_tmpl: '{}'"]),
+     ['datasets.val.filename_tmpl', "'woman_1x4.png'", 'is not in', "set filename_tmpl: '{}'"]),
     ('LMDB without meta_info.txt', _lmdb_without_meta, [], {},
      ['datasets.train.dataroot_gt', 'has no meta_info.txt']),
     ('LMDB backend on a plain folder', lambda o, c: _set(o, 'datasets.train.io_backend', {'type': 'lmdb'}), [], {},
@@ -209,11 +216,20 @@ CASES = [
      ["dist_params.backend: must be one of ('nccl', 'gloo', 'mpi'), got 'glo'"]),
     ('nonfinite limit not positive', lambda o, c: _set(o, 'train.max_consecutive_nonfinite', 0), [], {},
      ['train.max_consecutive_nonfinite: must be an integer >= 1, got 0']),
+    ('pyiqa metric without pyiqa', _pyiqa_metric_without_pyiqa, [], {},
+     ['val.metrics.pi: calculate_pyiqa needs pyiqa', 'pip install']),
+    ('truncated training image (header intact)', _truncated_training_image, [], {},
+     ['datasets.train.dataroot_gt', "baby_1.png' cannot be decoded", 'replace or delete',
+      'datasets.train.skip_corrupt_images: true']),
+    ('truncated validation image', _truncated_validation_image, [], {},
+     ['datasets.val.dataroot_lq', "woman_2.png' cannot be decoded", 'replace or delete']),
+    ('corrupt entry in an LMDB', _corrupt_lmdb_entry, [], {},
+     ['datasets.train.dataroot_gt', "key 'bird_2' cannot be decoded", 're-create the LMDB with bebygan-prepare']),
+    ('skip_corrupt_images on a validation set', lambda o, c: _set(o, 'datasets.val.skip_corrupt_images', True),
+     [], {}, ['datasets.val.skip_corrupt_images: only applies to the training set']),
+    ('skip_corrupt_images not a boolean', lambda o, c: _set(o, 'datasets.train.skip_corrupt_images', 'yes'), [], {},
+     ["datasets.train.skip_corrupt_images: must be true or false, got 'yes'"]),
 ]
-if importlib.util.find_spec('pyiqa') is None:
-    CASES.append(('pyiqa metric without pyiqa', lambda o, c: _set(o, 'val.metrics.pi', {
-        'type': 'calculate_pyiqa', 'metric_name': 'pi', 'crop_border': 4, 'better': 'lower'}), [], {},
-        ['val.metrics.pi: calculate_pyiqa needs pyiqa', 'pip install']))
 if not torch.cuda.is_available():
     CASES.append(('GPU requested on a CPU machine', lambda o, c: _set(o, 'num_gpu', 1), [], {},
                   ['num_gpu: is 1 but no CUDA GPU is visible; set num_gpu: 0']))
@@ -223,7 +239,7 @@ if not torch.cuda.is_available():
 def test_bad_input_is_named_before_anything_is_created(data, workdir, tmp_path, monkeypatch, capsys, mutate, extra,
                                                        env, expected):
     opt = valid_options(data)
-    mutate(opt, {'work': workdir, 'torch_home': tmp_path / 'torch_home'})
+    mutate(opt, {'work': workdir, 'torch_home': tmp_path / 'torch_home', 'monkeypatch': monkeypatch})
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     opt_path = support.write_options(str(workdir / 'bad.yml'), opt)
@@ -254,6 +270,27 @@ def test_all_problems_are_reported_at_once(data, workdir, monkeypatch, capsys):
                          capsys=capsys)
     assert code == 2 and '3 problem(s)' in err
     assert "did you mean 'alpha'" in err and 'missing_lr' in err and 'network_g.scale' in err
+
+
+def test_skip_corrupt_images_lets_a_corrupt_training_image_through(data, workdir):
+    from bebygan_plugin.preflight.training import run_preflight
+
+    opt = valid_options(data)
+    _truncated_training_image(opt, {'work': workdir})
+    opt['datasets']['train']['skip_corrupt_images'] = True
+    run_preflight(['-opt', support.write_options(str(workdir / 'skip.yml'), opt)], str(workdir))
+
+
+def test_help_prints_the_usage_and_exits_0(workdir, monkeypatch, capsys):
+    from bebygan_plugin import train
+
+    monkeypatch.setattr(sys, 'argv', ['bebygan-train', '--help'])
+    with pytest.raises(SystemExit) as exited:
+        train.main()
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert out.startswith('usage: bebygan-train') and '--auto_resume' in out and '--force_yml' in out
+    assert not (workdir / 'experiments').exists()
 
 
 def test_valid_options_pass(data, workdir):

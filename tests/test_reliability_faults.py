@@ -181,11 +181,10 @@ def _chain_summary(trace_dir: str, record: list) -> list:
 
 @pytest.mark.skipif(sys.platform != 'linux', reason='forks training processes and reads /proc/self/fd')
 def test_kill9_at_random_moments_then_auto_resume_reaches_the_end(tmp_path):
-    support.require_data()
     seed = int(os.environ.get('BEBYGAN_FAULT_SEED', str(int(time.time()) % 100000)))
     data = tmp_path / 'data'
-    support.make_pairs(str(data / 'train'), support.T91_NAMES[:8])
-    support.make_pairs(str(data / 'val'), support.T91_NAMES[8:9])
+    support.make_pairs(str(data / 'train'), support.CROP_NAMES[:8])
+    support.make_pairs(str(data / 'val'), support.CROP_NAMES[8:9])
     opts = {}
     for name in ('faulted', 'uninterrupted'):
         opt = support.tiny_options(name, str(data / 'train'), str(data / 'val'), batch=2, total_iter=TOTAL_ITER,

@@ -1,7 +1,7 @@
 """Helpers shared by the reliability, distributed and preflight tests (plus a self-test of the data they build).
 
-- real training pairs: 32x32 HR crops of T91 images (``<repo>/../shared/data``) and their x4 LR made with the
-  project's MATLAB-style bicubic ``imresize_bicubic``, written to a tmp folder;
+- real training pairs: 32x32 HR crops of the Set5 images shipped in ``tests/data`` (two per image) and their x4 LR
+  made with the project's MATLAB-style bicubic ``imresize_bicubic``, written to a tmp folder;
 - a tiny BebyGANModel option dict (RRDBNet 8 features / 1 block, MaskedUNetDiscriminator 8 features, CPU);
 - a trace hook for training *subprocesses*: a ``sitecustomize.py`` put on ``PYTHONPATH`` that, once
   ``bebygan_plugin`` is imported, records per process (rank) JSON lines: every iteration's logged losses and the
@@ -19,22 +19,18 @@ import sys
 import time
 from os import path as osp
 
-import pytest
-
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DATA = osp.join(osp.dirname(REPO), 'shared', 'data')
+SET5_HR = osp.join(REPO, 'tests', 'data', 'Set5', 'HR')
 TRAIN_SCRIPT = osp.join(REPO, 'bebygan_plugin', 'train.py')
-T91_NAMES = ['t1', 't2', 't3', 't5', 't6', 't7', 't8', 't9', 't10', 't11']
+# crop name -> (Set5 image, where the crop's centre is, as fractions of the height and width)
+CROPS = {f'{image}_{n}': (image, centre) for image in ('baby', 'bird', 'butterfly', 'head', 'woman')
+         for n, centre in ((1, (0.5, 0.5)), (2, (0.3, 0.65)))}
+CROP_NAMES = sorted(CROPS)  # 10: the tests train on the first 8 and validate on the last 2
 TRACE_ENV = 'BEBYGAN_TRACE_DIR'
 
 
-def require_data():
-    if not osp.isdir(osp.join(DATA, 'T91')):
-        pytest.skip(f'real images not found at {DATA}')
-
-
 def make_pairs(folder: str, names, gt_size: int = 32, scale: int = 4):
-    """``folder/hr`` and ``folder/lr`` with the centre ``gt_size`` crop of each T91 image and its bicubic LR."""
+    """``folder/hr`` and ``folder/lr`` with the named ``gt_size`` crops of Set5 (:data:`CROPS`) and their bicubic LR."""
     import cv2
     import torch
 
@@ -44,15 +40,56 @@ def make_pairs(folder: str, names, gt_size: int = 32, scale: int = 4):
     os.makedirs(hr_dir, exist_ok=True)
     os.makedirs(lr_dir, exist_ok=True)
     for name in names:
-        img = cv2.imread(osp.join(DATA, 'T91', f'{name}.png'), cv2.IMREAD_COLOR)
+        image, (fy, fx) = CROPS[name]
+        img = cv2.imread(osp.join(SET5_HR, f'{image}.png'), cv2.IMREAD_COLOR)
         h, w = img.shape[:2]
-        top, left = (h - gt_size) // 2, (w - gt_size) // 2
+        top, left = int(fy * h) - gt_size // 2, int(fx * w) - gt_size // 2
         hr = img[top:top + gt_size, left:left + gt_size]
         hr_t = torch.from_numpy(hr.astype('float32') / 255).permute(2, 0, 1)[None]
         lr = imresize_bicubic(hr_t, 1 / scale)[0].clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).numpy()
         cv2.imwrite(osp.join(hr_dir, f'{name}.png'), hr)
         cv2.imwrite(osp.join(lr_dir, f'{name}.png'), lr)
     return hr_dir, lr_dir
+
+
+def truncate(path) -> None:
+    """Cut an image file after 300 bytes (``head -c 300``), or in half when it is smaller: header intact, pixel data
+    cut off."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:min(300, len(data) // 2)])
+
+
+def write_lmdb(lmdb_path: str, folder: str) -> str:
+    """An LMDB of the PNG files of ``folder`` in BasicSR's layout (key = file stem, ``meta_info.txt``), written
+    with the ``lmdb`` package directly, so a test can store any bytes under a key."""
+    import cv2
+    import lmdb
+    import numpy as np
+
+    names = sorted(os.listdir(folder))
+    env = lmdb.open(lmdb_path, map_size=1 << 26)
+    with env.begin(write=True) as txn, open(osp.join(lmdb_path, 'meta_info.txt'), 'w', encoding='utf-8') as meta:
+        for name in names:
+            with open(osp.join(folder, name), 'rb') as f:
+                data = f.read()
+            h, w, c = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape
+            txn.put(osp.splitext(name)[0].encode('ascii'), data)
+            meta.write(f'{name} ({h},{w},{c}) 1\n')
+    env.close()
+    return lmdb_path
+
+
+def corrupt_lmdb_value(lmdb_path: str, key: str) -> None:
+    """Cut the value of ``key`` in half (header intact, pixel data cut off)."""
+    import lmdb
+
+    env = lmdb.open(lmdb_path, map_size=1 << 26)
+    with env.begin(write=True) as txn:
+        value = txn.get(key.encode('ascii'))
+        txn.put(key.encode('ascii'), value[:len(value) // 2])
+    env.close()
 
 
 def tiny_options(name: str, train_dir: str, val_dir: str = None, *, batch: int = 2, total_iter: int = 4,
@@ -94,6 +131,22 @@ def tiny_options(name: str, train_dir: str, val_dir: str = None, *, batch: int =
         opt['val'] = {'val_freq': val_freq, 'save_img': False,
                       'metrics': {'psnr': {'type': 'calculate_psnr', 'crop_border': 4, 'test_y_channel': True}}}
     return opt
+
+
+def set_option(opt: dict, dotted: str, value) -> None:
+    """``opt['a']['b'] = value`` for ``'a.b'``."""
+    *parents, leaf = dotted.split('.')
+    for key in parents:
+        opt = opt[key]
+    opt[leaf] = value
+
+
+def rename_option(opt: dict, dotted: str, new: str) -> None:
+    """Rename the key ``'a.b'`` of ``opt`` to ``new`` (a typo), keeping its value."""
+    *parents, leaf = dotted.split('.')
+    for key in parents:
+        opt = opt[key]
+    opt[new] = opt.pop(leaf)
 
 
 def build_model(tmp_path, **train_overrides):
@@ -318,13 +371,14 @@ def run_train(cwd: str, args, env: dict, torchrun_nproc: int = 0, timeout: float
 
 
 def test_make_pairs_builds_x4_pairs(tmp_path):
-    """The helper's LR images are the bicubic x4 of its HR crops (sizes and content)."""
-    require_data()
+    """The helper's LR images are the bicubic x4 of its HR crops (sizes and content), and the crops differ."""
     import cv2
     import numpy as np
 
-    hr_dir, lr_dir = make_pairs(str(tmp_path), T91_NAMES[:2])
-    for name in T91_NAMES[:2]:
+    hr_dir, lr_dir = make_pairs(str(tmp_path), CROP_NAMES)
+    crops = [cv2.imread(osp.join(hr_dir, f'{name}.png')) for name in CROP_NAMES]
+    assert all(not np.array_equal(a, b) for i, a in enumerate(crops) for b in crops[i + 1:])
+    for name in CROP_NAMES:
         hr = cv2.imread(osp.join(hr_dir, f'{name}.png'))
         lr = cv2.imread(osp.join(lr_dir, f'{name}.png'))
         assert hr.shape == (32, 32, 3) and lr.shape == (8, 8, 3)
