@@ -18,7 +18,7 @@ import contextlib
 import logging
 import sys
 import threading
-from typing import Iterator
+from typing import Callable, Iterator
 
 SKIP_OPTION = 'skip_corrupt_images'  # dataset option: true skips (and logs) undecodable training images
 MAX_CONSECUTIVE_SKIPS = 100  # corrupt images in a row after which skipping gives up
@@ -37,7 +37,7 @@ class CorruptImageError(ValueError):
         return text[text.rindex(marker) + len(marker):].strip() if 'Original Traceback' in text else text
 
 
-def remember_read(get):
+def remember_read(get: Callable) -> Callable:
     """Wrap ``FileClient.get`` so that a failing decode can name what was read."""
 
     def get_and_remember(self, filepath, client_key='default'):
@@ -88,7 +88,7 @@ def _dataset_label(dataset) -> str:
     return f"datasets.{opt.get('phase', '?')} ({opt.get('name', type(dataset).__name__)!r})"
 
 
-def skipping_getitem(getitem):
+def skipping_getitem(getitem: Callable) -> Callable:
     """Wrap a dataset class's ``__getitem__``: name the dataset in the error, or skip on ``skip_corrupt_images``."""
 
     def __getitem__(self, index):
