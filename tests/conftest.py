@@ -105,7 +105,8 @@ def build_in_process(opt: dict):
 
 
 def photo_batch(names=('astronaut', 'coffee'), gt_size: int = 64, scale: int = 4) -> dict:
-    """Real photo crops (``skimage.data``) as a training batch: GT and its MATLAB-bicubic x``scale`` LR."""
+    """Real photo crops (``skimage.data``) as a training batch: GT and its MATLAB-bicubic x``scale`` LR, 8-bit as
+    the training data stores it."""
     import numpy as np
     import torch
     from skimage import data
@@ -114,4 +115,4 @@ def photo_batch(names=('astronaut', 'coffee'), gt_size: int = 64, scale: int = 4
 
     crops = [np.ascontiguousarray(getattr(data, name)()[64:64 + gt_size, 96:96 + gt_size, :3]) for name in names]
     gt = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div(255)
-    return {'gt': gt, 'lq': imresize_bicubic(gt, 1 / scale).clamp(0, 1)}
+    return {'gt': gt, 'lq': imresize_bicubic(gt, 1 / scale).mul(255).round().clamp(0, 255).div(255)}

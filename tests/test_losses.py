@@ -15,12 +15,27 @@ from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches
 from bebygan_plugin.ops.imresize import imresize_bicubic
 
 
-@pytest.mark.parametrize('shape', [(1, 3, 12, 12), (2, 3, 24, 18), (3, 1, 9, 27)])
-def test_best_buddy_with_beta_zero_is_exactly_l1(shape):
+@pytest.mark.parametrize('shape', [(1, 3, 12, 12), (2, 3, 24, 18), (3, 1, 9, 27), (2, 3, 128, 128), (1, 3, 130, 127),
+                                   (1, 3, 4, 5)])
+def test_best_buddy_with_beta_zero_is_exactly_l1_for_any_size(shape):
+    """128 x 128 (BasicSR's ESRGAN gt_size) and sizes that are no multiple of 3: the border pixels count too."""
     torch.manual_seed(0)
     pred, gt = torch.rand(shape), torch.rand(shape)
     bbl = BestBuddyLoss(loss_weight=1.0, alpha=1.0, beta=0.0)(pred, gt)
     assert bbl.item() == L1Loss(loss_weight=1.0)(pred, gt).item()
+    overlapping = BestBuddyLoss(loss_weight=1.0, alpha=1.0, beta=0.0, stride=2)(pred, gt)
+    assert overlapping.item() == pytest.approx(L1Loss(loss_weight=1.0)(pred, gt).item(), rel=1e-6)
+
+
+@pytest.mark.parametrize('stride', [3, 2])
+def test_best_buddy_supervises_every_pixel_of_an_odd_sized_image(stride):
+    torch.manual_seed(9)
+    pred = torch.rand(1, 3, 130, 127, requires_grad=True)
+    BestBuddyLoss(stride=stride)(pred, torch.rand(1, 3, 130, 127)).backward()
+    if stride == 3:  # each pixel has one buddy pixel: the L1 sub-gradient is +-1 / numel everywhere
+        assert torch.allclose(pred.grad.abs(), torch.full_like(pred, 1 / pred.numel()))
+    else:  # overlapping: the patches' signs may cancel on a pixel, but the last rows and columns are reached
+        assert pred.grad[..., -1, :].abs().sum() > 0 and pred.grad[..., :, -1].abs().sum() > 0
 
 
 def test_best_buddy_picks_a_pyramid_patch_that_is_closer_to_the_estimate():
@@ -56,6 +71,8 @@ def test_best_buddy_gradient_reaches_only_the_prediction():
     ({'alpha': 0.0, 'beta': 0.0}, 'alpha + beta > 0'),
     ({'alpha': -1.0}, 'alpha >= 0'),
     ({'patch_size': 0}, 'patch_size'),
+    ({'stride': 4}, 'stride 4 > patch_size 3'),
+    ({'pyramid_resize': 'bilinear'}, 'pyramid_resize'),
 ])
 def test_best_buddy_rejects_bad_options(kwargs, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):

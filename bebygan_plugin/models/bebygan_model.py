@@ -9,7 +9,7 @@ from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
 
-from ..ops.texture_mask import texture_mask
+from ..ops.texture_mask import BT601_LUMA, texture_mask
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..training.distributed import all_finite, gather_batch, global_batch_loss
 from .lr_scheduler import WarmupCosineRestartLR
@@ -31,8 +31,9 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
 
     each optional (leave one out to ablate it), each weighted by its own ``loss_weight``. ``mask_opt``
     (``source``: 'gt' as in the paper or 'lq_bicubic' as in the authors' code; ``kernel_size`` 11; ``threshold``
-    0.025) turns on region-aware adversarial learning (Eq. 5): both real and fake images are multiplied by the
-    texture mask before the discriminator. Without ``mask_opt`` it is plain RaGAN (the paper's "w/o RA").
+    0.025; ``luma_weights``, ``unbiased_std``, ``clamp_source``: see :meth:`compute_texture_mask`) turns on
+    region-aware adversarial learning (Eq. 5): both real and fake images are multiplied by the same texture mask
+    before the discriminator. Without ``mask_opt`` it is plain RaGAN (the paper's "w/o RA").
 
     The discriminator may take the mask itself (``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``) or be
     any BasicSR discriminator, whose inputs are then masked here. A discriminator with ``mask_logits = True``
@@ -105,13 +106,19 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         self.schedulers = [WarmupCosineRestartLR(optimizer, **sched_opt) for optimizer in self.optimizers]
 
     def compute_texture_mask(self) -> torch.Tensor:
-        """Eq. 5 on the configured source image: the GT HR, or the bicubic-upsampled LR."""
-        if self.mask_opt.get('source', 'gt') == 'gt':
+        """Eq. 5 for the current batch, from ``train.mask_opt``: on the GT HR (``source: gt``, the paper) or on the
+        bicubic-upsampled LR (``lq_bicubic``, the authors' code), clamped to [0, 1] first unless ``clamp_source:
+        false``, with the ``luma_weights`` and ``unbiased_std`` of :func:`texture_mask`."""
+        opt = self.mask_opt
+        if opt.get('source', 'gt') == 'gt':
             source = self.gt
         else:
             source = F.interpolate(self.lq, size=self.gt.shape[-2:], mode='bicubic', align_corners=False)
-        return texture_mask(source.clamp(0, 1), self.mask_opt.get('kernel_size', 11),
-                            self.mask_opt.get('threshold', 0.025))
+        if opt.get('clamp_source', True):
+            source = source.clamp(0, 1)
+        return texture_mask(source, opt.get('kernel_size', 11), opt.get('threshold', 0.025),
+                            luma_weights=tuple(opt.get('luma_weights', BT601_LUMA)),
+                            unbiased=opt.get('unbiased_std', False))
 
     def discriminator_logits(self, img: torch.Tensor, mask) -> torch.Tensor:
         """C(x) of Eq. 9 for one batch of real or of fake images, masked by the texture mask (Eq. 5).
