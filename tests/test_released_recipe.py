@@ -199,9 +199,16 @@ def test_the_scheduler_steps_as_basicsr_drives_it():
         assert optimizer.param_groups[0]['lr'] == pytest.approx(reference[iteration - 1], rel=1e-12), iteration
 
 
+def released_discriminator(**overrides):
+    """The recipe's network_d (MaskedVGGStyleDiscriminator, num_stages 6) with ``overrides``."""
+    from basicsr.archs import build_network
+
+    return build_network(dict(released_options()['network_d'], **overrides))
+
+
 def test_vgg_discriminator_with_six_stages_is_the_released_discriminator():
     torch.manual_seed(0)
-    ours = MaskedVGGStyleDiscriminatorFromOptions(num_feat=4)
+    ours = released_discriminator(num_feat=4)
     theirs = ReleasedVGG192(nf=4)
     ours_params = list(ours.state_dict().values())
     theirs_state = theirs.state_dict()
@@ -209,12 +216,6 @@ def test_vgg_discriminator_with_six_stages_is_the_released_discriminator():
     theirs.load_state_dict(dict(zip(theirs_state, ours_params)))
     x = photo_batch(PHOTOS, gt_size=192)['gt']
     torch.testing.assert_close(ours(x), theirs(x))  # train mode: batch statistics
-
-
-def MaskedVGGStyleDiscriminatorFromOptions(**overrides):
-    from basicsr.archs import build_network
-
-    return build_network(dict(released_options()['network_d'], **overrides))
 
 
 # ---------------------------------------------------------------------------------------------------------------
