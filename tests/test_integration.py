@@ -137,7 +137,7 @@ def test_paper_recipe_yaml_trains_a_step_with_every_loss_term(skimage_pairs, tmp
     logged = model.get_current_log()
     for term in ('l_g_bb', 'l_g_bp', 'l_g_percep', 'l_g_gan', 'l_d', 'mask_ratio'):
         assert term in logged and torch.isfinite(torch.tensor(logged[term])), term
-    assert model.get_current_learning_rate()[0] == pytest.approx(1e-4 / 2000)  # first warm-up step
+    assert model.get_current_learning_rate()[0] == pytest.approx(1e-7 + (1e-4 - 1e-7) * 0.1)  # first warm-up step
 
 
 def test_set5_bicubic_anchor_through_the_test_pipeline(tmp_path):

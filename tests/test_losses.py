@@ -15,12 +15,27 @@ from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches
 from bebygan_plugin.ops.imresize import imresize_bicubic
 
 
-@pytest.mark.parametrize('shape', [(1, 3, 12, 12), (2, 3, 24, 18), (3, 1, 9, 27)])
-def test_best_buddy_with_beta_zero_is_exactly_l1(shape):
+@pytest.mark.parametrize('shape', [(1, 3, 12, 12), (2, 3, 24, 18), (3, 1, 9, 27), (2, 3, 128, 128), (1, 3, 130, 127),
+                                   (1, 3, 4, 5)])
+def test_best_buddy_with_beta_zero_is_exactly_l1_for_any_size(shape):
+    """128 x 128 (BasicSR's ESRGAN gt_size) and sizes that are no multiple of 3: the border pixels count too."""
     torch.manual_seed(0)
     pred, gt = torch.rand(shape), torch.rand(shape)
     bbl = BestBuddyLoss(loss_weight=1.0, alpha=1.0, beta=0.0)(pred, gt)
     assert bbl.item() == L1Loss(loss_weight=1.0)(pred, gt).item()
+    overlapping = BestBuddyLoss(loss_weight=1.0, alpha=1.0, beta=0.0, stride=2)(pred, gt)
+    assert overlapping.item() == pytest.approx(L1Loss(loss_weight=1.0)(pred, gt).item(), rel=1e-6)
+
+
+@pytest.mark.parametrize('stride', [3, 2])
+def test_best_buddy_supervises_every_pixel_of_an_odd_sized_image(stride):
+    torch.manual_seed(9)
+    pred = torch.rand(1, 3, 130, 127, requires_grad=True)
+    BestBuddyLoss(stride=stride)(pred, torch.rand(1, 3, 130, 127)).backward()
+    if stride == 3:  # each pixel has one buddy pixel: the L1 sub-gradient is +-1 / numel everywhere
+        assert torch.allclose(pred.grad.abs(), torch.full_like(pred, 1 / pred.numel()))
+    else:  # overlapping: the patches' signs may cancel on a pixel, but the last rows and columns are reached
+        assert pred.grad[..., -1, :].abs().sum() > 0 and pred.grad[..., :, -1].abs().sum() > 0
 
 
 def test_best_buddy_picks_a_pyramid_patch_that_is_closer_to_the_estimate():
@@ -56,6 +71,8 @@ def test_best_buddy_gradient_reaches_only_the_prediction():
     ({'alpha': 0.0, 'beta': 0.0}, 'alpha + beta > 0'),
     ({'alpha': -1.0}, 'alpha >= 0'),
     ({'patch_size': 0}, 'patch_size'),
+    ({'stride': 4}, 'stride 4 > patch_size 3'),
+    ({'pyramid_resize': 'bilinear'}, 'pyramid_resize'),
 ])
 def test_best_buddy_rejects_bad_options(kwargs, fragment):
     with pytest.raises(ValueError, match=re.escape(fragment)):
@@ -136,3 +153,37 @@ def test_ragan_weight_restricts_every_expectation_to_textured_pixels():
     assert loss(noisy_real, fake, True, weight).item() == pytest.approx(expected.item(), rel=1e-5)
     assert loss(real, fake, True, torch.zeros_like(weight)).item() == 0.0
     assert math.isfinite(loss(real, fake, False, weight).item())
+
+
+def test_ragan_released_form_averages_the_terms_and_detaches_the_means_for_d():
+    """The authors' code: 0.5 * each term for G and D; in D's loss E[C(x_f)] and E[C(x_r)] are constants."""
+    torch.manual_seed(8)
+    c_real, c_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
+    released = RelativisticAverageGANLoss(loss_weight=0.005, term_reduction='mean', detach_d_means=True)
+    paper = RelativisticAverageGANLoss(loss_weight=0.005)
+
+    l_d = released(c_real, c_fake, True)
+    grads = torch.autograd.grad(l_d, (c_real, c_fake))
+    expected = 0.5 * _bce_terms(c_real - c_fake.mean().detach(), True) \
+        + 0.5 * _bce_terms(c_fake - c_real.mean().detach(), False)
+    expected_grads = torch.autograd.grad(expected, (c_real, c_fake))
+    assert l_d.item() == pytest.approx(expected.item(), rel=1e-6)
+    for got, want in zip(grads, expected_grads):
+        torch.testing.assert_close(got, want)
+    paper_grads = torch.autograd.grad(paper(c_real, c_fake, True), (c_real, c_fake))
+    assert not torch.allclose(paper_grads[0], 2 * grads[0])  # the paper's form also differentiates the means
+    assert l_d.item() == pytest.approx(0.5 * paper(c_real, c_fake, True).item(), rel=1e-6)
+
+    l_g = released(c_real, c_fake, False)
+    assert l_g.item() == pytest.approx(0.5 * paper(c_real, c_fake, False).item(), rel=1e-6)
+    g_grads = torch.autograd.grad(l_g, (c_real, c_fake))
+    paper_g_grads = torch.autograd.grad(paper(c_real, c_fake, False), (c_real, c_fake))
+    for got, want in zip(g_grads, paper_g_grads):  # G: no detaching, only the 0.5
+        torch.testing.assert_close(2 * got, want)
+
+
+@pytest.mark.parametrize('kwargs, fragment', [({'term_reduction': 'avg'}, 'term_reduction'),
+                                              ({'detach_d_means': 'yes'}, 'detach_d_means')])
+def test_ragan_rejects_bad_options(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        RelativisticAverageGANLoss(**kwargs)

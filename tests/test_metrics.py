@@ -51,3 +51,39 @@ def test_pyiqa_metric_names_the_extra_when_pyiqa_is_missing(monkeypatch):
     img = np.zeros((16, 16, 3), dtype=np.uint8)
     with pytest.raises(ImportError, match=r'bebygan-plugin\[metrics\]'):
         calculate_metric({'img': img}, {'type': 'calculate_pyiqa', 'metric_name': 'niqe'})
+
+
+def _bgr_photo_pair():
+    """A real photo crop as BasicSR hands it to metrics (uint8 BGR, HWC) and a copy with noise in blue only."""
+    from skimage import data
+
+    img = np.ascontiguousarray(data.astronaut()[100:196, 100:196, ::-1])
+    noisy = img.astype(int)
+    noisy[..., 0] += np.random.default_rng(0).integers(-20, 21, noisy.shape[:2])
+    return img, np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def test_pyiqa_full_reference_metric_matches_basicsr_psnr():
+    """pyiqa's psnr needs no downloaded weights: the conversion (uint8 BGR -> RGB in [0, 1]) and the crop must give
+    BasicSR's PSNR; and the Y channel must weigh the blue channel's noise as blue (a swapped order would not)."""
+    pytest.importorskip('pyiqa')
+    from basicsr.metrics.psnr_ssim import calculate_psnr
+
+    img, noisy = _bgr_photo_pair()
+    opt = {'type': 'calculate_pyiqa', 'metric_name': 'psnr', 'crop_border': 4}
+    assert calculate_metric({'img': noisy, 'img2': img}, opt) == pytest.approx(calculate_psnr(noisy, img, 4), abs=1e-3)
+    y_opt = dict(opt, metric_name='psnry')
+    as_bgr = calculate_metric({'img': noisy, 'img2': img}, y_opt)
+    as_if_rgb = calculate_metric({'img': noisy[..., ::-1].copy(), 'img2': img[..., ::-1].copy()}, y_opt)
+    assert as_bgr > as_if_rgb + 3  # Y = 0.257 R + 0.504 G + 0.098 B: noise in blue costs less than in red
+
+
+def test_pyiqa_no_reference_metric_crops_and_ignores_the_reference():
+    """PIQE needs no downloaded weights; it must see the cropped RGB image and no reference."""
+    pyiqa = pytest.importorskip('pyiqa')
+    img, noisy = _bgr_photo_pair()
+    opt = {'type': 'calculate_pyiqa', 'metric_name': 'piqe', 'crop_border': 4}
+    ours = calculate_metric({'img': img, 'img2': noisy}, opt)
+    rgb = torch.from_numpy(img[4:-4, 4:-4, ::-1].astype(np.float32) / 255).permute(2, 0, 1)[None]
+    assert ours == pytest.approx(pyiqa.create_metric('piqe', device='cpu')(rgb).item(), rel=1e-6)
+    assert calculate_metric({'img': img}, opt) == ours

@@ -24,6 +24,22 @@ def test_local_std_equals_the_std_of_each_unfolded_window():
     assert torch.allclose(local_std(gray, k), expected, atol=1e-6)
 
 
+def test_unbiased_local_std_and_luma_weights_follow_torch_std_and_the_weights():
+    """The authors' mask: torch.std's unbiased estimate over the k*k window, luma (0.2989, 0.587, 0.114)."""
+    torch.manual_seed(1)
+    img = torch.rand(2, 3, 20, 17)
+    weights = (0.2989, 0.587, 0.114)
+    gray = luminance(img, weights)
+    assert torch.allclose(gray, 0.2989 * img[:, :1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:])
+    windows = F.unfold(F.pad(gray, (5,) * 4, mode='reflect'), 11)
+    expected = windows.std(dim=1).view(2, 1, 20, 17)  # unbiased: / (k*k - 1)
+    assert torch.allclose(local_std(gray, 11, unbiased=True), expected, atol=1e-6)
+    assert torch.equal(texture_mask(img, 11, 0.2, luma_weights=weights, unbiased=True),
+                       (local_std(gray, 11, unbiased=True) >= 0.2).float())
+    with pytest.raises(ValueError, match='kernel_size > 1'):
+        texture_mask(img, 1, unbiased=True)
+
+
 def test_mask_is_zero_on_flat_images_and_one_on_textured_ones():
     flat = torch.full((1, 3, 40, 40), 0.6)
     gentle_ramp = torch.linspace(0, 0.02, 40).view(1, 1, 1, 40).expand(1, 3, 40, 40)

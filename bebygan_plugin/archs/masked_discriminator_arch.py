@@ -45,22 +45,28 @@ class MaskedUNetDiscriminator(UNetDiscriminatorSN):
 class MaskedVGGStyleDiscriminator(nn.Module):
     """The VGG-style discriminator of ESRGAN / the Beby-GAN paper, on masked inputs and any crop size.
 
-    Five stages of (3x3 conv, 4x4 stride-2 conv) with BatchNorm and LeakyReLU, then two linear layers giving one
-    logit C(x) per image (Eq. 9). Unlike BasicSR's ``VGGStyleDiscriminator`` (128 or 256 only) it accepts any
-    ``input_size`` divisible by 32, e.g. the paper's 192 x 192 HR crops.
+    ``num_stages`` stages of (3x3 conv, 4x4 stride-2 conv) with BatchNorm and LeakyReLU (widths ``num_feat`` x 1, 2,
+    4, 8, 8, ...), then two linear layers (100 hidden units) giving one logit C(x) per image (Eq. 9). Unlike BasicSR's
+    ``VGGStyleDiscriminator`` (128 or 256 only) it accepts any ``input_size`` divisible by ``2 ** num_stages``, e.g.
+    the paper's 192 x 192 HR crops. The authors' code (``Discriminator_VGG_192``) is ``num_feat: 32, num_stages: 6``
+    at 192 (a 3 x 3 map before the head); 5 stages is ESRGAN's 128 x 128 layout.
 
     Args:
-        num_in_ch: input channels. num_feat: base width. input_size: training crop size (multiple of 32).
+        num_in_ch: input channels. num_feat: base width. input_size: training crop size.
+        num_stages: stride-2 stages (5 or 6 in the usual layouts).
     """
 
     mask_logits = False
 
-    def __init__(self, num_in_ch: int = 3, num_feat: int = 64, input_size: int = 192) -> None:
+    def __init__(self, num_in_ch: int = 3, num_feat: int = 64, input_size: int = 192, num_stages: int = 5) -> None:
         super().__init__()
-        if input_size % 32:
-            raise ValueError(f'MaskedVGGStyleDiscriminator input_size must be divisible by 32, got {input_size}')
+        if num_stages < 1:
+            raise ValueError(f'MaskedVGGStyleDiscriminator num_stages must be >= 1, got {num_stages}')
+        if input_size % 2 ** num_stages:
+            raise ValueError(f'MaskedVGGStyleDiscriminator input_size must be divisible by {2 ** num_stages} '
+                             f'(2 ** num_stages), got {input_size}')
         self.input_size = input_size
-        widths = [num_feat, num_feat * 2, num_feat * 4, num_feat * 8, num_feat * 8]
+        widths = [num_feat * min(2 ** stage, 8) for stage in range(num_stages)]
         layers, in_ch = [], num_in_ch
         for stage, width in enumerate(widths):
             first_bn = [] if stage == 0 else [nn.BatchNorm2d(width)]
@@ -68,7 +74,7 @@ class MaskedVGGStyleDiscriminator(nn.Module):
             layers += [nn.Conv2d(width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.LeakyReLU(0.2, True)]
             in_ch = width
         self.features = nn.Sequential(*layers)
-        side = input_size // 32
+        side = input_size // 2 ** num_stages
         self.classifier = nn.Sequential(
             nn.Flatten(), nn.Linear(widths[-1] * side * side, 100), nn.LeakyReLU(0.2, True), nn.Linear(100, 1))
 

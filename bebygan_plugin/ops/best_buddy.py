@@ -11,37 +11,104 @@ _PAD_SCORE = 1e30  # score of the padding columns (finite: no inf * 0 in the pro
 _CPU_CHUNK_ELEMS = 1 << 23  # preferred score-block size on CPU (32 MB in float32)
 
 
+PYRAMID_RESIZES = ('matlab', 'torch_bicubic')
+
+
+def patch_starts(length: int, patch_size: int, stride: int) -> list:
+    """Start offsets of the patches along one axis: every ``stride`` pixels, plus one patch anchored at the far edge
+    where that grid stops short of it, so that the patches cover every pixel (``stride <= patch_size``)."""
+    starts = list(range(0, length - patch_size + 1, stride))
+    if starts[-1] + patch_size < length:
+        starts.append(length - patch_size)
+    return starts
+
+
 def extract_patches(img: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
-    """``(B, C, H, W)`` -> ``(B, L, C*p*p)`` patches in raster order (incomplete border patches dropped).
+    """``(B, C, H, W)`` -> ``(B, L, C*p*p)`` patches covering the whole image, in raster order of their grid.
 
-    Same layout as ``F.unfold(img, patch_size, stride=stride).transpose(1, 2)``: channel-major ``(c, y, x)`` inside
-    a patch. Non-overlapping patches (``stride == patch_size``, the paper's setting) are a pure reshape of the
-    image, which is cheaper than ``unfold``'s im2col in both directions of autograd.
+    Patches start every ``stride`` pixels (:func:`patch_starts`); where the image size leaves a remainder, a last
+    row / column of patches is anchored at the bottom / right edge. When the grid fits exactly this is
+    ``F.unfold(img, patch_size, stride=stride).transpose(1, 2)`` (channel-major ``(c, y, x)`` inside a patch), and
+    non-overlapping patches (``stride == patch_size``, the paper's setting) are a pure reshape of the image, cheaper
+    than ``unfold``'s im2col in both directions of autograd.
     """
-    if stride != patch_size:
-        return F.unfold(img, kernel_size=patch_size, stride=stride).transpose(1, 2)
     batch, channels, height, width = img.shape
-    rows, cols = height // patch_size, width // patch_size
-    crop = img[..., :rows * patch_size, :cols * patch_size]
-    patches = crop.reshape(batch, channels, rows, patch_size, cols, patch_size).permute(0, 2, 4, 1, 3, 5)
-    return patches.reshape(batch, rows * cols, channels * patch_size * patch_size)
-
-
-def assemble_patches(patches: torch.Tensor, channels: int, rows: int, cols: int, patch_size: int) -> torch.Tensor:
-    """Inverse of :func:`extract_patches` for non-overlapping patches: ``(B, rows*cols, C*p*p)`` -> image."""
     p = patch_size
+    rows, cols = patch_starts(height, p, stride), patch_starts(width, p, stride)
+    if (height - p) % stride == 0 and (width - p) % stride == 0:
+        if stride != p:
+            return F.unfold(img, kernel_size=p, stride=stride).transpose(1, 2)
+        grid = img.reshape(batch, channels, len(rows), p, len(cols), p).permute(0, 2, 4, 1, 3, 5)
+        return grid.reshape(batch, len(rows) * len(cols), channels * p * p)
+    offsets = torch.arange(p, device=img.device)
+    row_index = torch.tensor(rows, device=img.device)[:, None] + offsets  # (rows, p)
+    col_index = torch.tensor(cols, device=img.device)[:, None] + offsets  # (cols, p)
+    grid = img[:, :, row_index[:, None, :, None], col_index[None, :, None, :]]  # (B, C, rows, cols, p, p)
+    return grid.permute(0, 2, 3, 1, 4, 5).reshape(batch, len(rows) * len(cols), channels * p * p)
+
+
+def _owner_rows(length: int, patch_size: int) -> torch.Tensor:
+    """For non-overlapping patches with an edge-anchored last patch: the row of the stacked patch grid that
+    supervises each image row (the regular tiles own their rows, the edge patch only the rows they miss)."""
+    regular = length // patch_size * patch_size
+    index = torch.arange(length)
+    index[regular:] = regular + index[regular:] - (length - patch_size)
+    return index
+
+
+def assemble_patches(patches: torch.Tensor, channels: int, height: int, width: int, patch_size: int) -> torch.Tensor:
+    """Inverse of :func:`extract_patches` for non-overlapping patches: ``(B, L, C*p*p)`` -> ``(B, C, H, W)``.
+
+    Every pixel comes from exactly one patch: its regular tile, or, beyond the last full tile, the edge-anchored
+    patch of that row / column.
+    """
+    p = patch_size
+    rows, cols = len(patch_starts(height, p, p)), len(patch_starts(width, p, p))
     grid = patches.reshape(patches.size(0), rows, cols, channels, p, p).permute(0, 3, 1, 4, 2, 5)
-    return grid.reshape(patches.size(0), channels, rows * p, cols * p)
+    image = grid.reshape(patches.size(0), channels, rows * p, cols * p)
+    if rows * p != height:
+        image = image.index_select(-2, _owner_rows(height, p).to(image.device))
+    if cols * p != width:
+        image = image.index_select(-1, _owner_rows(width, p).to(image.device))
+    return image
 
 
-def gt_pyramid(gt: torch.Tensor, scales: Sequence[float]) -> list:
-    """Eq. 1: the GT image bicubic-downsampled by each factor in ``scales`` (1 keeps the original)."""
-    return [gt if scale == 1 else imresize_bicubic(gt, scale) for scale in scales]
+def coverage_weights(height: int, width: int, patch_size: int, stride: int, channels: int,
+                     device=None) -> torch.Tensor:
+    """``(L, C*p*p)`` weights of the elements of :func:`extract_patches`' patches: 1 / the number of patches that
+    cover the element's pixel, so that every pixel weighs 1 in all (overlapping patches)."""
+    p = patch_size
+    per_axis = []
+    for length in (height, width):
+        index = torch.tensor(patch_starts(length, p, stride))[:, None] + torch.arange(p)  # (patches, p)
+        per_axis.append(1.0 / torch.bincount(index.flatten(), minlength=length)[index].double())
+    wy, wx = per_axis
+    weights = wy[:, None, None, :, None] * wx[None, :, None, None, :]  # (rows, cols, 1, p, p)
+    weights = weights.expand(-1, -1, channels, -1, -1)
+    return weights.reshape(-1, channels * p * p).to(device)
 
 
-def candidate_patches(gt: torch.Tensor, scales: Sequence[float], patch_size: int, stride: int) -> torch.Tensor:
-    """The supervision candidate database G of Eq. 2: patches of every pyramid level, ``(B, M, C*p*p)``."""
-    levels = [lvl for lvl in gt_pyramid(gt, scales) if min(lvl.shape[-2:]) >= patch_size]
+def gt_pyramid(gt: torch.Tensor, scales: Sequence[float], resize: str = 'matlab') -> list:
+    """Eq. 1: the GT image bicubic-downsampled by each factor in ``scales`` (1 keeps the original).
+
+    ``resize``: 'matlab' is MATLAB's ``imresize`` (antialiased bicubic, the operator S of the paper); 'torch_bicubic'
+    is ``F.interpolate(mode='bicubic', align_corners=False)`` without antialiasing, as the authors' code builds it.
+    """
+    if resize not in PYRAMID_RESIZES:
+        raise ValueError(f'pyramid resize must be one of {PYRAMID_RESIZES}, got {resize!r}')
+    if resize == 'matlab':
+        return [gt if scale == 1 else imresize_bicubic(gt, scale) for scale in scales]
+    return [gt if scale == 1 else F.interpolate(gt, scale_factor=scale, mode='bicubic', align_corners=False)
+            for scale in scales]
+
+
+def candidate_patches(gt: torch.Tensor, scales: Sequence[float], patch_size: int, stride: int,
+                      resize: str = 'matlab') -> torch.Tensor:
+    """The supervision candidate database G of Eq. 2: patches of every pyramid level, ``(B, M, C*p*p)``.
+
+    The first ``L`` candidates are the GT patches g_i at the positions of :func:`extract_patches`.
+    """
+    levels = [lvl for lvl in gt_pyramid(gt, scales, resize) if min(lvl.shape[-2:]) >= patch_size]
     return torch.cat([extract_patches(lvl, patch_size, stride) for lvl in levels], dim=1)
 
 
@@ -62,8 +129,9 @@ def find_best_buddies(pred_patches: torch.Tensor, gt_patches: torch.Tensor, cand
     translated by the mean candidate (distances are translation invariant; the norms in the expansion get small,
     and so do its rounding errors). The expansion can still misorder candidates whose exact scores differ by less
     than float rounding. The predefined GT patch ``g_i`` (candidate ``i``, the first pyramid level) is therefore
-    always re-scored exactly and wins such near-ties, which makes ``beta = 0`` select ``g_i`` itself: plain MAE,
-    exactly.
+    always re-scored exactly against the chosen candidate: it wins when it scores lower, and an exact tie goes to
+    the lower candidate index, as a plain argmin breaks ties (the authors' code, whose loss ours then equals). With
+    ``beta = 0`` the buddy is ``g_i`` or an identical patch: plain MAE, exactly.
 
     Args:
         pred_patches: ``(B, N, D)`` estimated patches p_i.
@@ -128,4 +196,5 @@ def find_best_buddies(pred_patches: torch.Tensor, gt_patches: torch.Tensor, cand
     chosen_score = alpha * (chosen - gt_c).pow(2).sum(-1) + beta * (chosen - pred_c).pow(2).sum(-1)
     self_score = beta * (gt_c - pred_c).pow(2).sum(-1)
     self_index = torch.arange(num, device=device).expand(batch, num)
-    return torch.where(self_score <= chosen_score, self_index, best)
+    self_wins = (self_score < chosen_score) | ((self_score == chosen_score) & (self_index < best))
+    return torch.where(self_wins, self_index, best)

@@ -27,7 +27,7 @@ PATH_KEYS = ('resume_state', 'ignore_resume_networks', 'experiments_root', 'mode
              'visualization', 'results_root')
 PATH_NETWORK_PREFIXES = ('pretrain_network_', 'param_key_', 'strict_load_')
 DIST_PARAMS_KEYS = ('backend', 'port')
-MASK_OPT_KEYS = ('source', 'kernel_size', 'threshold')
+MASK_OPT_KEYS = ('source', 'kernel_size', 'threshold', 'luma_weights', 'unbiased_std', 'clamp_source')
 AMP_KEYS = ('enabled', 'dtype')
 LOADER_KEYS = ('name', 'type', 'phase', 'scale', 'num_worker_per_gpu', 'batch_size_per_gpu', 'dataset_enlarge_ratio',
                'prefetch_mode', 'pin_memory', 'persistent_workers', 'num_prefetch_queue', 'use_shuffle')
@@ -276,6 +276,7 @@ def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
 
 def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
     from ..models.bebygan_model import AMP_DTYPES, MASK_SOURCES
+    from ..ops.texture_mask import BT601_LUMA
 
     from basicsr.utils.registry import LOSS_REGISTRY
 
@@ -305,6 +306,17 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
             if not isinstance(mask.get('threshold', 0.025), numbers.Real):
                 problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
                                                                     f'{mask.get("threshold")!r}'))
+            luma = mask.get('luma_weights', BT601_LUMA)
+            if not isinstance(luma, (list, tuple)) or len(luma) != 3 or \
+                    not all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in luma):
+                problems.append(Problem('train.mask_opt.luma_weights', 'must be three numbers, the R, G, B weights '
+                                                                       f'of the luminance, got {luma!r}'))
+            for key in ('unbiased_std', 'clamp_source'):
+                if not isinstance(mask.get(key, False), bool):
+                    problems.append(Problem(f'train.mask_opt.{key}', f'must be true or false, got {mask[key]!r}'))
+            if mask.get('unbiased_std') is True and kernel == 1:
+                problems.append(Problem('train.mask_opt.unbiased_std', 'needs kernel_size > 1 (a one-pixel window '
+                                                                       'has no unbiased std)'))
     amp = train.get('amp')
     if amp:
         if not isinstance(amp, dict):
