@@ -65,7 +65,9 @@ setup(
     ],
     extras_require={
         'metrics': ['pyiqa'],
-        'test': ['pytest'],
+        'interchange': ['safetensors', 'spandrel'],
+        'export': ['onnx', 'onnxruntime'],
+        'test': ['pytest', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
     },
     entry_points={
         'console_scripts': [
@@ -73,6 +75,10 @@ setup(
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
             'bebygan-prepare=bebygan_plugin.data.prepare_df2k:main',
+            'bebygan-infer=bebygan_plugin.inference.cli:infer_main',
+            'bebygan-convert=bebygan_plugin.inference.cli:convert_main',
+            'bebygan-interpolate=bebygan_plugin.inference.cli:interpolate_main',
+            'bebygan-export=bebygan_plugin.inference.cli:export_main',
         ],
     },
 )

@@ -63,14 +63,18 @@ def decode_bytes(data: Optional[bytes], flags: int = cv2.IMREAD_UNCHANGED) -> np
         raise UndecodableImageError('is empty (0 bytes)')
     img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if img is None:
-        raise UndecodableImageError('cannot be decoded as an image (corrupt, truncated, or not a PNG/JPEG/BMP)')
+        raise UndecodableImageError('cannot be decoded as an image (corrupt, truncated, or not an image)')
     if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-65536:]:
         raise UndecodableImageError('is a truncated JPEG (no end-of-image marker)')
     return img
 
 
-def decode_image(path: str) -> np.ndarray:
-    """The file's pixels exactly as stored (``cv2.IMREAD_UNCHANGED``): any depth, 2-D or HxWxC in BGR(A) order."""
+SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'
+
+
+def decode_image(path: str, skip_hint: str = SKIP_HINT) -> np.ndarray:
+    """The file's pixels exactly as stored (``cv2.IMREAD_UNCHANGED``): any depth, 2-D or HxWxC in BGR(A) order.
+    ``skip_hint`` is the fix a refusal suggests (how the calling program leaves a bad file out)."""
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -80,10 +84,11 @@ def decode_image(path: str) -> np.ndarray:
     try:
         return decode_bytes(data)
     except UndecodableImageError as err:
-        raise BadImageError(path, str(err), 'replace or delete the file, or pass --skip-bad to leave it out') from None
+        raise BadImageError(path, str(err), skip_hint) from None
 
 
-def _to_uint8(img: np.ndarray, path: str) -> np.ndarray:
+def to_uint8(img: np.ndarray, path: str) -> np.ndarray:
+    """8-bit pixels: uint8 kept, uint16 reduced by ``round(v * 255 / 65535)``; other depths refused."""
     if img.dtype == np.uint8:
         return img
     if img.dtype == np.uint16:
@@ -117,7 +122,7 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
     """
     if alpha not in ALPHA_POLICIES:
         raise ValueError(f'alpha must be one of {ALPHA_POLICIES}, got {alpha!r}')
-    img = _to_uint8(img, path)
+    img = to_uint8(img, path)
     if img.ndim == 2:
         img = img[..., None]
     channels = img.shape[2] if img.ndim == 3 else 0
