@@ -73,6 +73,7 @@ setup(
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
             'bebygan-prepare=bebygan_plugin.data.prepare_df2k:main',
+            'bebygan-eval=bebygan_plugin.evaluation.cli:main',
         ],
     },
 )
