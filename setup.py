@@ -65,7 +65,9 @@ setup(
     ],
     extras_require={
         'metrics': ['pyiqa'],
-        'test': ['pytest'],
+        'interchange': ['safetensors', 'spandrel'],
+        'export': ['onnx', 'onnxruntime'],
+        'test': ['pytest', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
     },
     entry_points={
         'console_scripts': [

@@ -63,20 +63,23 @@ def probe_size(path: str) -> Tuple[int, int]:
     return img.shape[0], img.shape[1]
 
 
-def decode_image(path: str) -> np.ndarray:
-    """The file's pixels exactly as stored (``cv2.IMREAD_UNCHANGED``): any depth, 2-D or HxWxC in BGR(A) order."""
+SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'
+
+
+def decode_image(path: str, skip_hint: str = SKIP_HINT) -> np.ndarray:
+    """The file's pixels exactly as stored (``cv2.IMREAD_UNCHANGED``): any depth, 2-D or HxWxC in BGR(A) order.
+    ``skip_hint`` is the fix a refusal suggests (how the calling program leaves a bad file out)."""
     try:
         with open(path, 'rb') as f:
             data = f.read()
     except OSError as err:
         raise BadImageError(path, f'cannot be read ({err.strerror or err})',
                             'check that it exists and is readable') from err
-    skip_hint = 'replace or delete the file, or pass --skip-bad to leave it out'
     if not data:
         raise BadImageError(path, 'is empty (0 bytes)', skip_hint)
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None:
-        raise BadImageError(path, 'cannot be decoded as an image (corrupt, truncated, or not a PNG/JPEG/BMP)',
+        raise BadImageError(path, 'cannot be decoded as an image (corrupt, truncated, or not an image)',
                             skip_hint)
     if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-65536:]:
         # Older OpenCV builds decode a truncated JPEG with a warning and fill the rest with gray.
@@ -84,7 +87,8 @@ def decode_image(path: str) -> np.ndarray:
     return img
 
 
-def _to_uint8(img: np.ndarray, path: str) -> np.ndarray:
+def to_uint8(img: np.ndarray, path: str) -> np.ndarray:
+    """8-bit pixels: uint8 kept, uint16 reduced by ``round(v * 255 / 65535)``; other depths refused."""
     if img.dtype == np.uint8:
         return img
     if img.dtype == np.uint16:
@@ -118,7 +122,7 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
     """
     if alpha not in ALPHA_POLICIES:
         raise ValueError(f'alpha must be one of {ALPHA_POLICIES}, got {alpha!r}')
-    img = _to_uint8(img, path)
+    img = to_uint8(img, path)
     if img.ndim == 2:
         img = img[..., None]
     channels = img.shape[2] if img.ndim == 3 else 0

@@ -14,7 +14,7 @@ import random
 import re
 import time
 from os import path as osp
-from typing import Any, Dict, List
+from typing import Any, BinaryIO, Callable, Dict, List
 
 import numpy as np
 import torch
@@ -54,14 +54,16 @@ def temp_path_for(path: str) -> str:
     return osp.join(directory, f'.{name}{TMP_MARK}{os.getpid()}')
 
 
-def atomic_torch_save(obj: Any, path: str) -> None:
-    """``torch.save(obj, path)`` that never leaves a partial ``path``: temporary file, flush, fsync, rename."""
+def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` with ``write(file)`` so that it never exists partially: temporary file in the same folder,
+    flush, fsync, rename (a process killed at any moment leaves the old file or none, at worst a hidden
+    ``.<name>.tmp-<pid>`` that :func:`remove_stale_temp_files` deletes)."""
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     tmp = temp_path_for(osp.abspath(path))
     try:
         with open(tmp, 'wb') as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             _fsync(f.fileno())
         os.replace(tmp, path)
@@ -70,6 +72,11 @@ def atomic_torch_save(obj: Any, path: str) -> None:
             os.remove(tmp)
         raise
     fsync_dir(directory)
+
+
+def atomic_torch_save(obj: Any, path: str) -> None:
+    """``torch.save(obj, path)`` that never leaves a partial ``path`` (:func:`atomic_write`)."""
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def save_with_retries(obj: Any, path: str, logger=None, retries: int = SAVE_RETRIES) -> None:

@@ -313,6 +313,19 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
         problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
 
 
+def check_path_section(opt: dict, problems: List[Problem]) -> None:
+    """Keys of the ``path`` section (``pretrain_network_<x>``, ``param_key_<x>``, ``strict_load_<x>`` and BasicSR's
+    folders)."""
+    path = opt.get('path')
+    if isinstance(path, dict):
+        for key in path:
+            if key not in PATH_KEYS and not str(key).startswith(PATH_NETWORK_PREFIXES):
+                problems.append(unknown_key_problem('path', key, PATH_KEYS + ('pretrain_network_g', 'param_key_g',
+                                                                              'strict_load_g')))
+    elif 'path' in opt:
+        problems.append(Problem('path', 'must be a mapping (it may be empty: {})'))
+
+
 def check_sections(opt: dict, problems: List[Problem]) -> None:
     """Keys of the logger, path, val, dist_params and dataset sections."""
     from basicsr.utils.registry import DATASET_REGISTRY, METRIC_REGISTRY
@@ -326,14 +339,7 @@ def check_sections(opt: dict, problems: List[Problem]) -> None:
                                                          f'{logger.get(key)!r}'))
         if isinstance(logger.get('wandb'), dict):
             problems.extend(check_keys(logger['wandb'], 'logger.wandb', WANDB_KEYS))
-    path = opt.get('path')
-    if isinstance(path, dict):
-        for key in path:
-            if key not in PATH_KEYS and not str(key).startswith(PATH_NETWORK_PREFIXES):
-                problems.append(unknown_key_problem('path', key, PATH_KEYS + ('pretrain_network_g', 'param_key_g',
-                                                                              'strict_load_g')))
-    elif 'path' in opt:
-        problems.append(Problem('path', 'must be a mapping (it may be empty: {})'))
+    check_path_section(opt, problems)
     dist_params = opt.get('dist_params')
     if isinstance(dist_params, dict):
         problems.extend(check_keys(dist_params, 'dist_params', DIST_PARAMS_KEYS))

@@ -388,11 +388,12 @@ def check_paths(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
                                                                    f'{sorted(loaded)[:5]})'))
                 continue
             loaded = loaded[param_key]
-        problems += _check_fits_network(opt, label, loaded, file, path.get(f'strict_load_{label}', True))
+        problems += check_fits_network(opt, label, loaded, file, path.get(f'strict_load_{label}', True))
     return problems
 
 
-def _check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
+def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
+    """Whether ``state`` (``module.`` prefixes allowed) loads into ``network_<label>`` of ``opt``."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
     net_opt = opt.get(f'network_{label}')

@@ -1,0 +1,19 @@
+"""Using a trained generator: load it from any supported checkpoint layout or an option YAML, super-resolve
+images with streaming tiles, and read / write images as stored (gray, RGB, RGBA; 8 or 16 bits).
+
+    from bebygan_plugin.inference import load_generator, upscale, read_image, write_image
+    net = load_generator('BebyGAN_x4.pth', device='cpu')        # any layout; .safetensors; an option YAML
+    write_image('out.png', upscale(net, read_image('in.png'), tile=256))
+
+The console scripts ``bebygan-infer``, ``bebygan-convert``, ``bebygan-interpolate`` and ``bebygan-export`` are thin
+wrappers around this package (see README.md, "Using a trained model").
+"""
+import bebygan_plugin  # noqa: F401  (compat patches + registration before basicsr is used)
+
+from .images import read_image, write_image  # noqa: E402
+from .layouts import rrdb_receptive_radius  # noqa: E402
+from .models import GeneratorWeights, load_generator, read_generator_weights  # noqa: E402
+from .tiling import DEFAULT_TILE_PAD, upscale  # noqa: E402
+
+__all__ = ['load_generator', 'upscale', 'read_image', 'write_image', 'read_generator_weights', 'GeneratorWeights',
+           'rrdb_receptive_radius', 'DEFAULT_TILE_PAD']
