@@ -210,3 +210,57 @@ def test_crop_option_sets_the_zoomed_window_and_is_checked(photos, tmp_path, mon
     assert run_eval('-o', tmp_path / 'out2', '--bicubic', '--dataset', f'photos={photos / "HR"}',
                     '--crop', '200,200,80,80') == 2
     assert '--crop: 200,200,80,80 does not fit' in capsys.readouterr().err
+
+
+def _tiny_rrdb(path, scale=4):
+    """A tiny, randomly initialised BasicSR RRDBNet checkpoint (``params``)."""
+    import torch
+    from basicsr.archs.rrdbnet_arch import RRDBNet
+
+    torch.manual_seed(0)
+    net = RRDBNet(3, 3, scale=scale, num_feat=8, num_block=1, num_grow_ch=4)
+    torch.save({'params': net.state_dict()}, path)
+    return path
+
+
+def test_models_run_through_the_inference_api_with_tiles(photos, tmp_path, monkeypatch):
+    """A checkpoint and an option YAML of the same tiny RRDB, next to bicubic: each SR image is what
+    bebygan_plugin.inference gives for the LR with the same tiles, and the report has one column per method."""
+    import yaml
+
+    from bebygan_plugin.inference import load_generator, upscale
+
+    monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
+    weights = _tiny_rrdb(tmp_path / 'tiny.pth')
+    option = tmp_path / 'tiny.yml'
+    option.write_text(yaml.safe_dump({
+        'network_g': {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1,
+                      'num_grow_ch': 4},
+        'path': {'pretrain_network_g': str(weights), 'param_key_g': 'params'}}))
+    out = tmp_path / 'out'
+    assert run_eval('-o', out, '--dataset', f'photos={photos / "HR"}{os.pathsep}{photos / "LR_x4_suffix"}',
+                    '--model', f'ckpt={weights}', '--model', f'yaml={option}', '--bicubic', '--metrics',
+                    'psnr,flat', '--tile', 32, '--device', 'cpu') == 0
+    net = load_generator(str(weights))
+    for name in ('chelsea', 'coffee'):
+        lq_rgb = cv2.cvtColor(cv2.imread(str(photos / 'LR_x4_suffix' / f'{name}x4.png')), cv2.COLOR_BGR2RGB)
+        expected = cv2.cvtColor(upscale(net, lq_rgb, tile=32), cv2.COLOR_RGB2BGR)
+        for method in ('ckpt', 'yaml'):
+            assert np.array_equal(cv2.imread(str(out / 'sr' / method / 'photos' / f'{name}.png')), expected)
+    rows = read_rows(out)
+    assert [r['method'] for r in rows[:3]] == ['bicubic', 'ckpt', 'yaml']
+    assert '| Dataset | Metric | bicubic | ckpt | yaml |' in (out / 'report.md').read_text()
+
+
+def test_model_problems_are_reported_before_any_work(photos, tmp_path, capsys):
+    x2 = _tiny_rrdb(tmp_path / 'x2.pth', scale=2)
+    out = tmp_path / 'out'
+    status = run_eval('-o', out, '--dataset', f'photos={photos / "HR"}', '--bicubic', '--scale', 4,
+                      '--model', f'x2={x2}', '--model', f'gone={tmp_path / "missing.pth"}', '--model', f'bicubic={x2}',
+                      '--precision', 'fp16', '--device', 'cpu')
+    err = capsys.readouterr().err
+    assert status == 2 and not out.exists()
+    assert 'is a x2 model, but the evaluation is x4' in err
+    assert 'missing.pth' in err
+    assert "two methods are named 'bicubic'" in err
+    assert 'fp16 runs on CUDA only' in err

@@ -11,9 +11,9 @@ from typing import List, Optional
 from ..problems import ProblemsFound, exit_on_problems
 from .datasets import parse_dataset_spec
 from .figures import Crop
-from .methods import parse_model_spec
+from .methods import AUTO_TILE, PROGRAM, parse_model_spec
 from .metrics import CSV_ORDER
-from .runner import PROGRAM, EvalConfig, run_evaluation
+from .runner import EvalConfig, run_evaluation
 
 
 def _metric_list(text: str) -> List[str]:
@@ -35,19 +35,16 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
                         help=f'comma-separated, from {",".join(CSV_ORDER)}; default: every one that can run on '
                              'this machine (the others are listed as not computed)')
     parser.add_argument('--scale', type=int, default=None, help='default: the models\' scale (4 for bicubic only)')
-    parser.add_argument('--tile', type=int, default=0, help='tile size in LR pixels for large images (0: whole image)')
-    parser.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda when available)')
+    parser.add_argument('--tile', type=int, default=None,
+                        help=f'tile side in LR pixels for the models (0: whole images; default: whole images up to '
+                             f'{AUTO_TILE}x{AUTO_TILE} LR pixels, {AUTO_TILE}-pixel tiles above)')
+    parser.add_argument('--device', default='auto', help='auto (a GPU when one is visible), cpu, cuda, cuda:1 ...')
     parser.add_argument('--precision', default='fp32', choices=('fp32', 'fp16', 'bf16'))
     parser.add_argument('--crop', type=Crop.parse, default=None, metavar='X,Y,W,H',
                         help='the zoomed window of the figures, in GT pixels (default: where the methods differ most)')
     args = parser.parse_args(argv)
-    device = args.device
-    if device is None:
-        import torch
-
-        device = 'cuda' if torch.cuda.is_available() else 'cpu'
     return EvalConfig(out_dir=args.out, datasets=args.dataset, models=args.model, bicubic=args.bicubic,
-                      metrics=args.metrics, scale=args.scale, tile=args.tile, device=device,
+                      metrics=args.metrics, scale=args.scale, tile=args.tile, device=args.device,
                       precision=args.precision, crop=args.crop)
 
 

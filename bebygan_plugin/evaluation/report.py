@@ -4,13 +4,13 @@ import csv
 import html
 import io
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from os import path as osp
-from typing import Dict, List, Sequence, Union
+from typing import Dict, List, Sequence
 
 from ..problems import Problem
+from ..training.checkpoint import atomic_write
 from .metrics import CSV_ORDER, METRICS
 
 TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim', 'niqe', 'flat')  # Table 2's rows first, then ours
@@ -48,19 +48,6 @@ class Evaluation:
 
     def image_count(self, dataset: str) -> int:
         return len({r['image'] for r in self.rows if r['dataset'] == dataset})
-
-
-def write_file_atomic(path: str, data: Union[str, bytes]) -> None:
-    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file and a rename: never a half-written file."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = osp.join(osp.dirname(osp.abspath(path)), f'.{osp.basename(path)}.tmp-{os.getpid()}')
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(data.encode('utf-8') if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def results_csv(evaluation: Evaluation) -> str:
@@ -170,7 +157,8 @@ def report_html(evaluation: Evaluation) -> str:
 def write_report(evaluation: Evaluation, out_dir: str) -> Dict[str, str]:
     """Write ``results.csv``, ``report.md`` and ``index.html`` into ``out_dir``; returns their paths."""
     paths = {name: osp.join(out_dir, name) for name in ('results.csv', 'report.md', 'index.html')}
-    write_file_atomic(paths['results.csv'], results_csv(evaluation))
-    write_file_atomic(paths['report.md'], report_markdown(evaluation))
-    write_file_atomic(paths['index.html'], report_html(evaluation))
+    for name, text in (('results.csv', results_csv(evaluation)), ('report.md', report_markdown(evaluation)),
+                       ('index.html', report_html(evaluation))):
+        data = text.encode('utf-8')
+        atomic_write(paths[name], lambda f: f.write(data))
     return paths

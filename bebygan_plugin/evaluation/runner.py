@@ -6,7 +6,6 @@ Output folder layout::
     figures/<dataset>_<image>.png      the Figure-7 style comparison of each image
     sr/<method>/<dataset>/<image>.png  the super-resolved images
 """
-import io
 import os
 from dataclasses import dataclass
 from os import path as osp
@@ -14,15 +13,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from ..data.image_rules import BadImageError, encode_png, probe_size
+from ..data.image_rules import BadImageError, probe_size
+from ..inference import write_image
 from ..problems import Problem, raise_if_any
+from ..training.checkpoint import atomic_write
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
-from .methods import Method, build_methods
+from .methods import PROGRAM, Method, build_methods
 from .metrics import choose_metrics, compute_metrics
-from .report import Evaluation, name_problems, write_file_atomic, write_report
-
-PROGRAM = 'bebygan-eval'
+from .report import Evaluation, name_problems, write_report
 
 
 @dataclass
@@ -35,8 +34,8 @@ class EvalConfig:
     bicubic: bool = False
     metrics: Optional[Sequence[str]] = None  # None: every metric that can run here
     scale: Optional[int] = None  # None: the models' scale (4 for bicubic alone)
-    tile: int = 0
-    device: str = 'cpu'
+    tile: Optional[int] = None  # None: whole images up to AUTO_TILE**2 LR pixels, tiles of AUTO_TILE above
+    device: str = 'auto'
     precision: str = 'fp32'
     crop: Optional[Crop] = None
 
@@ -126,8 +125,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
             if sr.shape != gt.shape:
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
                                    f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
-            write_file_atomic(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'),
-                              encode_png(sr, compress_level=3))
+            write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr[..., ::-1])
             values[method.name], failures = compute_metrics(sr, gt, metrics)
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
@@ -140,9 +138,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         crop = config.crop or pick_crop(gt, list(srs.values()))
         figure = comparison_figure(f'{pair.dataset} / {pair.name}', gt, srs, values, crop)
         relative = f'figures/{pair.dataset}_{pair.name}.png'
-        buffer = io.BytesIO()
-        figure.image.save(buffer, format='PNG')
-        write_file_atomic(osp.join(config.out_dir, relative), buffer.getvalue())
+        atomic_write(osp.join(config.out_dir, relative), lambda f: figure.image.save(f, format='PNG'))
         evaluation.figures.append({'dataset': pair.dataset, 'image': pair.name, 'path': relative})
     progress.close()
     return evaluation, write_report(evaluation, config.out_dir)
