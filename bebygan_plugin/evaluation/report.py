@@ -106,13 +106,18 @@ def protocol(evaluation: Evaluation) -> List[str]:
     return lines
 
 
-def report_markdown(evaluation: Evaluation) -> str:
-    """``report.md``: Table 2's layout (datasets x metrics as rows, methods as columns), then the protocol."""
-    lines = ['# Evaluation', '', '| Dataset | Metric | ' + ' | '.join(evaluation.methods) + ' |',
+def markdown_table(evaluation: Evaluation) -> List[str]:
+    """Table 2's layout in Markdown: datasets x metrics as rows, methods as columns, the best of a row in bold."""
+    lines = ['| Dataset | Metric | ' + ' | '.join(evaluation.methods) + ' |',
              '| --- | --- |' + ' ---: |' * len(evaluation.methods)]
     for dataset, metric, cells in _table(evaluation):
         lines.append(f'| {dataset} | {metric} | ' + ' | '.join(f'**{t}**' if bold else t for t, bold in cells) + ' |')
-    lines += ['', '## Protocol', ''] + [f'- {line}' for line in protocol(evaluation)]
+    return lines
+
+
+def report_markdown(evaluation: Evaluation) -> str:
+    """``report.md``: the table (:func:`markdown_table`), the protocol, the methods, what was not computed."""
+    lines = ['# Evaluation', ''] + markdown_table(evaluation) + ['', '## Protocol', ''] + [f'- {line}' for line in protocol(evaluation)]
     lines += ['', '## Methods', ''] + [f'- {name}: {evaluation.method_sources[name]}' for name in evaluation.methods]
     if evaluation.skipped_metrics:
         lines += ['', '## Not computed', '']

@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import Optional
 
 QUIET_FLAG = '--quiet'
-_PROGRESS = re.compile(r'iter:\s*([\d,]+),.*?\[eta: [^,]*, time \(data\): ([\d.]+) \([\d.]+\)\]\s*(.*)$')
+# BasicSR's MessageLogger line; its eta holds a comma at the last iteration ('-1 day, 23:59:57')
+_PROGRESS = re.compile(r'iter:\s*([\d,]+),.*?\[eta: .*?, time \(data\): ([\d.]+) \([\d.]+\)\]\s*(.*)$')
 _TOTAL = re.compile(r'iters: (\d+)\.')
 _KEPT_PREFIXES = ('Start training', 'End of training', 'Validation ', 'Resuming training')
 
