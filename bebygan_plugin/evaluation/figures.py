@@ -52,16 +52,21 @@ class Figure:
     panels: List[Tuple[str, Tuple[int, int, int, int]]]
 
 
+def _border(height: int, width: int) -> int:
+    """The metrics' border, when the image is large enough to leave something inside it."""
+    return CROP_BORDER if min(height, width) > 2 * CROP_BORDER else 0
+
+
 def crop_side(height: int, width: int) -> int:
     """The automatic crop's side: a quarter of the shorter side, 32 to 160 pixels, inside the border crop."""
-    return int(min(np.clip(min(height, width) // 4, 32, 160), min(height, width) - 2 * CROP_BORDER))
+    return int(max(1, min(np.clip(min(height, width) // 4, 32, 160), min(height, width) - 2 * _border(height, width))))
 
 
 def pick_crop(gt: np.ndarray, srs: Sequence[np.ndarray]) -> Crop:
     """The square window where the SR images differ most from each other: the largest sum over the window of the
     per-pixel standard deviation across methods (with one method, of its absolute error to the GT)."""
     height, width = gt.shape[:2]
-    side = crop_side(height, width)
+    side, b = crop_side(height, width), _border(height, width)
     if len(srs) == 1:
         spread = np.abs(srs[0].astype(np.float32) - gt.astype(np.float32)).mean(axis=2)
     else:
@@ -73,7 +78,6 @@ def pick_crop(gt: np.ndarray, srs: Sequence[np.ndarray]) -> Crop:
             total_sq += grey * grey
         mean = total / len(srs)
         spread = np.sqrt(np.maximum(total_sq / len(srs) - mean * mean, 0))
-    b = CROP_BORDER
     sums = cv2.integral(spread[b:height - b, b:width - b].astype(np.float64))
     window = sums[side:, side:] - sums[:-side, side:] - sums[side:, :-side] + sums[:-side, :-side]
     y, x = np.unravel_index(int(np.argmax(window)), window.shape)

@@ -132,7 +132,7 @@ def choose_metrics(requested: Optional[Sequence[str]]) -> Tuple[List[str], Dict[
             else:
                 chosen.append(name)
         return chosen, skipped, []
-    problems = []
+    problems = [] if requested else [Problem('--metrics', f'empty; choose from {",".join(CSV_ORDER)}')]
     for name in requested:
         if name not in METRICS:
             problems.append(Problem('--metrics', f'unknown metric {name!r}; choose from {",".join(CSV_ORDER)}'))
