@@ -180,7 +180,7 @@ def test_default_metrics_skip_what_cannot_run_and_lpips_runs_with_placed_weights
         assert float(row['lpips']) > 0 and row['psnr'] == ''
 
 
-def test_a_niqe_failure_on_a_flat_output_leaves_the_run_alive(photos, tmp_path, monkeypatch):
+def test_a_niqe_failure_on_a_flat_output_leaves_the_run_alive(photos, tmp_path, monkeypatch, capsys):
     """A flat GT gives a flat bicubic output, on which NIQE's SVD fails: that cell stays empty with a warning and a
     note in the report; the other image and the other metrics are computed."""
     monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
@@ -189,6 +189,7 @@ def test_a_niqe_failure_on_a_flat_output_leaves_the_run_alive(photos, tmp_path, 
     _write(data / 'wall.png', np.full((208, 208, 3), 100, np.uint8))
     out = tmp_path / 'out'
     assert run_eval('-o', out, '--bicubic', '--dataset', f'mixed={data}', '--metrics', 'niqe,flat') == 0
+    assert 'warning: left empty: mixed/wall, bicubic, niqe: LinAlgError' in capsys.readouterr().err
     rows = {r['image']: r for r in read_rows(out)}
     assert rows['wall']['niqe'] == '' and float(rows['wall']['flat']) == 0.0
     assert float(rows['chelsea']['niqe']) > 0

@@ -7,6 +7,7 @@ Output folder layout::
     sr/<method>/<dataset>/<image>.png  the super-resolved images
 """
 import os
+import sys
 from dataclasses import dataclass
 from os import path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -114,7 +115,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         datasets={s.name: _lr_source(s, scale) for s in config.datasets}, metrics=metrics,
         skipped_metrics=skipped, scale=scale)
     for name, why in skipped.items():
-        tqdm.write(f'{PROGRAM}: {name} not computed: {why}')
+        tqdm.write(f'{PROGRAM}: {name} not computed: {why}', file=sys.stderr)
     progress = tqdm(total=len(pairs) * len(methods), desc='Evaluate', unit='sr', dynamic_ncols=True)
     for pair in pairs:
         gt, lq = load_pair(pair, scale)
@@ -130,7 +131,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
                 evaluation.notes.append(note)
-                tqdm.write(f'{PROGRAM}: warning: left empty: {note}')
+                tqdm.write(f'{PROGRAM}: warning: left empty: {note}', file=sys.stderr)
             evaluation.rows.append({'dataset': pair.dataset, 'image': pair.name, 'method': method.name,
                                     **values[method.name]})
             srs[method.name] = sr
