@@ -108,3 +108,21 @@ def test_results_csv_has_one_row_per_image_and_method_and_empty_cells():
     assert lines[0] == 'dataset,image,method,psnr,ssim,lpips,niqe,pi,flat'
     assert lines[1] == 'Set,one,bicubic,30.0,,0.3,,,'
     assert len(lines) == 5
+
+
+def test_command_line_specs_parse_and_name_the_expected_form(capsys):
+    import os
+
+    from bebygan_plugin.evaluation.cli import parse_arguments
+    from bebygan_plugin.evaluation.datasets import DatasetSpec
+
+    config = parse_arguments(['-o', 'r', '--dataset', f'Set14=a/HR{os.pathsep}a/LR', '--dataset', 'DIV2K=b',
+                              '--model', 'ours=m.pth', '--crop', '1,2,30,40'])
+    assert list(config.datasets) == [DatasetSpec('Set14', 'a/HR', 'a/LR'), DatasetSpec('DIV2K', 'b', None)]
+    assert list(config.models) == [('ours', 'm.pth')] and config.crop == Crop(1, 2, 30, 40)
+    assert config.metrics is None and config.tile is None and config.device == 'auto'
+    for bad, expected in ((['--dataset', 'nameless'], 'expected NAME=GT_DIR'),
+                          (['--model', 'm.pth'], 'expected NAME=MODEL'), (['--crop', '1,2'], 'expected X,Y,W,H')):
+        with pytest.raises(SystemExit):
+            parse_arguments(['-o', 'r', *bad])
+        assert expected in capsys.readouterr().err

@@ -109,7 +109,8 @@ def load_pair(pair: ImagePair, scale: int) -> Tuple[np.ndarray, np.ndarray]:
     gt = np.ascontiguousarray(mod_crop(read_dataset_image(pair.gt_path, alpha='drop'), scale))
     if pair.lq_path is None:
         if min(gt.shape[:2]) < min_hr_size(scale):
-            raise BadImageError(pair.gt_path, f'is {gt.shape[0]}x{gt.shape[1]} pixels, too small to downsample x{scale}',
+            raise BadImageError(pair.gt_path,
+                                f'is {gt.shape[0]}x{gt.shape[1]} pixels, too small to downsample x{scale}',
                                 'remove it, or give an LQ folder')
         return gt, bicubic_downsample(gt, scale)
     lq = read_dataset_image(pair.lq_path, alpha='drop')

@@ -117,7 +117,8 @@ def markdown_table(evaluation: Evaluation) -> List[str]:
 
 def report_markdown(evaluation: Evaluation) -> str:
     """``report.md``: the table (:func:`markdown_table`), the protocol, the methods, what was not computed."""
-    lines = ['# Evaluation', ''] + markdown_table(evaluation) + ['', '## Protocol', ''] + [f'- {line}' for line in protocol(evaluation)]
+    lines = ['# Evaluation', ''] + markdown_table(evaluation) + ['', '## Protocol', '']
+    lines += [f'- {line}' for line in protocol(evaluation)]
     lines += ['', '## Methods', ''] + [f'- {name}: {evaluation.method_sources[name]}' for name in evaluation.methods]
     if evaluation.skipped_metrics:
         lines += ['', '## Not computed', '']
