@@ -159,6 +159,21 @@ def test_explicit_lpips_without_weights_fails_before_any_work(photos, tmp_path, 
     assert not out.exists()
 
 
+def test_explicit_pi_without_its_files_fails_before_any_work(photos, tmp_path, torch_home, capsys):
+    """pyiqa's PI loads two parameter files from its cache; offline and missing, the run names them and the folder
+    (or, without pyiqa, the extra to install)."""
+    import importlib.util
+
+    out = tmp_path / 'out'
+    assert run_eval('-o', out, '--bicubic', '--dataset', f'photos={photos / "HR"}', '--metrics', 'pi') == 2
+    err = capsys.readouterr().err
+    assert not out.exists()
+    if importlib.util.find_spec('pyiqa') is None:
+        assert 'pip install "bebygan-plugin[metrics]"' in err
+    else:
+        assert 'NRQM_model.mat and niqe_modelparameters.mat' in err and str(torch_home / 'hub' / 'pyiqa') in err
+
+
 def test_default_metrics_skip_what_cannot_run_and_lpips_runs_with_placed_weights(photos, tmp_path, torch_home,
                                                                                 random_vgg16_file):
     """Offline without weights the default run skips LPIPS (and says why in the report); with a VGG16 file placed
