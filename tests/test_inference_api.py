@@ -9,8 +9,8 @@ from bebygan_plugin.data.image_rules import BadImageError
 from bebygan_plugin.inference import load_generator, read_image, rrdb_receptive_radius, upscale, write_image
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.problems import ProblemsFound
-from inference_helpers import (OldESRGAN, SimpleSRRRDBNet, copy_parameters, forward_uint8, photo, random_rrdbnet,
-                               state_dict)
+from inference_helpers import (OldESRGAN, SimpleSRRRDBNet, assert_same_image, copy_parameters, forward_uint8, photo,
+                               random_rrdbnet, state_dict)
 
 SHAPES = [(8, 2, 4), (12, 1, 16)]  # (num_feat, num_block, num_grow_ch): growth 16 is the demo's, not spandrel's 32
 
@@ -40,19 +40,22 @@ def save_layouts(tmp_path, num_feat, num_block, grow):
 @pytest.mark.parametrize('shape', SHAPES)
 def test_every_layout_gives_the_reference_output(tmp_path, shape):
     ema, references = save_layouts(tmp_path, *shape)
-    image = photo()
+    image = photo(20, 26)
     x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
     expected = forward_uint8(ema, image)
     for name, reference in references.items():  # the reference networks agree with each other
         with torch.no_grad():
             assert torch.allclose(reference(x), ema(x), atol=1e-6), name
+    outputs = []
     for file in sorted(tmp_path.iterdir()):
         net = load_generator(str(file))
         assert net.scale == 4 and net.in_channels == 3
         assert f'num_feat {shape[0]}, num_block {shape[1]}, num_grow_ch {shape[2]}' in net.description
         with torch.no_grad():
             assert torch.allclose(net(x), ema(x), atol=1e-6), file.name  # EMA weights preferred over params
-        np.testing.assert_array_equal(upscale(net, image), expected, err_msg=file.name)
+        outputs.append(upscale(net, image))
+        assert_same_image(outputs[-1], expected, file.name)
+        np.testing.assert_array_equal(outputs[-1], outputs[0], err_msg=file.name)  # identical across layouts
 
 
 def test_param_key_picks_the_group(tmp_path):
@@ -60,16 +63,16 @@ def test_param_key_picks_the_group(tmp_path):
     plain = random_rrdbnet(8, 1, 4, seed=2)
     net = load_generator(str(tmp_path / 'basicsr.pth'), param_key='params')
     image = photo(20, 24)
-    np.testing.assert_array_equal(upscale(net, image), forward_uint8(plain, image))
+    assert_same_image(upscale(net, image), forward_uint8(plain, image))
 
 
-@pytest.mark.parametrize('size', [(40, 52), (37, 29), (9, 13)])
+@pytest.mark.parametrize('size', [(24, 30), (9, 13)])
 def test_tiles_equal_the_whole_image_with_enough_pad(size):
     net = load_generator_from(random_rrdbnet(8, 1, 4))
     image = photo(*size, name='astronaut')
     whole = upscale(net, image, tile=0)
     radius = rrdb_receptive_radius(1)
-    for tile in (7, 16, 64):
+    for tile in (7, 64):
         tiled = upscale(net, image, tile=tile, tile_pad=radius)
         assert tiled.shape == whole.shape == (size[0] * 4, size[1] * 4, 3)
         assert np.abs(tiled.astype(int) - whole).max() <= 1
@@ -78,7 +81,7 @@ def test_tiles_equal_the_whole_image_with_enough_pad(size):
 def test_tiles_without_enough_pad_differ():
     """The check above can fail: with no context at all the seams show."""
     net = load_generator_from(random_rrdbnet(8, 1, 4))
-    image = photo(40, 52, name='astronaut')
+    image = photo(24, 30, name='astronaut')
     assert np.abs(upscale(net, image, tile=8, tile_pad=0).astype(int) - upscale(net, image)).max() > 1
 
 
@@ -110,14 +113,14 @@ def test_sixteen_bit_gray_rgba_and_tiny_images():
     alpha = np.linspace(0, 255, 21 * 17).reshape(21, 17).astype(np.uint8)
     out_rgba = upscale(net, np.dstack([rgb, alpha]), tile=6, tile_pad=19)
     assert out_rgba.shape == (84, 68, 4)
-    np.testing.assert_array_equal(out_rgba[..., :3], out8)
+    assert np.abs(out_rgba[..., :3].astype(int) - out8).max() <= 1
     bicubic = imresize_bicubic(torch.from_numpy(alpha)[None, None].float() / 255, 4)[0, 0]
     expected_alpha = (bicubic.clamp(0, 1) * 255).round().numpy()
     assert np.abs(out_rgba[..., 3] - expected_alpha).max() <= 1
 
     for h, w in ((1, 1), (2, 3), (5, 1)):
         tiny = photo(h, w)
-        np.testing.assert_array_equal(upscale(net, tiny, tile=64), forward_uint8(net, tiny))
+        assert_same_image(upscale(net, tiny, tile=64), forward_uint8(net, tiny))
 
 
 def test_x2_pixel_unshuffle_network_on_odd_sizes(tmp_path):
@@ -221,7 +224,7 @@ def test_option_file_models(tmp_path):
     for weights in ('basicsr.pth', 'authors.pth', 'esrgan.safetensors'):
         net = load_generator(str(write_option_file(tmp_path / 'model.yml', tmp_path / weights)))
         assert net.scale == 4
-        np.testing.assert_array_equal(upscale(net, image), forward_uint8(ema, image))
+        assert_same_image(upscale(net, image), forward_uint8(ema, image))
 
     bad = write_option_file(tmp_path / 'typo.yml', tmp_path / 'basicsr.pth', num_grwo_ch=4)
     with pytest.raises(ProblemsFound, match="unknown key 'num_grwo_ch'; did you mean 'num_grow_ch'"):

@@ -144,7 +144,7 @@ def resolve_device(device: Union[str, torch.device, None]) -> torch.device:
 
 def _finish(net: torch.nn.Module, device, scale: int, in_channels: int, out_channels: int, size_multiple: int,
             description: str) -> torch.nn.Module:
-    net.eval().requires_grad_(False).to(device)
+    net.eval().requires_grad_(False).to(device, memory_format=torch.channels_last)  # as upscale() feeds tiles
     net.scale, net.in_channels, net.out_channels = int(scale), int(in_channels), int(out_channels)
     net.size_multiple, net.description = int(size_multiple), description
     return net

@@ -1,0 +1,153 @@
+"""``bebygan-infer``'s run: inputs expanded and checked, outputs planned, then image after image.
+
+Everything that can be known before the first image is checked first and reported together (inputs that match
+nothing, an output that would overwrite an input or that two inputs would write, the model). A bad image is
+named and skipped while the others go on; the run then ends non-zero with the list. Outputs are written atomically
+(:func:`~.images.write_image`), and hidden temporary files that a killed run left in the output folder are
+removed at the start of the next one.
+"""
+import glob
+import os
+import time
+from dataclasses import dataclass, field
+from typing import List, Sequence, Tuple
+
+import torch
+from tqdm import tqdm
+
+from ..data.image_rules import BadImageError, to_uint8
+from ..problems import Problem
+from .images import IMAGE_EXTENSIONS, SIXTEEN_BIT_EXTENSIONS, is_image_path, read_image, write_image
+from .tiling import count_tiles, upscale
+
+OUTPUT_FORMATS = ('auto', 'png', 'jpg', 'webp', 'tif')
+TILE_BAR_MIN_TILES = 4  # images with more tiles than this get a bar of their own
+
+
+@dataclass
+class InferSettings:
+    tile: int
+    tile_pad: int
+    precision: str = 'fp32'
+    suffix: str = ''
+    ext: str = 'auto'
+    skip_existing: bool = False
+
+
+@dataclass
+class RunSummary:
+    written: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    failed: List[Tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def report(self) -> str:
+        lines = [f'{len(self.written)} written, {len(self.skipped)} skipped (already there), {len(self.failed)} '
+                 f'failed in {self.seconds:.1f} s']
+        lines += [f'  FAILED {path}: {reason}' for path, reason in self.failed]
+        return '\n'.join(lines)
+
+
+def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
+    """Image files from files, folders (their images, not recursive) and glob patterns, in order, once each."""
+    files, problems, seen = [], [], set()
+
+    def add(path: str) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+
+    for item in items:
+        if os.path.isdir(item):
+            found = sorted(os.path.join(item, n) for n in os.listdir(item) if is_image_path(n)
+                           and os.path.isfile(os.path.join(item, n)))
+            if not found:
+                problems.append(Problem(item, f'folder holds no image ({", ".join(IMAGE_EXTENSIONS)})'))
+            for path in found:
+                add(path)
+        elif os.path.isfile(item):
+            if not item.lower().endswith(IMAGE_EXTENSIONS):
+                problems.append(Problem(item, f'is not an image file this reads ({", ".join(IMAGE_EXTENSIONS)})'))
+            else:
+                add(item)
+        elif glob.has_magic(item):
+            found = sorted(p for p in glob.glob(item) if os.path.isfile(p) and is_image_path(p))
+            if not found:
+                problems.append(Problem(item, 'matches no image file'))
+            for path in found:
+                add(path)
+        else:
+            problems.append(Problem(item, 'does not exist'))
+    return files, problems
+
+
+def output_extension(src: str, ext: str) -> str:
+    if ext == 'auto':
+        return os.path.splitext(src)[1].lower()
+    return '.' + ext
+
+
+def plan_outputs(files: Sequence[str], out_dir: str, suffix: str, ext: str) -> Tuple[List[Tuple[str, str]],
+                                                                                    List[Problem]]:
+    """``(input, output)`` pairs (``OUT_DIR/<stem><suffix>.<ext>``) and what is wrong with them."""
+    pairs, problems, owners = [], [], {}
+    inputs = {os.path.realpath(f) for f in files}
+    for src in files:
+        stem = os.path.splitext(os.path.basename(src))[0]
+        dst = os.path.join(out_dir, f'{stem}{suffix}{output_extension(src, ext)}')
+        key = os.path.realpath(dst)
+        if key in inputs:
+            problems.append(Problem(dst, f'would overwrite the input {src}; choose another output folder or a '
+                                         '--suffix'))
+        elif key in owners:
+            problems.append(Problem(dst, f'would be written for both {owners[key]} and {src}; give them different '
+                                         'names, or run them separately'))
+        owners.setdefault(key, src)
+        pairs.append((src, dst))
+    return pairs, problems
+
+
+def _fits_format(image, dst: str):
+    """16-bit results go to PNG / TIFF as they are; other formats get 8 bits."""
+    if image.dtype != 'uint8' and not dst.lower().endswith(SIXTEEN_BIT_EXTENSIONS):
+        return to_uint8(image, dst)
+    return image
+
+
+def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settings: InferSettings,
+                  device: torch.device) -> RunSummary:
+    """Super-resolve every ``(input, output)`` pair; returns what was written, skipped and failed."""
+    from ..training.checkpoint import remove_stale_temp_files
+
+    start = time.perf_counter()
+    summary = RunSummary()
+    remove_stale_temp_files(*sorted({os.path.dirname(dst) or '.' for _, dst in pairs}))
+    for src, dst in tqdm(pairs, desc='images', unit='img'):
+        if settings.skip_existing and os.path.exists(dst):
+            summary.skipped.append(dst)
+            continue
+        try:
+            image = read_image(src)
+        except BadImageError as err:
+            summary.failed.append((src, err.problem))
+            tqdm.write(f'FAILED {err}')
+            continue
+        many_tiles = count_tiles(image.shape[0], image.shape[1], settings.tile) > TILE_BAR_MIN_TILES
+        try:
+            result = upscale(net, image, tile=settings.tile, tile_pad=settings.tile_pad,
+                             precision=settings.precision, device=device, progress=many_tiles)
+        except torch.OutOfMemoryError:
+            summary.failed.append((src, f'out of memory on {device} at --tile {settings.tile}; lower --tile'))
+            tqdm.write(f'FAILED {src}: out of memory; lower --tile')
+            continue
+        try:
+            os.makedirs(os.path.dirname(dst) or '.', exist_ok=True)
+            write_image(dst, _fits_format(result, dst))
+        except OSError as err:
+            summary.failed.append((src, f'cannot write {dst}: {err.strerror or err}'))
+            tqdm.write(f'FAILED {src}: cannot write {dst}: {err.strerror or err}')
+            continue
+        summary.written.append(dst)
+    summary.seconds = time.perf_counter() - start
+    return summary
