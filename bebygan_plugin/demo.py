@@ -24,11 +24,14 @@ import subprocess
 import sys
 import time
 from os import path as osp
-from typing import Dict, List, Sequence
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 import yaml
+
+if TYPE_CHECKING:
+    from bebygan_plugin.evaluation.report import Evaluation
 
 TRAIN_PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field')
 VAL_PHOTOS = ('chelsea',)
@@ -128,7 +131,7 @@ def run_stage(workdir: str, opt: Dict) -> None:
                    cwd=workdir, check=True)
 
 
-def evaluate(workdir: str, stages: Sequence[Dict]):
+def evaluate(workdir: str, stages: Sequence[Dict]) -> Tuple['Evaluation', Dict[str, str]]:
     """Bicubic and each stage's generator (EMA weights when present) on the held-out photos, through the evaluation
     pipeline; returns the evaluation and the paths of its report files."""
     from bebygan_plugin.evaluation import DatasetSpec, EvalConfig, run_evaluation
@@ -141,7 +144,7 @@ def evaluate(workdir: str, stages: Sequence[Dict]):
     return run_evaluation(config)
 
 
-def findings(evaluation) -> List[str]:
+def findings(evaluation: 'Evaluation') -> List[str]:
     """What the numbers say, and nothing else: per metric the values and the best method, then stage 2 - stage 1."""
     from bebygan_plugin.evaluation.metrics import METRICS
     from bebygan_plugin.evaluation.report import TABLE_ORDER
