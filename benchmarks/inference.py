@@ -232,7 +232,7 @@ def case_tile_difference(args, workdir: str) -> dict:
 
 # ------------------------------------------------------------------------------------------------------- table
 def fmt_bytes(n) -> str:
-    return '-' if n is None else f'{n / 2 ** 30:.2f} GB' if n >= 2 ** 30 else f'{n / 2 ** 20:.0f} MB'
+    return '-' if n is None else f'{n / 2 ** 30:.2f} GiB' if n >= 2 ** 30 else f'{n / 2 ** 20:.0f} MiB'
 
 
 def fmt_s(s) -> str:

@@ -8,12 +8,10 @@ images with streaming tiles, and read / write images as stored (gray, RGB, RGBA;
 The console scripts ``bebygan-infer``, ``bebygan-convert``, ``bebygan-interpolate`` and ``bebygan-export`` are thin
 wrappers around this package (see README.md, "Using a trained model").
 """
-import bebygan_plugin  # noqa: F401  (compat patches + registration before basicsr is used)
-
-from .images import read_image, write_image  # noqa: E402
-from .layouts import rrdb_receptive_radius  # noqa: E402
-from .models import GeneratorWeights, load_generator, read_generator_weights  # noqa: E402
-from .tiling import DEFAULT_TILE_PAD, upscale  # noqa: E402
+from .images import read_image, write_image
+from .layouts import rrdb_receptive_radius
+from .models import GeneratorWeights, load_generator, read_generator_weights
+from .tiling import DEFAULT_TILE_PAD, upscale
 
 __all__ = ['load_generator', 'upscale', 'read_image', 'write_image', 'read_generator_weights', 'GeneratorWeights',
            'rrdb_receptive_radius', 'DEFAULT_TILE_PAD']
