@@ -75,6 +75,7 @@ setup(
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
             'bebygan-prepare=bebygan_plugin.data.prepare_df2k:main',
+            'bebygan-eval=bebygan_plugin.evaluation.cli:main',
             'bebygan-infer=bebygan_plugin.inference.cli:infer_main',
             'bebygan-convert=bebygan_plugin.inference.cli:convert_main',
             'bebygan-interpolate=bebygan_plugin.inference.cli:interpolate_main',

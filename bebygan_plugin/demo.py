@@ -8,13 +8,15 @@
    are enough for it to beat bicubic on the held-out photo.
 3. Stage 2: Beby-GAN from that initialisation: best-buddy loss, back-projection loss and the region-aware RaGAN
    with a masked U-Net discriminator, warm-up + cosine schedule, EMA.
-4. Validates bicubic, stage 1 and stage 2 on a held-out photo (PSNR / SSIM on Y, border 4) and writes the
-   super-resolved images to ``<workdir>/results/``.
+4. Evaluates bicubic, stage 1 and stage 2 on a held-out photo with ``bebygan-eval``'s pipeline (every metric of
+   the paper's Table 2 that can run on this machine, plus ``flat``) and writes ``<workdir>/evaluation/``: report.md,
+   index.html, results.csv, the comparison figure (figures/) and the super-resolved images (sr/).
 
 The perceptual loss (Eq. 6) is OFF here: it needs ImageNet-trained VGG19 weights, which cannot be downloaded
 offline, and a randomly initialised VGG would not be a perceptual loss. See README "Weights that need a download"
-to turn it on. Both stages run through BasicSR's own training pipeline (``bebygan_plugin.train``), so the logs,
-checkpoints and validation images land in ``<workdir>/experiments/`` as in any BasicSR run.
+to turn it on. Both stages run through BasicSR's own training pipeline (``bebygan-train --quiet``: a progress line
+with it/s and ETA about every 10 s; the options and networks go to the log file), so the logs, checkpoints and
+validation images land in ``<workdir>/experiments/`` as in any BasicSR run.
 """
 import argparse
 import os
@@ -22,16 +24,20 @@ import subprocess
 import sys
 import time
 from os import path as osp
-from typing import Dict, List
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 import yaml
 
+if TYPE_CHECKING:
+    from bebygan_plugin.evaluation.report import Evaluation
+
 TRAIN_PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field')
 VAL_PHOTOS = ('chelsea',)
 SCALE = 4
 TINY_RRDB = {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 32, 'num_block': 2, 'num_grow_ch': 16}
+METHOD_NAMES = {'demo_RRDB_PSNR_x4': 'stage1_L1', 'demo_BebyGAN_x4': 'stage2_BebyGAN'}  # report columns
 
 
 def skimage_photo(name: str, max_side: int = 512) -> np.ndarray:
@@ -78,8 +84,10 @@ def stage_options(name: str, iters: int, model_type: str, train_opts: Dict, extr
         'datasets': {'train': train_set, 'val': val_set},
         'network_g': dict(TINY_RRDB), **extra,
         'train': {'total_iter': iters, 'warmup_iter': -1, 'ema_decay': ema_decay, **train_opts},
-        'val': {'val_freq': iters, 'save_img': True, 'metrics': metrics},
-        'logger': {'print_freq': max(1, iters // 10), 'save_checkpoint_freq': iters, 'use_tb_logger': False},
+        'val': {'val_freq': iters + 1, 'save_img': True, 'metrics': metrics},  # once: BasicSR validates at the end
+        # a progress record every iteration, so that the console's line (--quiet: at most one per 10 s) comes every
+        # ~10 s at any speed; the log file gets them all
+        'logger': {'print_freq': 1, 'save_checkpoint_freq': iters, 'use_tb_logger': False},
     }
 
 
@@ -113,52 +121,58 @@ def bebygan_stage(iters: int, psnr_name: str) -> Dict:
 
 
 def run_stage(workdir: str, opt: Dict) -> None:
-    """Train one stage with ``python -m bebygan_plugin.train`` in ``workdir`` (BasicSR logs progress)."""
+    """Train one stage with ``python -m bebygan_plugin.train --quiet`` in ``workdir``."""
     opt_path = osp.join(workdir, 'options', f"{opt['name']}.yml")
     os.makedirs(osp.dirname(opt_path), exist_ok=True)
     with open(opt_path, 'w') as f:
         yaml.safe_dump(opt, f, sort_keys=False)
     print(f"\n=== {opt['name']}: {opt['train']['total_iter']} iterations ({opt['model_type']}) ===", flush=True)
-    subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', osp.relpath(opt_path, workdir)],
+    subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', osp.relpath(opt_path, workdir), '--quiet'],
                    cwd=workdir, check=True)
 
 
-def evaluate(workdir: str, stages: List[Dict]) -> List[Dict]:
-    """PSNR / SSIM (Y, border 4) of bicubic and of each stage's generator (EMA if any) on the held-out photos."""
-    import torch
-    from basicsr.archs import build_network
-    from basicsr.metrics import calculate_psnr, calculate_ssim
+def evaluate(workdir: str, stages: Sequence[Dict]) -> Tuple['Evaluation', Dict[str, str]]:
+    """Bicubic and each stage's generator (EMA weights when present) on the held-out photos, through the evaluation
+    pipeline; returns the evaluation and the paths of its report files."""
+    from bebygan_plugin.evaluation import DatasetSpec, EvalConfig, run_evaluation
 
-    from bebygan_plugin.ops.imresize import imresize_bicubic
+    val = osp.join(workdir, 'datasets', 'skimage_val')
+    models = [(METHOD_NAMES[opt['name']], osp.join(workdir, 'experiments', opt['name'], 'models', 'net_g_latest.pth'))
+              for opt in stages]
+    config = EvalConfig(out_dir=osp.join(workdir, 'evaluation'), models=models, bicubic=True, device='cpu',
+                        datasets=[DatasetSpec('skimage_val', osp.join(val, 'HR'), osp.join(val, 'LR_x4'))])
+    return run_evaluation(config)
 
-    def to_tensor(bgr):
-        return torch.from_numpy(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).permute(2, 0, 1).float().div(255)[None]
 
-    def to_bgr(t):
-        rgb = t[0].clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).numpy()
-        return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+def findings(evaluation: 'Evaluation') -> List[str]:
+    """What the numbers say, and nothing else: per metric the values and the best method, then stage 2 - stage 1."""
+    from bebygan_plugin.evaluation.metrics import METRICS
+    from bebygan_plugin.evaluation.report import TABLE_ORDER
 
-    methods = {'bicubic': lambda lq: imresize_bicubic(lq, SCALE)}
-    for opt in stages:
-        net = build_network(opt['network_g'])
-        weights = torch.load(osp.join(workdir, 'experiments', opt['name'], 'models', 'net_g_latest.pth'),
-                             map_location='cpu', weights_only=True)
-        net.load_state_dict(weights.get('params_ema', weights['params']))
-        methods[opt['name']] = net.eval()
-    rows = []
-    for name in VAL_PHOTOS:
-        gt = cv2.imread(osp.join(workdir, 'datasets/skimage_val/HR', f'{name}.png'))
-        lq = to_tensor(cv2.imread(osp.join(workdir, 'datasets/skimage_val/LR_x4', f'{name}.png')))
-        for method, fn in methods.items():
-            with torch.no_grad():
-                sr = to_bgr(fn(lq))
-            out_path = osp.join(workdir, 'results', method, f'{name}.png')
-            os.makedirs(osp.dirname(out_path), exist_ok=True)
-            cv2.imwrite(out_path, sr)
-            rows.append({'image': name, 'method': method, 'path': out_path,
-                         'psnr': calculate_psnr(sr, gt, SCALE, test_y_channel=True),
-                         'ssim': calculate_ssim(sr, gt, SCALE, test_y_channel=True)})
-    return rows
+    lines = []
+    first, second = METHOD_NAMES.values()
+    for dataset in evaluation.datasets:
+        count = evaluation.image_count(dataset)
+        lines.append(f'On {dataset} ({count} held-out photo{"s" if count > 1 else ""}), x{evaluation.scale}:')
+        changes = []
+        for name in (m for m in TABLE_ORDER if m in evaluation.metrics):
+            metric = METRICS[name]
+            means = {method: evaluation.mean(dataset, method, name)[0] for method in evaluation.methods}
+            known = {method: value for method, value in means.items() if value is not None}
+            if not known:
+                continue
+            pick = max if metric.higher_is_better else min
+            best = pick(known, key=known.get)
+            values = ', '.join(f'{method} {metric.format(value)}' for method, value in known.items())
+            lines.append(f'  {metric.label} {metric.arrow}: {values}; best: {best}')
+            if means.get(first) is not None and means.get(second) is not None:
+                delta = means[second] - means[first]
+                better = delta > 0 if metric.higher_is_better else delta < 0
+                verdict = 'better' if better else ('the same' if delta == 0 else 'worse')
+                changes.append(f'{metric.label} {delta:+.{metric.decimals}f} ({verdict})')
+        if changes:
+            lines.append(f'  {second} against {first}: ' + ', '.join(changes))
+    return lines
 
 
 def main(argv=None) -> None:
@@ -169,7 +183,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.psnr_iters < 1 or args.gan_iters < 10:
         parser.error('--psnr-iters must be >= 1 and --gan-iters >= 10')
-    import bebygan_plugin  # noqa: F401  (compat + registration for the evaluation)
+    from bebygan_plugin.evaluation.report import markdown_table
 
     start = time.time()
     workdir = osp.abspath(args.workdir)
@@ -181,14 +195,19 @@ def main(argv=None) -> None:
     stage2 = bebygan_stage(args.gan_iters, stage1['name'])
     run_stage(workdir, stage1)
     run_stage(workdir, stage2)
-    rows = evaluate(workdir, [stage1, stage2])
-    print(f"\n{'image':10s} {'method':20s} {'PSNR-Y':>8s} {'SSIM-Y':>8s}  output")
-    for row in rows:
-        print(f"{row['image']:10s} {row['method']:20s} {row['psnr']:8.2f} {row['ssim']:8.4f}  {row['path']}")
-    print('\nStage 1 is the PSNR-oriented RRDB; Beby-GAN trades some PSNR for generated detail (the paper judges it by\n'
-          'LPIPS and PI, which need downloaded weights). A few minutes of CPU training of a tiny RRDB are far from the\n'
-          "paper's 600K iterations on DF2K: the numbers show the recipe running end to end, not the paper's quality.")
-    print(f'\nDemo finished in {time.time() - start:.0f} s. Experiments (logs, checkpoints): {workdir}/experiments')
+    print('\n=== Evaluation: bicubic, stage 1, stage 2 on the held-out photo ===', flush=True)
+    evaluation, paths = evaluate(workdir, [stage1, stage2])
+    print('\n' + '\n'.join(markdown_table(evaluation)) + '\n')
+    print('\n'.join(findings(evaluation)))
+    print(f'\nWhat was trained: a {TINY_RRDB["num_block"]}-block, {TINY_RRDB["num_feat"]}-channel RRDB on '
+          f'{len(TRAIN_PHOTOS)} photos, {args.psnr_iters} L1 iterations then {args.gan_iters} Beby-GAN iterations '
+          'on the CPU, without the perceptual loss (its ImageNet VGG19 weights are not available offline): the '
+          "recipe running end to end, not the paper's model.")
+    report_dir = osp.dirname(paths['report.md'])
+    print(f'\nReport: {paths["report.md"]}\nPage: {paths["index.html"]}\nFigures: '
+          + ', '.join(osp.join(report_dir, f['path']) for f in evaluation.figures)
+          + f'\nSR images: {report_dir}/sr/\nExperiments (logs, checkpoints): {workdir}/experiments')
+    print(f'\nDemo finished in {time.time() - start:.0f} s.')
 
 
 if __name__ == '__main__':

@@ -1,10 +1,12 @@
 """Train with BasicSR's pipeline and the Beby-GAN components registered:
 
-    python bebygan_plugin/train.py -opt options/train_BebyGAN_x4.yml [--auto_resume] [--launcher pytorch]
+    python bebygan_plugin/train.py -opt options/train_BebyGAN_x4.yml [--auto_resume] [--launcher pytorch] [--quiet]
 
 Experiments are written under ``./experiments/<name>`` (the current directory is BasicSR's root path). Bad input
 (option typos, missing or corrupt data, missing weights, scale mismatches...) is reported before anything is
-created; see :mod:`bebygan_plugin.preflight`. ``--help`` lists the flags.
+created; see :mod:`bebygan_plugin.preflight`. ``--help`` lists the flags. ``--quiet`` (ours, not BasicSR's) keeps
+the option and network dumps in the log file only and shows a progress line with it/s and ETA at most every 10 s
+(:mod:`bebygan_plugin.training.console`).
 """
 import os
 import sys
@@ -19,10 +21,14 @@ from bebygan_plugin.data.corrupt_images import stop_on_corrupt_image  # noqa: E4
 from bebygan_plugin.preflight import training  # noqa: E402
 from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 from bebygan_plugin.training import distributed  # noqa: E402
+from bebygan_plugin.training.console import QUIET_FLAG, quiet_console  # noqa: E402
 
 
 def main() -> None:
     preflight_or_exit(training.run_preflight, sys.argv[1:], os.getcwd())  # --help, or the problems, first
+    if QUIET_FLAG in sys.argv[1:]:
+        sys.argv.remove(QUIET_FLAG)  # BasicSR's own parser would reject it
+        quiet_console()
     with stop_on_corrupt_image(training.PROGRAM, 'The checkpoints saved so far are intact: fix the data and '
                                                  'continue with --auto_resume.'):
         train_pipeline(os.getcwd())

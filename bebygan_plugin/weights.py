@@ -1,4 +1,4 @@
-"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS.
+"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS, pyiqa's PI files.
 
 Shared by every entry point that needs them (``bebygan-train``'s start-up checks, evaluation): each check returns
 :class:`~bebygan_plugin.problems.Problem` s naming the file to place and where, instead of failing later inside
@@ -16,6 +16,8 @@ from .problems import Problem
 
 DOWNLOAD_TIMEOUT_S = 30
 LPIPS_BACKBONES = {'alex': 'alexnet', 'vgg': 'vgg16', 'squeeze': 'squeezenet1_1'}
+PYIQA_PI_FILES = ('NRQM_model.mat', 'niqe_modelparameters.mat')  # what pyiqa's PI (NRQM + NIQE) loads
+PYIQA_URL = 'https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/{}'
 
 
 def _offline() -> bool:
@@ -110,3 +112,25 @@ def lpips_problems(metric: dict, where: str) -> List[Problem]:
         return [Problem(where, f'the LPIPS linear layers {linear} are missing; reinstall lpips (pip install '
                                '--force-reinstall lpips)')]
     return torchvision_weights_problems(LPIPS_BACKBONES[net], f'LPIPS-{net}', where)
+
+
+def pyiqa_pi_problems(where: str) -> List[Problem]:
+    """pyiqa and the two parameter files its PI metric (NRQM + NIQE) loads from pyiqa's cache."""
+    import importlib.util
+
+    if importlib.util.find_spec('pyiqa') is None:
+        return [Problem(where, 'PI needs pyiqa: pip install "bebygan-plugin[metrics]"')]
+    cache = osp.join(torch.hub.get_dir(), 'pyiqa')  # pyiqa's DEFAULT_CACHE_DIR
+    missing, reason = [], None
+    for name in PYIQA_PI_FILES:
+        path = osp.join(cache, name)
+        failed = None if osp.isfile(path) else _try_download(PYIQA_URL.format(name), path)
+        if failed:
+            missing.append(name)
+            reason = failed
+    if not missing:
+        return []
+    urls = ' and '.join(PYIQA_URL.format(name) for name in missing)
+    return [Problem(where, f"PI needs pyiqa's {' and '.join(missing)}, which are not on this machine ({reason}). "
+                           f'Download {urls} and place them in {cache}/ (set TORCH_HOME to move the torch hub '
+                           'cache)')]

@@ -48,6 +48,40 @@ def warnings_log():
     logger.removeHandler(handler)
 
 
+@pytest.fixture
+def torch_home(tmp_path, monkeypatch):
+    """An empty ``TORCH_HOME`` (no ImageNet weights, offline: nothing is downloaded) and a fresh LPIPS model cache."""
+    from bebygan_plugin.metrics import lpips_metric
+
+    home = tmp_path / 'torch_home'
+    home.mkdir()
+    monkeypatch.setenv('TORCH_HOME', str(home))
+    monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
+    lpips_metric._lpips_model.cache_clear()
+    yield home
+    lpips_metric._lpips_model.cache_clear()
+
+
+@pytest.fixture(scope='session')
+def random_vgg16_file(tmp_path_factory):
+    """A RANDOMLY initialised torchvision VGG16 state dict under the ImageNet file's name, written once: it checks
+    the loading and plumbing of LPIPS offline, not LPIPS values (those need the real weights)."""
+    import torch
+    import torchvision
+
+    path = tmp_path_factory.mktemp('vgg16') / 'vgg16-397923af.pth'
+    torch.manual_seed(0)
+    torch.save(torchvision.models.vgg16().state_dict(), path)
+    return path
+
+
+def place_random_vgg16(torch_home: Path, random_vgg16_file: Path) -> None:
+    """Put the random VGG16 where torchvision looks for the ImageNet file (``$TORCH_HOME/hub/checkpoints``)."""
+    checkpoints = torch_home / 'hub' / 'checkpoints'
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    (checkpoints / random_vgg16_file.name).symlink_to(random_vgg16_file)
+
+
 @pytest.fixture(scope='session')
 def skimage_pairs(tmp_path_factory):
     """A tiny real-photo x4 dataset (``skimage.data``), written once per session as the demo writes it."""

@@ -8,24 +8,14 @@ import torch
 import torchvision
 from basicsr.metrics import calculate_metric
 
-from bebygan_plugin.metrics import lpips_metric, pyiqa_metric
+from bebygan_plugin.metrics import pyiqa_metric
+from conftest import place_random_vgg16
 
 
-@pytest.fixture
-def torch_home(tmp_path, monkeypatch):
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
-    lpips_metric._lpips_model.cache_clear()
-    yield tmp_path
-    lpips_metric._lpips_model.cache_clear()
-
-
-def test_lpips_runs_from_the_torch_hub_cache(torch_home):
+def test_lpips_runs_from_the_torch_hub_cache(torch_home, random_vgg16_file):
     """A RANDOMLY initialised VGG16 is placed where torchvision looks for the ImageNet file: this checks the
     loading and plumbing offline, not LPIPS values (those need the real weights)."""
-    checkpoints = torch_home / 'hub' / 'checkpoints'
-    checkpoints.mkdir(parents=True)
-    torch.manual_seed(0)
-    torch.save(torchvision.models.vgg16().state_dict(), checkpoints / 'vgg16-397923af.pth')
+    place_random_vgg16(torch_home, random_vgg16_file)
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
     other = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)

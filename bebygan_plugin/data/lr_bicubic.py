@@ -32,6 +32,19 @@ def min_hr_size(scale: int) -> int:
             length += scale
 
 
+def matlab_resize_uint8(img: np.ndarray, factor: float) -> np.ndarray:
+    """MATLAB ``imresize(img, factor, 'bicubic')`` of an ``HxWxC`` uint8 image: computed in float64 on 0..255
+    values, rounded half away from zero and saturated to uint8 as MATLAB does."""
+    if img.dtype != np.uint8 or img.ndim != 3:
+        raise TypeError(f'matlab_resize_uint8 needs an HxWxC uint8 image, got {img.shape} {img.dtype}')
+    planes = []
+    for channel in range(img.shape[2]):  # one channel at a time keeps float64 memory at one plane
+        plane = torch.from_numpy(np.ascontiguousarray(img[..., channel])).to(torch.float64)
+        resized = imresize_bicubic(plane, factor).numpy()
+        planes.append(np.clip(np.floor(resized + 0.5), 0, 255).astype(np.uint8))
+    return np.stack(planes, axis=2)
+
+
 def bicubic_downsample(img: np.ndarray, scale: int) -> np.ndarray:
     """MATLAB ``imresize(img, 1/scale)`` of an ``HxWxC`` uint8 image whose sides are multiples of ``scale``.
 
@@ -43,9 +56,4 @@ def bicubic_downsample(img: np.ndarray, scale: int) -> np.ndarray:
     height, width = img.shape[:2]
     if height % scale or width % scale:
         raise ValueError(f'image size {height}x{width} is not a multiple of the scale {scale}; mod_crop it first')
-    out = np.empty((height // scale, width // scale, img.shape[2]), np.uint8)
-    for channel in range(img.shape[2]):  # one channel at a time keeps float64 memory at one plane
-        plane = torch.from_numpy(np.ascontiguousarray(img[..., channel])).to(torch.float64)
-        small = imresize_bicubic(plane, 1 / scale).numpy()
-        out[..., channel] = np.clip(np.floor(small + 0.5), 0, 255).astype(np.uint8)
-    return out
+    return matlab_resize_uint8(img, 1 / scale)

@@ -21,13 +21,17 @@ PROGRAM = 'bebygan-train'
 
 
 def argument_parser() -> argparse.ArgumentParser:
-    """``bebygan-train``'s command line: BasicSR's training flags."""
-    return basicsr_argument_parser(
+    """``bebygan-train``'s command line: BasicSR's training flags, and ``--quiet``."""
+    parser = basicsr_argument_parser(
         PROGRAM, is_train=True,
         description='Train with BasicSR\'s pipeline and the Beby-GAN components registered. Experiments are written '
                     'to ./experiments/<name>/ (models, training_states, logs); every problem of the option file, '
                     'data and weights is reported before anything is created.',
         example=f'{PROGRAM} -opt options/train_BebyGAN_x4.yml --auto_resume')
+    parser.add_argument('--quiet', action='store_true',
+                        help='console: warnings, validation and a progress line (it/s, ETA) at most every 10 s; the '
+                             'log file in experiments/<name>/ keeps everything')
+    return parser
 
 
 def _resuming(opt: dict, root_path: str, auto_resume: bool) -> bool:

@@ -1,0 +1,74 @@
+"""``bebygan-eval``: the paper's Table 2 (and Figure-7 comparisons) for any models on any benchmark folders.
+
+    bebygan-eval -o REPORT_DIR --dataset NAME=GT_DIR[:LQ_DIR] [...] [--model NAME=MODEL ...] [--bicubic]
+                 [--metrics psnr,ssim,lpips,niqe,pi,flat] [--tile N] [--device cpu|cuda] [--precision fp32]
+                 [--crop X,Y,W,H] [--scale N]
+"""
+import argparse
+import sys
+from typing import Any, Callable, List, Optional
+
+from ..problems import ProblemsFound, exit_on_problems
+from .datasets import parse_dataset_spec
+from .figures import Crop
+from .methods import AUTO_TILE, PROGRAM, parse_model_spec
+from .metrics import CSV_ORDER
+from .runner import EvalConfig, run_evaluation
+
+
+def _metric_list(text: str) -> List[str]:
+    return [name.strip() for name in text.split(',') if name.strip()]
+
+
+def _argument(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` as an argparse type whose ValueError message is shown as is."""
+    def parsed(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return parsed
+
+
+def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM, description='Evaluate super-resolution models on benchmark folders: results.csv, report.md '
+                                  '(the paper\'s Table 2 layout), index.html and Figure-7 style comparisons.')
+    parser.add_argument('-o', '--out', required=True, help='report folder (created; existing files are replaced)')
+    parser.add_argument('--dataset', action='append', default=[], type=_argument(parse_dataset_spec),
+                        metavar='NAME=GT[:LQ]',
+                        help='a GT folder and optionally its LQ folder (paired by name, "x4" suffix optional); '
+                             'without LQ the LR is the MATLAB-style bicubic of the GT. Repeat for more datasets')
+    parser.add_argument('--model', action='append', default=[], type=_argument(parse_model_spec), metavar='NAME=MODEL',
+                        help='a generator: any checkpoint bebygan-infer loads, or an option YAML. Repeatable')
+    parser.add_argument('--bicubic', action='store_true', help='add the MATLAB-style bicubic baseline')
+    parser.add_argument('--metrics', type=_metric_list, default=None,
+                        help=f'comma-separated, from {",".join(CSV_ORDER)}; default: every one that can run on '
+                             'this machine (the others are listed as not computed)')
+    parser.add_argument('--scale', type=int, default=None, help='default: the models\' scale (4 for bicubic only)')
+    parser.add_argument('--tile', type=int, default=None,
+                        help=f'tile side in LR pixels for the models (0: whole images; default: whole images up to '
+                             f'{AUTO_TILE}x{AUTO_TILE} LR pixels, {AUTO_TILE}-pixel tiles above)')
+    parser.add_argument('--device', default='auto', help='auto (a GPU when one is visible), cpu, cuda, cuda:1 ...')
+    parser.add_argument('--precision', default='fp32', choices=('fp32', 'fp16', 'bf16'))
+    parser.add_argument('--crop', type=_argument(Crop.parse), default=None, metavar='X,Y,W,H',
+                        help='the zoomed window of the figures, in GT pixels (default: where the methods differ most)')
+    args = parser.parse_args(argv)
+    return EvalConfig(out_dir=args.out, datasets=args.dataset, models=args.model, bicubic=args.bicubic,
+                      metrics=args.metrics, scale=args.scale, tile=args.tile, device=args.device,
+                      precision=args.precision, crop=args.crop)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    config = parse_arguments(argv)
+    try:
+        _, paths = run_evaluation(config)
+    except ProblemsFound as err:
+        exit_on_problems(err)
+    print(f'{PROGRAM}: report {paths["report.md"]}, page {paths["index.html"]}, per-image values '
+          f'{paths["results.csv"]}', file=sys.stdout)
+
+
+if __name__ == '__main__':
+    main()

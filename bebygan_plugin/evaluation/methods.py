@@ -1,0 +1,112 @@
+"""The methods of an evaluation: the bicubic baseline and trained generators, each LQ -> SR on uint8 BGR images.
+
+Generators are loaded and run by :mod:`bebygan_plugin.inference` (every checkpoint layout and option YAML that
+``bebygan-infer`` takes; large images go through its tiled forward).
+"""
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import numpy as np
+
+from ..data.lr_bicubic import matlab_resize_uint8
+from ..problems import Problem, ProblemsFound
+from .report import name_problems
+
+PROGRAM = 'bebygan-eval'
+BICUBIC = 'bicubic'
+AUTO_TILE = 512  # --tile auto: LR images larger than AUTO_TILE x AUTO_TILE pixels go through tiles of this side
+
+
+@dataclass
+class Method:
+    """A named LQ -> SR function on ``HxWx3`` uint8 BGR arrays, with its scale and where it comes from."""
+
+    name: str
+    scale: int
+    source: str
+    run: Callable[[np.ndarray], np.ndarray]
+
+
+def bicubic_method(scale: int) -> Method:
+    """MATLAB ``imresize(LQ, scale, 'bicubic')``, rounded to uint8 as MATLAB does: the baseline row of SR tables."""
+    return Method(BICUBIC, scale, f'MATLAB-style bicubic x{scale}', lambda lq: matlab_resize_uint8(lq, scale))
+
+
+def tile_for(height: int, width: int, tile: Optional[int]) -> int:
+    """The tile side for an LR image: ``tile`` if given (0: whole image), else :data:`AUTO_TILE` for images with
+    more than ``AUTO_TILE**2`` pixels and the whole image below that."""
+    if tile is not None:
+        return tile
+    return AUTO_TILE if height * width > AUTO_TILE * AUTO_TILE else 0
+
+
+def model_method(name: str, model: str, device: str, tile: Optional[int], precision: str) -> Method:
+    """A generator loaded with :func:`bebygan_plugin.inference.load_generator`, run by ``upscale`` (RGB order).
+
+    Raises:
+        ProblemsFound: the model cannot be loaded.
+    """
+    from ..inference import DEFAULT_TILE_PAD, load_generator, upscale
+
+    net = load_generator(model, device=device, program=PROGRAM)
+
+    def run(lq: np.ndarray) -> np.ndarray:
+        side = tile_for(lq.shape[0], lq.shape[1], tile)
+        sr = upscale(net, np.ascontiguousarray(lq[..., ::-1]), tile=side, precision=precision)
+        return np.ascontiguousarray(sr[..., ::-1])
+
+    tiles = {None: f'whole LR images up to {AUTO_TILE}x{AUTO_TILE} pixels, {AUTO_TILE}-pixel tiles above',
+             0: 'whole LR images'}.get(tile, f'{tile}-pixel LR tiles')
+    return Method(name, int(net.scale), f'{model} ({net.description}; {tiles}, tile pad {DEFAULT_TILE_PAD}; '
+                                        f'{precision})', run)
+
+
+def parse_model_spec(text: str) -> Tuple[str, str]:
+    """``NAME=MODEL`` -> ``(NAME, MODEL)``."""
+    name, sep, model = text.partition('=')
+    if not sep or not name or not model:
+        raise ValueError(f'--model {text!r}: expected NAME=MODEL, e.g. BebyGAN=experiments/BebyGAN_x4/models/'
+                         'net_g_latest.pth')
+    return name, model
+
+
+def build_methods(models: List[Tuple[str, str]], bicubic: bool, scale: Optional[int], device: str,
+                  tile: Optional[int], precision: str) -> Tuple[List[Method], int, List[Problem]]:
+    """Load every model (the problems of each are collected, not raised), add bicubic, agree on one scale.
+
+    Returns:
+        The methods, the scale (``scale`` if given, else the models', else 4) and the problems found.
+    """
+    from ..inference.models import resolve_device
+    from ..inference.tiling import check_precision
+
+    problems = name_problems('--model', 'method', [name for name, _ in models] + ([BICUBIC] if bicubic else []))
+    methods: List[Method] = []
+    try:
+        resolved = resolve_device(device)
+    except ValueError as err:
+        problems.append(Problem('--device', str(err)))
+        models = []  # each would report the same device problem
+    else:
+        try:
+            check_precision(precision, resolved)
+        except ValueError as err:
+            problems.append(Problem('--precision', str(err)))
+    for name, model in models:
+        try:
+            methods.append(model_method(name, model, device, tile, precision))
+        except ProblemsFound as err:
+            problems += [Problem(f'--model {name}', str(p)) for p in err.problems]
+    scales = sorted({m.scale for m in methods})
+    if scale is None:
+        scale = scales[0] if len(scales) == 1 else 4
+    for method in methods:
+        if method.scale != scale:
+            problems.append(Problem(f'--model {method.name}', f'{method.source} is a x{method.scale} model, but '
+                                                              f'the evaluation is x{scale}; evaluate one scale at a '
+                                                              'time (--scale)'))
+    if bicubic:
+        methods.insert(0, bicubic_method(scale))
+    if not methods and not problems:
+        problems.append(Problem(PROGRAM, 'no method to evaluate: give --model NAME=MODEL and/or --bicubic'))
+    return methods, scale, problems
