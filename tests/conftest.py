@@ -84,3 +84,34 @@ def run_training(opt: dict, cwd, *extra_args: str, entry=('-m', 'bebygan_plugin.
     if result.returncode != 0:
         raise AssertionError(f'{" ".join(cmd)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}')
     return result
+
+
+def build_in_process(opt: dict):
+    """The model ``train_pipeline`` builds from ``opt`` (completed as BasicSR's ``parse_options`` does), seeded."""
+    import copy
+    import logging
+
+    import torch
+    from basicsr.models import build_model
+
+    opt = copy.deepcopy(opt)
+    opt.update(is_train=True, dist=False, rank=0, world_size=1, auto_resume=False)
+    torch.manual_seed(0)
+    logging.disable(logging.CRITICAL)
+    try:
+        return build_model(opt)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def photo_batch(names=('astronaut', 'coffee'), gt_size: int = 64, scale: int = 4) -> dict:
+    """Real photo crops (``skimage.data``) as a training batch: GT and its MATLAB-bicubic x``scale`` LR."""
+    import numpy as np
+    import torch
+    from skimage import data
+
+    from bebygan_plugin.ops.imresize import imresize_bicubic
+
+    crops = [np.ascontiguousarray(getattr(data, name)()[64:64 + gt_size, 96:96 + gt_size, :3]) for name in names]
+    gt = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div(255)
+    return {'gt': gt, 'lq': imresize_bicubic(gt, 1 / scale).clamp(0, 1)}

@@ -136,3 +136,37 @@ def test_ragan_weight_restricts_every_expectation_to_textured_pixels():
     assert loss(noisy_real, fake, True, weight).item() == pytest.approx(expected.item(), rel=1e-5)
     assert loss(real, fake, True, torch.zeros_like(weight)).item() == 0.0
     assert math.isfinite(loss(real, fake, False, weight).item())
+
+
+def test_ragan_released_form_averages_the_terms_and_detaches_the_means_for_d():
+    """The authors' code: 0.5 * each term for G and D; in D's loss E[C(x_f)] and E[C(x_r)] are constants."""
+    torch.manual_seed(8)
+    c_real, c_fake = torch.randn(4, 1, requires_grad=True), torch.randn(4, 1, requires_grad=True)
+    released = RelativisticAverageGANLoss(loss_weight=0.005, term_reduction='mean', detach_d_means=True)
+    paper = RelativisticAverageGANLoss(loss_weight=0.005)
+
+    l_d = released(c_real, c_fake, True)
+    grads = torch.autograd.grad(l_d, (c_real, c_fake))
+    expected = 0.5 * _bce_terms(c_real - c_fake.mean().detach(), True) \
+        + 0.5 * _bce_terms(c_fake - c_real.mean().detach(), False)
+    expected_grads = torch.autograd.grad(expected, (c_real, c_fake))
+    assert l_d.item() == pytest.approx(expected.item(), rel=1e-6)
+    for got, want in zip(grads, expected_grads):
+        torch.testing.assert_close(got, want)
+    paper_grads = torch.autograd.grad(paper(c_real, c_fake, True), (c_real, c_fake))
+    assert not torch.allclose(paper_grads[0], 2 * grads[0])  # the paper's form also differentiates the means
+    assert l_d.item() == pytest.approx(0.5 * paper(c_real, c_fake, True).item(), rel=1e-6)
+
+    l_g = released(c_real, c_fake, False)
+    assert l_g.item() == pytest.approx(0.5 * paper(c_real, c_fake, False).item(), rel=1e-6)
+    g_grads = torch.autograd.grad(l_g, (c_real, c_fake))
+    paper_g_grads = torch.autograd.grad(paper(c_real, c_fake, False), (c_real, c_fake))
+    for got, want in zip(g_grads, paper_g_grads):  # G: no detaching, only the 0.5
+        torch.testing.assert_close(2 * got, want)
+
+
+@pytest.mark.parametrize('kwargs, fragment', [({'term_reduction': 'avg'}, 'term_reduction'),
+                                              ({'detach_d_means': 'yes'}, 'detach_d_means')])
+def test_ragan_rejects_bad_options(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        RelativisticAverageGANLoss(**kwargs)

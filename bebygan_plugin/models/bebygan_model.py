@@ -46,7 +46,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     atomically (``CrashSafeCheckpointMixin``). A step whose G or D loss is NaN/Inf skips that update with a
     warning; ``train.max_consecutive_nonfinite`` (default 10) such iterations in a row stop the run with an error.
     Under DDP the relativistic averages of the GAN loss span the global batch, so N processes with batch B each
-    train like one process with batch N*B.
+    train like one process with batch N*B; only a BatchNorm discriminator differs, as it normalises over each
+    process's B images (as the authors' code does).
     """
 
     def init_training_settings(self) -> None:
@@ -112,15 +113,15 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         return texture_mask(source.clamp(0, 1), self.mask_opt.get('kernel_size', 11),
                             self.mask_opt.get('threshold', 0.025))
 
-    def discriminate(self, real: torch.Tensor, fake: torch.Tensor, mask):
-        """C(x_r), C(x_f) of Eq. 9 on the masked images, from one discriminator pass over both."""
-        both = torch.cat([real, fake], dim=0)
-        both_mask = None if mask is None else torch.cat([mask, mask], dim=0)
+    def discriminator_logits(self, img: torch.Tensor, mask) -> torch.Tensor:
+        """C(x) of Eq. 9 for one batch of real or of fake images, masked by the texture mask (Eq. 5).
+
+        Real and fake batches always go through the discriminator in separate passes, as in ESRGAN and the authors'
+        code: a BatchNorm discriminator normalises each by its own batch statistics instead of mixing the two.
+        """
         if self.d_takes_mask:
-            logits = self.net_d(both, mask=both_mask)
-        else:
-            logits = self.net_d(both if both_mask is None else both * both_mask)
-        return logits.chunk(2, dim=0)
+            return self.net_d(img, mask=mask)
+        return self.net_d(img if mask is None else img * mask)
 
     def gan_weight(self, mask):
         """Per-pixel weights of the GAN expectations: the mask when the discriminator masks its logits."""
@@ -174,8 +175,10 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
                 losses['l_g_percep'] = l_percep
             if l_style is not None:
                 losses['l_g_style'] = l_style
-        real_logits, fake_logits = self.discriminate(self.gt, self.output, mask)
-        losses['l_g_gan'] = self.gan_loss(real_logits.detach(), fake_logits, False, mask)
+        with torch.no_grad():  # D is frozen in the G step and C(x_r) is a constant of Eq. 8: no graph needed
+            real_logits = self.discriminator_logits(self.gt, mask)
+        fake_logits = self.discriminator_logits(self.output, mask)
+        losses['l_g_gan'] = self.gan_loss(real_logits, fake_logits, False, mask)
         return losses
 
     def optimize_parameters(self, current_iter: int) -> None:
@@ -203,7 +206,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             p.requires_grad = True
         self.optimizer_d.zero_grad()
         with self.autocast():
-            real_logits, fake_logits = self.discriminate(self.gt, self.output.detach(), mask)
+            real_logits = self.discriminator_logits(self.gt, mask)
+            fake_logits = self.discriminator_logits(self.output.detach(), mask)  # the fake of this iteration's G
             l_d = self.gan_loss(real_logits, fake_logits, True, mask)
         if self.finite_or_skip({'l_d': l_d}, 'D', current_iter):
             self.backward_and_step(l_d, 1)
