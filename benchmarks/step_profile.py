@@ -15,7 +15,6 @@ step ratio comes from unhooked steps (``harness.time_ab``); this table says wher
 """
 import contextlib
 import statistics
-import time
 from collections import defaultdict
 from typing import Callable, Dict, List
 
@@ -47,8 +46,8 @@ class StepProfiler:
     """Installs the hooks on ``model``; ``step(it)`` runs one profiled ``optimize_parameters`` and returns the
     seconds per (part, phase) of that step, plus ``('step', 'total')`` and ``('backward', 'total')``."""
 
-    def __init__(self, model, device):
-        self.model, self.device = model, torch.device(device)
+    def __init__(self, model, device, clock: str = 'wall'):
+        self.model, self.device, self.clock = model, torch.device(device), harness.clock_for(clock, device)
         self.handles, self.restore = [], []
         self.fwd = defaultdict(float)
         self.bwd_marks = defaultdict(list)  # (segment, part) -> [(kind, time)]
@@ -68,7 +67,7 @@ class StepProfiler:
 
     def now(self) -> float:
         harness.synchronize(self.device)
-        return time.perf_counter()
+        return self.clock()
 
     def _start(self, part: str) -> None:
         self.started[part] = self.now()
@@ -183,9 +182,10 @@ def table_rows(times: Dict[tuple, float]) -> Dict[str, float]:
     return rows
 
 
-def profile_side_by_side(models: Dict[str, object], device, steps: int, first_iter: int = 10 ** 6) -> Dict:
+def profile_side_by_side(models: Dict[str, object], device, steps: int, first_iter: int = 10 ** 6,
+                         clock: str = 'wall') -> Dict:
     """``steps`` profiled steps of each model, alternated; the median seconds per row for each model."""
-    profilers = {name: StepProfiler(model, device) for name, model in models.items()}
+    profilers = {name: StepProfiler(model, device, clock) for name, model in models.items()}
     samples = {name: defaultdict(list) for name in models}
     order = list(models)
     try:

@@ -32,6 +32,15 @@ TRAIN_CONFIGS = {
     # The paper's setting: batch 8, 48 -> 192, RRDBNet 64f/23b/32g.
     'paper': dict(batch=8, gt_size=192, scale=4, g_feat=64, g_blocks=23, g_grow=32, d_feat=64),
 }
+# Issue 11's ceilings on the BebyGANModel / ESRGANModel step time ratio.
+STEP_RATIO_TARGETS = {'default': 1.05, 'paper': 1.03}
+# BebyGANModel ``train`` options measured against the model without them.
+STEP_VARIANTS = {
+    'channels_last': {'channels_last': True},
+    'compile': {'compile': True},
+    'amp_bf16': {'amp': {'enabled': True, 'dtype': 'bf16'}},
+    'amp_fp16': {'amp': {'enabled': True, 'dtype': 'fp16'}},
+}
 
 
 def prepare_random_vgg(root: str) -> str:
@@ -87,8 +96,6 @@ def bebygan_opt(cfg: dict) -> dict:
     opt['train']['bp_opt'] = {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': cfg['scale']}
     opt['train']['gan_opt'] = {'type': 'RelativisticAverageGANLoss', 'loss_weight': 5e-3}
     opt['train']['mask_opt'] = {'source': 'gt', 'kernel_size': 11, 'threshold': 0.025}
-    if cfg.get('amp'):
-        opt['train']['amp'] = {'enabled': True, 'dtype': cfg['amp']}
     return opt
 
 

@@ -209,6 +209,12 @@ CASES = [
      ["dist_params.backend: must be one of ('nccl', 'gloo', 'mpi'), got 'glo'"]),
     ('nonfinite limit not positive', lambda o, c: _set(o, 'train.max_consecutive_nonfinite', 0), [], {},
      ['train.max_consecutive_nonfinite: must be an integer >= 1, got 0']),
+    ('channels_last not a boolean', lambda o, c: _set(o, 'train.channels_last', 'yes'), [], {},
+     ["train.channels_last: must be true or false, got 'yes'"]),
+    ('typo in train.compile', lambda o, c: _set(o, 'train.compile', {'mdoe': 'max-autotune'}), [], {},
+     ["train.compile: unknown key 'mdoe'; did you mean 'mode'?"]),
+    ('torch.compile mode it rejects', lambda o, c: _set(o, 'train.compile', {'mode': 'fastest'}), [], {},
+     ['train.compile: torch.compile rejects these options', 'fastest', 'max-autotune']),
 ]
 if importlib.util.find_spec('pyiqa') is None:
     CASES.append(('pyiqa metric without pyiqa', lambda o, c: _set(o, 'val.metrics.pi', {
