@@ -3,8 +3,8 @@
 Each option is checked against a model built without it from the same seed: the logged losses of a few steps and
 the weights after them agree to float rounding, and checkpoints keep the plain network's keys. The compiled model
 uses torch.compile's ``aot_eager`` backend: the same Dynamo capture and AOT-autograd graphs as the default
-``inductor`` backend, without its C++ code generation, which takes about five minutes for even these tiny networks
-on a 2-core CPU (the benchmark, ``benchmarks/run.py --only train_step_compile``, measures inductor).
+``inductor`` backend, without its C++ code generation, which took minutes even for these tiny networks on a shared
+2-core CPU (280 s; the benchmark, ``benchmarks/run.py --only train_step_compile``, measures inductor).
 """
 import copy
 
