@@ -13,12 +13,15 @@ import contextlib
 import io
 import math
 import os
+import time
 from typing import Optional
 
 import torch
 
 import bebygan_plugin  # noqa: F401  (compat patch before basicsr)
+import harness
 import reference as ref
+import step_profile
 import train_step
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches
@@ -187,71 +190,89 @@ class DownsampleCase(Case):
 
 
 class TrainStepCase(Case):
-    """One BebyGANModel step vs one BasicSR ESRGANModel step, same networks, perceptual loss and data."""
-    name = 'train_step'
+    """One training step of ``project`` vs ``reference`` (``train_step.build`` kinds with ``train`` overrides), same
+    networks, perceptual loss and real-photo batch.
+
+    ``variant`` None: BebyGANModel vs BasicSR's stock ESRGANModel, against the issue's ceiling for the config
+    (``train_step.STEP_RATIO_TARGETS``), with the per-part profile of both (``step_profile``). Otherwise BebyGANModel
+    with one speed option (``train_step.STEP_VARIANTS``) vs BebyGANModel without it (information, no target).
+    """
     time_target = None  # a ratio ceiling, not a speed-up: see ``max_ratio``
-    max_ratio = 1.15
 
-    def __init__(self, cfg: dict, workdir: str, amp: Optional[str] = None):
-        self.cfg = dict(cfg)
-        self.workdir = workdir
-        self.amp = amp
+    def __init__(self, config: str, workdir: str, variant: Optional[str] = None):
+        self.config, self.cfg, self.workdir, self.variant = config, train_step.TRAIN_CONFIGS[config], workdir, variant
         c = self.cfg
-        self.title = (f'Train step: BebyGANModel vs ESRGANModel, B={c["batch"]}, HR {c["gt_size"]}, '
-                      f'RRDBNet({c["g_feat"]}f,{c["g_blocks"]}b,{c["g_grow"]}g), UNet-D {c["d_feat"]}f, VGG19 (random)')
-        if amp:
-            self.name = f'train_step_amp_{amp}'
-            self.title = f'Train step BebyGANModel AMP {amp} vs fp32'
-            self.max_ratio = None
-        self.note = ('VGG19 weights are RANDOM (no download possible): timing only. Reference = stock ESRGANModel '
-                     '(L1 + perceptual + GAN, UNetDiscriminatorSN).')
+        setting = (f'B={c["batch"]}, HR {c["gt_size"]}, RRDBNet({c["g_feat"]}f,{c["g_blocks"]}b,{c["g_grow"]}g), '
+                   f'UNet-D {c["d_feat"]}f, VGG19 (random), real photo crops')
+        if variant is None:
+            self.name, self.max_ratio = 'train_step', train_step.STEP_RATIO_TARGETS.get(config)
+            self.title = f'Train step: BebyGANModel vs ESRGANModel, {setting}'
+            self.sides = {'project': ('bebygan', {}), 'reference': ('esrgan', {})}
+            self.note = ('VGG19 weights are RANDOM (no download possible): timing only. Reference = stock '
+                         'ESRGANModel (L1 + perceptual + RaGAN, UNetDiscriminatorSN).')
+        else:
+            self.name, self.max_ratio = f'train_step_{variant}', None
+            self.title = f'Train step: BebyGANModel with train.{variant} vs without, {setting}'
+            self.sides = {'project': ('bebygan', train_step.STEP_VARIANTS[variant]), 'reference': ('bebygan', {})}
+            self.note = 'ratio < 1: the option makes the step faster'
+        self.measure_memory = variant is None
         self._models = {}
+        self.first_step_s = {}
 
-    def _model(self, kind, device):
-        key = (kind, str(device))
+    def model(self, side: str, device):
+        """The side's model, built (and stepped once, timed: compilation happens there) on first use."""
+        key = (side, str(device))
         if key not in self._models:
+            kind, train_overrides = self.sides[side]
             cwd = os.getcwd()
             os.chdir(self.workdir)
             try:
                 train_step.prepare_random_vgg('.')
                 cfg = dict(self.cfg, num_gpu=0 if str(device) == 'cpu' else 1)
-                if kind == 'bebygan_amp':
-                    cfg['amp'] = self.amp
-                    kind_name = 'bebygan'
-                else:
-                    kind_name = kind
                 with contextlib.redirect_stdout(io.StringIO()):
-                    self._models[key] = train_step.build(kind_name, cfg)
+                    model = train_step.build(kind, cfg, train_overrides)
+                start = time.perf_counter()
+                model.optimize_parameters(1)
+                harness.synchronize(device)
+                self.first_step_s[side] = time.perf_counter() - start
+                self._models[key] = model
             finally:
                 os.chdir(cwd)
         return self._models[key]
 
     def inputs(self, device, warmup=False):
-        self.iteration = 0
+        self.iteration = 1
         return {'device': device}
 
-    def _step(self, kind, inp):
-        model = self._model(kind, inp['device'])
+    def _step(self, side, inp):
+        model = self.model(side, inp['device'])
         self.iteration += 1
         model.optimize_parameters(self.iteration)
 
     def project(self, inp):
-        self._step('bebygan_amp' if self.amp else 'bebygan', inp)
+        self._step('project', inp)
 
     def reference(self, inp):
-        self._step('bebygan' if self.amp else 'esrgan', inp)
+        self._step('reference', inp)
+
+    def check(self, inp) -> dict:
+        return {f'first_step_s_{side}': round(t, 2) for side, t in self.first_step_s.items()}
+
+    def profile(self, device, steps: int, clock: str = 'wall') -> dict:
+        """Median seconds per step part of both models (``step_profile``), profiled alternately."""
+        models = {self.sides[side][0]: self.model(side, device) for side in ('reference', 'project')}
+        return step_profile.profile_side_by_side(models, device, steps, clock=clock)
 
 
-def make_cases(device: str, workdir: str, train_cfg: dict, quick: bool = False) -> list:
-    cases = [BestBuddyCase(8, 192), BestBuddyLargeCase(), PaperAnchorCase(), TextureMaskCase(), DownsampleCase(),
-             TrainStepCase(train_cfg, workdir)]
-    if device != 'cpu':
-        cases += [TrainStepCase(train_cfg, workdir, amp='bf16'), TrainStepCase(train_cfg, workdir, amp='fp16')]
-    return cases
+def make_cases(device: str, workdir: str, train_config: str) -> list:
+    variants = ['channels_last', 'compile'] + (['amp_bf16', 'amp_fp16'] if device != 'cpu' else [])
+    return ([BestBuddyCase(8, 192), BestBuddyLargeCase(), PaperAnchorCase(), TextureMaskCase(), DownsampleCase(),
+             TrainStepCase(train_config, workdir)]
+            + [TrainStepCase(train_config, workdir, variant) for variant in variants])
 
 
-def case_by_name(name: str, device: str, workdir: str, train_cfg: dict) -> Case:
-    for case in make_cases(device, workdir, train_cfg):
+def case_by_name(name: str, device: str, workdir: str, train_config: str) -> Case:
+    for case in make_cases(device, workdir, train_config):
         if case.name == name:
             return case
     raise KeyError(name)

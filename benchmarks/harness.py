@@ -19,23 +19,36 @@ def synchronize(device) -> None:
         torch.cuda.synchronize()
 
 
-def _timed(fn: Callable, inp, inner: int, device) -> float:
+# 'wall': elapsed time. 'cpu': CPU time of this process, all its threads (``time.process_time``): on a CPU shared
+# with other jobs it counts only this process's work, so it stays put when they come and go (use it with
+# ``--threads 1``: with more threads, time spent spinning at thread-pool barriers is counted too). CUDA: wall only.
+CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}
+
+
+def clock_for(name: str, device) -> Callable[[], float]:
+    if name == 'cpu' and str(device).startswith('cuda'):
+        raise ValueError('the cpu clock does not see GPU work: use --clock wall with --device cuda')
+    return CLOCKS[name]
+
+
+def _timed(fn: Callable, inp, inner: int, device, clock: Callable[[], float] = time.perf_counter) -> float:
     synchronize(device)
-    start = time.perf_counter()
+    start = clock()
     for _ in range(inner):
         fn(inp)
     synchronize(device)
-    return (time.perf_counter() - start) / inner
+    return (clock() - start) / inner
 
 
 def time_ab(project: Callable, reference: Optional[Callable], inp, device, reps: int = 5, warmup: int = 1,
-            min_sample_s: float = 0.2, max_inner: int = 50) -> dict:
+            min_sample_s: float = 0.2, max_inner: int = 50, clock: str = 'wall') -> dict:
     """Median per-call seconds of ``project`` and ``reference`` on the same inputs, measured side by side.
 
     After ``warmup`` calls each, every sample repeats a side ``inner`` times (chosen so one sample lasts about
     ``min_sample_s``: short operations are not drowned by timer and scheduler jitter), and the two sides alternate
     A B B A A B ... so that slow drifts of the machine hit both equally.
     """
+    clock_fn = clock_for(clock, device)
     sides = {'project': project}
     if reference is not None:
         sides['reference'] = reference
@@ -43,14 +56,14 @@ def time_ab(project: Callable, reference: Optional[Callable], inp, device, reps:
     for name, fn in sides.items():
         first = None
         for _ in range(max(1, warmup)):
-            t = _timed(fn, inp, 1, device)
+            t = _timed(fn, inp, 1, device, clock_fn)
             first = t if first is None else min(first, t)
         inner[name] = max(1, min(max_inner, math.ceil(min_sample_s / max(first, 1e-6))))
     samples = {name: [] for name in sides}
     order = list(sides)
     for rep in range(reps):
         for name in (order if rep % 2 == 0 else order[::-1]):
-            samples[name].append(_timed(sides[name], inp, inner[name], device))
+            samples[name].append(_timed(sides[name], inp, inner[name], device, clock_fn))
     return {name: {'median_s': statistics.median(v), 'min_s': min(v), 'max_s': max(v), 'samples_s': v,
                    'calls_per_sample': inner[name]} for name, v in samples.items()}
 
@@ -76,7 +89,7 @@ def reset_peak_rss() -> bool:
         return False
 
 
-def probe_memory(case_name: str, side: str, device: str, workdir: str, train_cfg: dict,
+def probe_memory(case_name: str, side: str, device: str, workdir: str, train_config: str,
                  timeout: float = 900) -> dict:
     """Peak memory of one call of ``case.<side>`` above the baseline, measured in a fresh Python process.
 
@@ -87,7 +100,7 @@ def probe_memory(case_name: str, side: str, device: str, workdir: str, train_cfg
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
                PYTHONWARNINGS='ignore')
     cmd = [sys.executable, os.path.join(HERE, 'memprobe.py'), case_name, side, '--device', device,
-           '--workdir', workdir, '--train-cfg', json.dumps(train_cfg)]
+           '--workdir', workdir, '--train-config', train_config]
     try:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

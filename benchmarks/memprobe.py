@@ -21,21 +21,20 @@ def main() -> None:
     parser.add_argument('side', choices=['project', 'reference'])
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--workdir', required=True)
-    parser.add_argument('--train-cfg', default='{}')
+    parser.add_argument('--train-config', default='default')
     args = parser.parse_args()
     threads = os.environ.get('BENCH_THREADS')
     if threads:
         torch.set_num_threads(int(threads))
 
-    case = cases.case_by_name(args.case, args.device, args.workdir, json.loads(args.train_cfg))
+    case = cases.case_by_name(args.case, args.device, args.workdir, args.train_config)
     fn = getattr(case, args.side)
     device = torch.device(args.device)
 
-    # Load code paths and thread pools with a small call, so the baseline already holds them.
+    # Load code paths and thread pools with a small call, so the baseline already holds them (a training step case
+    # builds its model there and steps it: the optimiser state exists and the measured step is a steady-state one).
     small = case.inputs(device, warmup=True)
     fn(small)
-    if isinstance(case, cases.TrainStepCase):
-        fn(small)  # a first step creates the optimiser state; measure a steady-state step
     del small
     inp = case.inputs(device)
     harness.synchronize(device)

@@ -2,7 +2,8 @@
 
     python benchmarks/run.py                      # CPU (or --device cuda), prints the table, writes JSON
     python benchmarks/run.py --only texture_mask_b8_192 bp_downsample_b8_192 --reps 9
-    python benchmarks/run.py --train-config paper # the paper's batch 8 and 23-block RRDBNet (slow on CPU)
+    python benchmarks/run.py --only train_step --step-reps 9       # the training step ratio and its profile
+    python benchmarks/run.py --only train_step --train-config paper --step-reps 3  # batch 8, 23 blocks (slow)
 
 Results go to ``benchmarks/results/bench-<device>-<time>.json`` and ``benchmarks/results/latest-<device>.json``
 (git-ignored). Not part of the test run. See README.md, "Performance", for how to read the table.
@@ -23,14 +24,6 @@ import cases  # noqa: E402
 import harness  # noqa: E402
 import train_step  # noqa: E402
 
-TRAIN_CONFIGS = {
-    # Reduced generator so that a CPU step takes seconds; discriminator, VGG19 and crop as in the paper.
-    'small': dict(batch=2, gt_size=192, scale=4, g_feat=64, g_blocks=3, g_grow=32, d_feat=64),
-    # The paper's setting: batch 8, 48 -> 192, RRDBNet 64f/23b/32g.
-    'paper': dict(batch=8, gt_size=192, scale=4, g_feat=64, g_blocks=23, g_grow=32, d_feat=64),
-}
-
-
 def fmt_time(seconds) -> str:
     if seconds is None:
         return '-'
@@ -49,7 +42,7 @@ def fmt_bytes(n) -> str:
     return f'{n / 2 ** 20:.0f} MB'
 
 
-def run_case(case, device: str, args, workdir: str, train_cfg: dict, results_so_far: list) -> dict:
+def run_case(case, device: str, args, workdir: str, results_so_far: list) -> dict:
     dev = torch.device(device)
     row = {'name': case.name, 'title': case.title, 'note': case.note}
     print(f'[bench] {case.name}: {case.title}', flush=True)
@@ -59,12 +52,15 @@ def run_case(case, device: str, args, workdir: str, train_cfg: dict, results_so_
     reference = case.reference if case.has_reference else None
     t0 = time.time()
     timing = harness.time_ab(case.project, reference, inp, dev, reps=reps, warmup=1,
-                             min_sample_s=0 if is_step else args.min_sample_s)
+                             min_sample_s=0 if is_step else args.min_sample_s, clock=args.clock)
     row['time'] = timing
     row['check'] = case.check(inp)
     del inp
+    if is_step and case.variant is None and args.profile_steps:
+        print(f'[bench] {case.name}: profiling {args.profile_steps} steps of each model', flush=True)
+        row['profile_s'] = case.profile(dev, args.profile_steps, args.clock)
     if args.memory and case.measure_memory:
-        row['memory'] = {side: harness.probe_memory(case.name, side, device, workdir, train_cfg)
+        row['memory'] = {side: harness.probe_memory(case.name, side, device, workdir, args.train_config)
                          for side in (['project', 'reference'] if case.has_reference else ['project'])}
     row['elapsed_s'] = round(time.time() - t0, 1)
 
@@ -74,10 +70,15 @@ def run_case(case, device: str, args, workdir: str, train_cfg: dict, results_so_
     pm = mem.get('project', {}).get('peak_bytes')
     rm = mem.get('reference', {}).get('peak_bytes')
     verdicts = []
-    if is_step and case.max_ratio is not None:
+    if is_step:
         row['time_ratio'] = p / r
-        ok = p / r <= case.max_ratio
-        verdicts.append(('step ratio', ok, f'{p / r:.3f}x (target <= {case.max_ratio}x)'))
+        pairs = [a / b for a, b in zip(timing['project']['samples_s'], timing['reference']['samples_s'])]
+        row['pair_ratios'] = pairs
+        spread = f'{p / r:.3f}x (pairs {min(pairs):.3f}-{max(pairs):.3f}x'
+        if case.max_ratio is not None:
+            verdicts.append(('step ratio', p / r <= case.max_ratio, f'{spread}; target <= {case.max_ratio}x)'))
+        else:
+            verdicts.append(('step ratio', None, spread + ')'))
     elif r is not None:
         row['speedup'] = r / p
         if case.time_target:
@@ -102,8 +103,21 @@ def run_case(case, device: str, args, workdir: str, train_cfg: dict, results_so_
         ok = chk['buddies_differ'] == chk['of_which_ties'] and chk['grad_max_abs_diff'] <= 1e-6
         verdicts.append(('exactness', ok, f'{chk["buddies_differ"]} buddies differ ({chk["of_which_ties"]} ties)'))
     row['verdicts'] = [{'what': w, 'met': ok, 'detail': d} for w, ok, d in verdicts]
-    row['met'] = all(ok for _, ok, _ in verdicts) if verdicts else None
+    judged = [ok for _, ok, _ in verdicts if ok is not None]
+    row['met'] = all(judged) if judged else None
     return row
+
+
+def profile_table(profile: dict) -> str:
+    """The per-part step profile, ESRGANModel and BebyGANModel side by side (median ms per step)."""
+    esrgan, bebygan = profile['esrgan'], profile['bebygan']
+    total = bebygan['step total']
+    lines = ['| part of the step | ESRGANModel | BebyGANModel | difference | share of the Beby-GAN step |',
+             '| --- | --- | --- | --- | --- |']
+    for label in bebygan:
+        e, b = esrgan[label] * 1e3, bebygan[label] * 1e3
+        lines.append(f'| {label} | {e:.0f} ms | {b:.0f} ms | {b - e:+.0f} ms | {100 * b / (total * 1e3):.1f}% |')
+    return '\n'.join(lines)
 
 
 def print_table(rows: list, info: dict) -> str:
@@ -138,6 +152,9 @@ def print_table(rows: list, info: dict) -> str:
         lines.append(' | '.join(str(v).ljust(w) for v, w in zip(x, widths)))
     lines.append('')
     for row in rows:
+        if 'profile_s' in row:
+            lines.extend([profile_table(row['profile_s']), ''])
+    for row in rows:
         details = '; '.join(f'{v["what"]}: {v["detail"]}' for v in row['verdicts'])
         check = ', '.join(f'{k}={v}' for k, v in row['check'].items())
         lines.append(f'- {row["name"]}: {row["title"]}. {details}{". " if details else ""}{check}'
@@ -153,7 +170,13 @@ def main(argv=None) -> int:
     parser.add_argument('--min-sample-s', type=float, default=0.3, help='minimum duration of one timed sample')
     parser.add_argument('--only', nargs='*', help='case names to run')
     parser.add_argument('--no-memory', dest='memory', action='store_false', help='skip the peak-memory probes')
-    parser.add_argument('--train-config', choices=sorted(TRAIN_CONFIGS), default='small')
+    parser.add_argument('--train-config', choices=sorted(train_step.TRAIN_CONFIGS), default='default',
+                        help="training step setting: 'default' (issue 11: B=4, 6 blocks) or 'paper' (B=8, 23 blocks)")
+    parser.add_argument('--profile-steps', type=int, default=3,
+                        help='profiled steps per model for the per-part table of train_step (0: no profile)')
+    parser.add_argument('--clock', choices=sorted(harness.CLOCKS), default='wall',
+                        help="'cpu': this process's CPU time instead of elapsed time, for a CPU shared with other "
+                             "jobs (with --threads 1)")
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
     parser.add_argument('--out', default=None, help='JSON path (default: benchmarks/results/bench-...json)')
     args = parser.parse_args(argv)
@@ -161,7 +184,7 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
         os.environ['BENCH_THREADS'] = str(args.threads)
-    train_cfg = TRAIN_CONFIGS[args.train_config]
+    train_cfg = train_step.TRAIN_CONFIGS[args.train_config]
     info = harness.machine_info(args.device)
     workdir = tempfile.mkdtemp(prefix='bebygan-bench-')
     train_step.prepare_random_vgg(workdir)
@@ -170,7 +193,7 @@ def main(argv=None) -> int:
           + (f' ({info["gpu"]})' if 'gpu' in info else '') + f', load average {info["loadavg_start"]}', flush=True)
     print(f'[bench] perceptual loss uses a RANDOMLY initialised VGG19 written to {workdir}: timing only', flush=True)
 
-    selected = cases.make_cases(args.device, workdir, train_cfg)
+    selected = cases.make_cases(args.device, workdir, args.train_config)
     if args.only:
         unknown = set(args.only) - {c.name for c in selected}
         if unknown:
@@ -178,7 +201,7 @@ def main(argv=None) -> int:
         selected = [c for c in selected if c.name in args.only]
     rows = []
     for case in selected:
-        rows.append(run_case(case, args.device, args, workdir, train_cfg, rows))
+        rows.append(run_case(case, args.device, args, workdir, rows))
     info['loadavg_end'] = os.getloadavg() if hasattr(os, 'getloadavg') else None
 
     text = print_table(rows, info)
@@ -188,7 +211,8 @@ def main(argv=None) -> int:
     print(f'Machine: {info["cpu"]}, {info["cpu_count"]} cores, {info["mem_total_gb"]} GB RAM, torch {info["torch"]} '
           f'({info["torch_threads"]} threads), basicsr {info["basicsr"]}, Python {info["python"]}; device {args.device}; '
           f'load average start {info["loadavg_start"]} end {info["loadavg_end"]}')
-    print(f'Timing: median of {args.reps} samples per side ({args.step_reps} for training steps), A/B alternated; '
+    print(f'Timing ({args.clock} clock): median of {args.reps} samples per side ({args.step_reps} for training steps), '
+          'A/B alternated; '
           f'peak memory: fresh subprocess per measurement. {gpu_line}.')
     print(f'Training step config "{args.train_config}": {train_cfg}; VGG19 weights RANDOM (timing only).')
     print()

@@ -246,6 +246,12 @@ CASES = [
      [], {}, ['datasets.val.skip_corrupt_images: only applies to the training set']),
     ('skip_corrupt_images not a boolean', lambda o, c: _set(o, 'datasets.train.skip_corrupt_images', 'yes'), [], {},
      ["datasets.train.skip_corrupt_images: must be true or false, got 'yes'"]),
+    ('channels_last not a boolean', lambda o, c: _set(o, 'train.channels_last', 'yes'), [], {},
+     ["train.channels_last: must be true or false, got 'yes'"]),
+    ('typo in train.compile', lambda o, c: _set(o, 'train.compile', {'mdoe': 'max-autotune'}), [], {},
+     ["train.compile: unknown key 'mdoe'; did you mean 'mode'?"]),
+    ('torch.compile mode it rejects', lambda o, c: _set(o, 'train.compile', {'mode': 'fastest'}), [], {},
+     ['train.compile: torch.compile rejects these options', 'fastest', 'max-autotune']),
 ]
 if not torch.cuda.is_available():
     CASES.append(('GPU requested on a CPU machine', lambda o, c: _set(o, 'num_gpu', 1), [], {},

@@ -74,6 +74,26 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         bare_d = self.get_bare_model(self.net_d)
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
+        self.setup_speed_options(train_opt)
+
+    def setup_speed_options(self, train_opt: dict) -> None:
+        """``train.channels_last``: G and D weights in NHWC layout (the convolutions then run channels-last).
+        ``train.compile``: ``torch.compile`` of G and D (``true``, or a mapping of ``torch.compile`` arguments such
+        as ``{mode: max-autotune}``). Neither changes what is computed; both only change how fast."""
+        channels_last, compile_opt = train_opt.get('channels_last', False), train_opt.get('compile', False)
+        if not isinstance(channels_last, bool) or not isinstance(compile_opt, (bool, dict)):
+            raise ValueError('train.channels_last must be true or false and train.compile true, false or a mapping of '
+                             f'torch.compile arguments; got {channels_last!r} and {compile_opt!r}')
+        if channels_last:
+            for net in (self.net_g, self.net_d):
+                net.to(memory_format=torch.channels_last)
+        if compile_opt:
+            kwargs = {} if compile_opt is True else dict(compile_opt)
+            self.net_g, self.net_d = torch.compile(self.net_g, **kwargs), torch.compile(self.net_d, **kwargs)
+
+    def get_bare_model(self, net):
+        """BasicSR's, also unwrapping ``torch.compile`` (checkpoints and EMA see the plain network's keys)."""
+        return super().get_bare_model(getattr(net, '_orig_mod', net))
 
     def setup_amp(self, amp_opt: dict) -> None:
         """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only)."""

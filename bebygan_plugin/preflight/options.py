@@ -44,7 +44,7 @@ TRAIN_REQUIRED_LOADER_KEYS = ('batch_size_per_gpu', 'num_worker_per_gpu')
 SR_TRAIN_KEYS = ('total_iter', 'warmup_iter', 'scheduler', 'optim_g', 'ema_decay', 'pixel_opt', 'perceptual_opt')
 GAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'ldl_opt', 'net_d_iters', 'net_d_init_iters')
 BEBYGAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'bp_opt', 'mask_opt', 'amp', 'net_d_iters',
-                                      'net_d_init_iters', 'max_consecutive_nonfinite')
+                                      'net_d_init_iters', 'max_consecutive_nonfinite', 'channels_last', 'compile')
 BASICSR_SCHEDULERS = ('MultiStepLR', 'MultiStepRestartLR', 'CosineAnnealingRestartLR')
 # BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
@@ -329,6 +329,27 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
     limit = train.get('max_consecutive_nonfinite', 10)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
+    if not isinstance(train.get('channels_last', False), bool):
+        problems.append(Problem('train.channels_last', f'must be true or false, got {train["channels_last"]!r}'))
+    problems.extend(compile_problems(train.get('compile', False)))
+
+
+def compile_problems(compile_opt) -> List[Problem]:
+    """``train.compile``: a bool, or a mapping of ``torch.compile`` arguments that ``torch.compile`` accepts
+    (it checks ``backend`` and ``mode`` when called; the compilation itself happens at the first step)."""
+    if isinstance(compile_opt, bool):
+        return []
+    if not isinstance(compile_opt, dict):
+        return [Problem('train.compile', f'must be true, false or a mapping of torch.compile arguments (e.g. '
+                                         f'{{mode: max-autotune}}), got {compile_opt!r}')]
+    names, _ = signature_keys(torch.compile, skip=('model',))
+    problems = check_keys(compile_opt, 'train.compile', names, ' of torch.compile')
+    if not problems:
+        try:
+            torch.compile(torch.nn.Identity(), **compile_opt)
+        except (RuntimeError, TypeError, ValueError) as err:  # an unknown backend raises InvalidBackend(RuntimeError)
+            problems.append(Problem('train.compile', f'torch.compile rejects these options: {err}'))
+    return problems
 
 
 def check_path_section(opt: dict, problems: List[Problem]) -> None:
