@@ -19,8 +19,35 @@ from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import luminance
 
 
+def _starts(length: int, patch_size: int, stride: int) -> list:
+    """Patch starts along one axis: every ``stride`` pixels, plus one anchored at the far edge if the grid stops
+    short of it (so that every pixel is supervised)."""
+    starts = list(range(0, length - patch_size + 1, stride))
+    return starts + [length - patch_size] if starts[-1] + patch_size < length else starts
+
+
 def _unfold_patches(img: torch.Tensor, patch_size: int, stride: int) -> torch.Tensor:
-    return F.unfold(img, kernel_size=patch_size, stride=stride).permute(0, 2, 1)
+    """``(B, C, H, W) -> (B, L, C*p*p)`` in raster order of the start grid: ``F.unfold`` where the grid fits the
+    image, else every patch sliced out one by one."""
+    p = patch_size
+    if (img.size(-2) - p) % stride == 0 and (img.size(-1) - p) % stride == 0:
+        return F.unfold(img, kernel_size=p, stride=stride).permute(0, 2, 1)
+    return torch.stack([img[:, :, y:y + p, x:x + p].reshape(img.size(0), -1)
+                        for y in _starts(img.size(-2), p, stride) for x in _starts(img.size(-1), p, stride)], dim=1)
+
+
+def _paste_patches(patches: torch.Tensor, shape, patch_size: int) -> torch.Tensor:
+    """Non-overlapping patches back into an image: edge-anchored patches are pasted first and the regular tiles
+    over them, so each pixel comes from its regular tile, or beyond the last full tile from the edge patch."""
+    p, (batch, channels, height, width) = patch_size, shape
+    rows, cols = _starts(height, p, p), _starts(width, p, p)
+    positions = [(y, x) for y in rows for x in cols]
+    image = patches.new_zeros(shape)
+    edge_count = [(y % p != 0) + (x % p != 0) for y, x in positions]
+    for n in sorted(range(len(positions)), key=lambda i: -edge_count[i]):
+        y, x = positions[n]
+        image[:, :, y:y + p, x:x + p] = patches[:, n].reshape(batch, channels, p, p)
+    return image
 
 
 def _pairwise_sq_dist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -42,14 +69,15 @@ def reference_pyramid_candidates(gt: torch.Tensor, scales: Sequence[float], patc
 def reference_best_buddy_loss(pred: torch.Tensor, gt: torch.Tensor, alpha: float = 1.0, beta: float = 1.0,
                               patch_size: int = 3, stride: int = 3,
                               scales: Sequence[float] = (1.0, 0.5, 0.25), return_index: bool = False):
-    """Eq. 2-3 with the full score tensor in autograd: ``alpha*d(G, g_i) + beta*d(G, p_i)``, argmin, L1."""
+    """Eq. 2-3 with the full score tensor in autograd: ``alpha*d(G, g_i) + beta*d(G, p_i)``, argmin, L1 between the
+    estimate and the image of its buddies (non-overlapping patches: ``stride == patch_size``)."""
     pred_p = _unfold_patches(pred, patch_size, stride)
     gt_p = _unfold_patches(gt, patch_size, stride)
     cand = reference_pyramid_candidates(gt, scales, patch_size, stride)
     score = alpha * _pairwise_sq_dist(gt_p, cand) + beta * _pairwise_sq_dist(pred_p, cand)
     index = score.argmin(dim=-1)
     buddies = torch.gather(cand, 1, index.unsqueeze(-1).expand(-1, -1, cand.size(-1)))
-    loss = (pred_p - buddies).abs().mean()
+    loss = (pred - _paste_patches(buddies, pred.shape, patch_size)).abs().mean()
     return (loss, index) if return_index else loss
 
 

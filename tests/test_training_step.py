@@ -5,6 +5,7 @@ discriminator as it was before this iteration), then D (on this iteration's fake
 through D in separate passes with the same texture mask; the logged ``l_g_total`` is Eq. 10.
 """
 import copy
+import math
 
 import pytest
 import torch
@@ -196,3 +197,31 @@ def test_validation_runs_the_ema_generator(skimage_pairs):
                                                                               ('g', model.net_g))}
     assert abs(by_net['ema'] - by_net['g']) > 0.1
     assert model.metric_results['psnr'] == pytest.approx(by_net['ema'], abs=1e-9)
+
+
+def test_batchnorm_d_update_survives_in_place_statistics_updates(monkeypatch):
+    """On CUDA, BatchNorm's running-statistics update (and DDP's buffer broadcast) bumps the version of tensors the
+    real pass saved for backward, so the fake pass used to make the D update fail with "modified by an inplace
+    operation" (seen on an H200 with the VGG-style D). The CPU kernel does not bump it: simulate it with an in-place
+    touch of the statistics as each training-mode BatchNorm pass begins, and check the D update still runs."""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    forward = _BatchNorm.forward
+
+    def forward_like_cuda(self, x):
+        if self.training:
+            self.running_mean.add_(0)
+            self.running_var.add_(0)
+        return forward(self, x)
+
+    monkeypatch.setattr(_BatchNorm, 'forward', forward_like_cuda)
+    model = build_in_process(_options(network_d=dict(VGG_D)))
+    model.feed_data(photo_batch())
+    d_before = copy.deepcopy(model.net_d.state_dict())
+    model.optimize_parameters(1)
+    changed = [k for k, v in model.net_d.state_dict().items() if 'running' not in k and not torch.equal(v, d_before[k])]
+    assert changed and math.isfinite(model.get_current_log()['l_d'])
+
+    model.d_norm_buffers = []  # without the saved-statistics copies: the failure this guards against
+    with pytest.raises(RuntimeError, match='inplace operation'):
+        model.optimize_parameters(2)

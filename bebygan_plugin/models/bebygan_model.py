@@ -8,6 +8,7 @@ from basicsr.losses import build_loss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..ops.texture_mask import BT601_LUMA, texture_mask
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
@@ -74,6 +75,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         bare_d = self.get_bare_model(self.net_d)
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
+        self.d_norm_buffers = [buf for module in bare_d.modules() if isinstance(module, _BatchNorm)
+                               for buf in (module.running_mean, module.running_var) if buf is not None]
         self.setup_speed_options(train_opt)
 
     def setup_speed_options(self, train_opt: dict) -> None:
@@ -110,6 +113,23 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         if self.amp_dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def keep_saved_norm_statistics(self):
+        """A context for a D update whose graph spans two discriminator passes (real, then fake).
+
+        A BatchNorm layer saves its running statistics for backward, and the second pass updates them in place: on
+        CUDA (and under DDP, whose forward re-broadcasts buffers) that bumps their version and backward fails with
+        "modified by an inplace operation". The statistics only matter in eval mode, never in these updates, so
+        each pass keeps its own copy of them (a few hundred floats). A no-op for discriminators without BatchNorm.
+        """
+        if not self.d_norm_buffers:
+            return contextlib.nullcontext()
+        addresses = {buf.data_ptr() for buf in self.d_norm_buffers}
+
+        def pack(saved: torch.Tensor) -> torch.Tensor:
+            return saved.clone() if saved.data_ptr() in addresses else saved
+
+        return torch.autograd.graph.saved_tensors_hooks(pack, lambda saved: saved)
 
     def backward_and_step(self, loss: torch.Tensor, optimizer_index: int) -> None:
         """``loss.backward(); optimizer.step()`` through the optimizer's GradScaler (a no-op unless fp16 AMP)."""
@@ -232,14 +252,15 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         for p in self.net_d.parameters():
             p.requires_grad = True
         self.optimizer_d.zero_grad()
-        with self.autocast():
-            real_logits = self.discriminator_logits(self.gt, mask)
-            fake_logits = self.discriminator_logits(self.output.detach(), mask)  # the fake of this iteration's G
-            l_d = self.gan_loss(real_logits, fake_logits, True, mask)
-        if self.finite_or_skip({'l_d': l_d}, 'D', current_iter):
-            self.backward_and_step(l_d, 1)
-        else:
-            skipped.append('D')
+        with self.keep_saved_norm_statistics():
+            with self.autocast():
+                real_logits = self.discriminator_logits(self.gt, mask)
+                fake_logits = self.discriminator_logits(self.output.detach(), mask)  # the fake of this iteration's G
+                l_d = self.gan_loss(real_logits, fake_logits, True, mask)
+            if self.finite_or_skip({'l_d': l_d}, 'D', current_iter):
+                self.backward_and_step(l_d, 1)
+            else:
+                skipped.append('D')
 
         log['l_d'] = l_d
         log['out_d_real'] = real_logits.detach().mean()
