@@ -57,6 +57,7 @@ setup(
         'opencv-python',
         'addict',
         'lpips',
+        'pyiqa',
         'numpy',
         'Pillow',
         'pyyaml',
@@ -64,7 +65,6 @@ setup(
         'tqdm',
     ],
     extras_require={
-        'metrics': ['pyiqa'],
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
         'test': ['pytest', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],

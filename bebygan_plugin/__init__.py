@@ -7,7 +7,7 @@ and registers the plugin's components in BasicSR's registries:
 - ``LOSS_REGISTRY``: ``BestBuddyLoss``, ``BackProjectionLoss``, ``RelativisticAverageGANLoss``
 - ``MODEL_REGISTRY``: ``BebyGANModel``
 - ``METRIC_REGISTRY``: ``calculate_lpips`` (LPIPS-VGG, needs ImageNet VGG16 weights), ``calculate_pyiqa``
-  (any pyiqa metric, e.g. the paper's PI; optional extra ``[metrics]``)
+  (any pyiqa metric, e.g. the paper's PI)
 
 The texture mask of Eq. 5 is :func:`bebygan_plugin.texture_mask`; the bicubic operator S is
 :func:`bebygan_plugin.imresize_bicubic`.

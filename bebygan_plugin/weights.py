@@ -119,7 +119,7 @@ def pyiqa_pi_problems(where: str) -> List[Problem]:
     import importlib.util
 
     if importlib.util.find_spec('pyiqa') is None:
-        return [Problem(where, 'PI needs pyiqa: pip install "bebygan-plugin[metrics]"')]
+        return [Problem(where, 'PI needs pyiqa: pip install pyiqa')]
     cache = osp.join(torch.hub.get_dir(), 'pyiqa')  # pyiqa's DEFAULT_CACHE_DIR
     missing, reason = [], None
     for name in PYIQA_PI_FILES:

@@ -94,20 +94,26 @@ def probe_memory(case_name: str, side: str, device: str, workdir: str, train_con
     """Peak memory of one call of ``case.<side>`` above the baseline, measured in a fresh Python process.
 
     CPU: RSS high-water mark (VmHWM, reset after inputs and a small warm-up call are in place) minus the RSS at
-    that point. glibc's adaptive mmap threshold is pinned (``MALLOC_MMAP_THRESHOLD_``) so freed large blocks go
-    back to the kernel and the figure is what the operation itself needs. CUDA: ``max_memory_allocated`` delta.
+    that point (:func:`run_fresh_probe`). CUDA: ``max_memory_allocated`` delta.
     """
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
-               PYTHONWARNINGS='ignore')
     cmd = [sys.executable, os.path.join(HERE, 'memprobe.py'), case_name, side, '--device', device,
            '--workdir', workdir, '--train-config', train_config]
+    return run_fresh_probe(cmd, 'MEMPROBE ', timeout)
+
+
+def run_fresh_probe(cmd: list, marker: str, timeout: float) -> dict:
+    """Run ``cmd`` (a probe script) in a fresh process and return the JSON it printed after ``marker``, or
+    ``{'error': ...}``. glibc's adaptive mmap threshold is pinned (``MALLOC_MMAP_THRESHOLD_``) so freed large
+    blocks go back to the kernel and a peak RSS is what the measured operation itself needs."""
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
+               PYTHONWARNINGS='ignore')
     try:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {'error': f'timeout after {timeout}s'}
+        return {'error': f'timeout after {timeout:.0f} s'}
     for line in reversed(out.stdout.splitlines()):
-        if line.startswith('MEMPROBE '):
-            return json.loads(line[len('MEMPROBE '):])
+        if line.startswith(marker):
+            return json.loads(line[len(marker):])
     tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
     return {'error': f'probe failed (rc={out.returncode}): ' + ' | '.join(tail)}
 

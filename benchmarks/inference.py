@@ -26,7 +26,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -136,17 +135,8 @@ def probe(spec: dict) -> dict:
 
 
 def run_probe(spec: dict, timeout: float) -> dict:
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072', PYTHONWARNINGS='ignore')
-    cmd = [sys.executable, os.path.abspath(__file__), '--probe', json.dumps(spec)]
-    try:
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {'error': f'timeout after {timeout:.0f} s'}
-    for line in reversed(out.stdout.splitlines()):
-        if line.startswith('PROBE '):
-            return json.loads(line[len('PROBE '):])
-    tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
-    return {'error': f'probe failed (rc={out.returncode}): ' + ' | '.join(tail)}
+    return harness.run_fresh_probe([sys.executable, os.path.abspath(__file__), '--probe', json.dumps(spec)], 'PROBE ',
+                                   timeout)
 
 
 # ------------------------------------------------------------------------------------------------------ cases
@@ -250,8 +240,9 @@ def print_table(rows) -> None:
                 if f'{side}_seconds' in row:
                     print(f"| {label} | {fmt_s(row[f'{side}_seconds'])} | {fmt_bytes(row[f'{side}_peak_bytes'])} | "
                           f"{fmt_bytes(row[f'{side}_above_baseline_bytes'])} |")
-            for key in ('time_ratio_vs_reference', 'tile_overhead', 'max_difference_vs_reference',
-                        'max_difference_vs_whole'):
+            if 'tile_overhead' in row:
+                print(f"tile_overhead (tiles / whole image - 1): {100 * row['tile_overhead']:+.1f}%")
+            for key in ('time_ratio_vs_reference', 'max_difference_vs_reference', 'max_difference_vs_whole'):
                 if key in row:
                     print(f'{key}: {row[key]:.3f}' if isinstance(row[key], float) else f'{key}: {row[key]}')
         elif row['case'] == 'paper':

@@ -173,7 +173,7 @@ def test_explicit_pi_without_its_files_fails_before_any_work(photos, tmp_path, t
     err = capsys.readouterr().err
     assert not out.exists()
     if importlib.util.find_spec('pyiqa') is None:
-        assert 'pip install "bebygan-plugin[metrics]"' in err
+        assert 'pip install pyiqa' in err
     else:
         assert 'NRQM_model.mat and niqe_modelparameters.mat' in err and str(torch_home / 'hub' / 'pyiqa') in err
 

@@ -248,3 +248,24 @@ def test_bicubic_baseline_from_an_option_file(tmp_path):
     expected = imresize_bicubic(torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255, 4)
     expected = (expected[0].clamp(0, 1).permute(1, 2, 0) * 255).round().numpy()
     assert np.abs(upscale(net, image, tile=4) - expected).max() <= 1
+
+
+@pytest.mark.parametrize('scale', [4, 2, 1])
+def test_banded_tail_equals_the_network_forward(scale, monkeypatch):
+    """The x4 tail over several bands of feature rows gives what ``RRDBNet.forward`` gives; with
+    less context than the tail's receptive radius the band seams show (the comparison can fail)."""
+    from basicsr.archs.rrdbnet_arch import RRDBNet
+
+    from bebygan_plugin.inference import banded
+
+    torch.manual_seed(0)
+    net = RRDBNet(3, 3, scale=scale, num_feat=8, num_block=1, num_grow_ch=4).eval()
+    image = photo(64, 36)  # 64, 32 and 16 feature rows at scale 4, 2 and 1: 7, 4 and 2 bands
+    x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        expected = net(x)
+        got = banded.banded_rrdb_forward(net, x, bands=7)
+        assert got.shape == expected.shape
+        assert (got - expected).abs().max() < 1e-5
+        monkeypatch.setattr(banded, 'TAIL_PAD', 1)
+        assert (banded.banded_rrdb_forward(net, x, bands=7) - expected).abs().max() > 1e-3

@@ -1,6 +1,6 @@
 """Any pyiqa metric (e.g. the paper's PI, or NIQE / MUSIQ) as a BasicSR metric: ``type: calculate_pyiqa``.
 
-Optional: ``pip install "bebygan-plugin[metrics]"``. Most pyiqa metrics download their weights on first use, so
+Most pyiqa metrics download their weights on first use, so
 run them once on a connected machine (pyiqa caches them) before evaluating offline.
 """
 from functools import lru_cache
@@ -16,7 +16,7 @@ def _pyiqa_metric(name: str, device: str):
     try:
         import pyiqa
     except ImportError as err:
-        raise ImportError(f'calculate_pyiqa ({name}) needs pyiqa: pip install "bebygan-plugin[metrics]"') from err
+        raise ImportError(f'calculate_pyiqa ({name}) needs pyiqa: pip install pyiqa') from err
     return pyiqa.create_metric(name, device=torch.device(device))
 
 

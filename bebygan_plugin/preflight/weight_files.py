@@ -127,6 +127,6 @@ def check_metric_weights(opt: dict) -> List[Problem]:
         if 'lpips' in kind:
             problems += lpips_problems(metric, f'val.metrics.{name}')
         if 'pyiqa' in kind and importlib.util.find_spec('pyiqa') is None:
-            problems.append(Problem(f'val.metrics.{name}', f'{metric["type"]} needs pyiqa: pip install '
-                                                           '"bebygan-plugin[metrics]" (or remove the metric)'))
+            problems.append(Problem(f'val.metrics.{name}', f'{metric["type"]} needs pyiqa, a dependency of '
+                                                           'bebygan-plugin: pip install pyiqa (or remove the metric)'))
     return problems
