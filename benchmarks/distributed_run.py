@@ -49,6 +49,7 @@ def main() -> int:
     parser.add_argument('--blocks', type=int, default=6, help='RRDB blocks of the generator')
     parser.add_argument('--gt-size', type=int, default=128)
     parser.add_argument('--batch', type=int, default=4, help='batch per process')
+    parser.add_argument('--amp', choices=('bf16', 'fp16'), default=None, help='train.amp dtype (default: fp32)')
     args = parser.parse_args()
 
     root = tempfile.mkdtemp(prefix='bebygan-dist-')
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace, root: str) -> int:
     opt['network_d'] = {'type': 'MaskedVGGStyleDiscriminator', 'num_in_ch': 3, 'num_feat': 64,
                          'input_size': args.gt_size}
     opt['logger']['print_freq'] = max(1, args.iters // 20)
+    if args.amp:
+        opt['train']['amp'] = {'enabled': True, 'dtype': args.amp}
     support.write_options(osp.join(root, 'run.yml'), opt)
 
     proc, wall = launch(root, args.nproc, [])
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace, root: str) -> int:
     logs = sorted(f for f in os.listdir(osp.join(root, 'experiments', 'run')) if f.endswith('.log'))
     log_text = open(osp.join(root, 'experiments', 'run', logs[-1]), encoding='utf-8').read() if logs else ''
     models = sorted(os.listdir(osp.join(root, 'experiments', 'run', 'models')))
-    print(f'[dist] {args.nproc} process(es), {"GPU" if args.gpu else "CPU"}, backend '
+    print(f'[dist] {args.nproc} process(es), {"GPU" if args.gpu else "CPU"}, {args.amp or "fp32"}, backend '
           f'{bebygan_compat.dist_backend(opt)}: exit {proc.returncode}, {wall:.1f} s wall, '
           f'{seconds_per_iter(log_text):.4f} s/iter (median after the first logged), checkpoints {models}')
 
