@@ -75,8 +75,6 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         bare_d = self.get_bare_model(self.net_d)
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
-        self.d_norm_buffers = [buf for module in bare_d.modules() if isinstance(module, _BatchNorm)
-                               for buf in (module.running_mean, module.running_var) if buf is not None]
         self.setup_speed_options(train_opt)
 
     def setup_speed_options(self, train_opt: dict) -> None:
@@ -122,9 +120,11 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         "modified by an inplace operation". The statistics only matter in eval mode, never in these updates, so
         each pass keeps its own copy of them (a few hundred floats). A no-op for discriminators without BatchNorm.
         """
-        if not self.d_norm_buffers:
+        addresses = {buf.data_ptr() for module in self.get_bare_model(self.net_d).modules()
+                     if isinstance(module, _BatchNorm) for buf in (module.running_mean, module.running_var)
+                     if buf is not None}  # looked up now: loading or moving D may have replaced the tensors
+        if not addresses:
             return contextlib.nullcontext()
-        addresses = {buf.data_ptr() for buf in self.d_norm_buffers}
 
         def pack(saved: torch.Tensor) -> torch.Tensor:
             return saved.clone() if saved.data_ptr() in addresses else saved

@@ -72,6 +72,15 @@ def check_keys(section: dict, where: str, valid: Iterable[str], owner: str = '')
     return [unknown_key_problem(where, key, valid, owner) for key in section if key not in valid]
 
 
+def keyed_mapping(value, where: str, valid: Iterable[str], problems: List[Problem], shape: str = '') -> Optional[dict]:
+    """``value`` if it is a mapping (its unknown keys reported), else ``None`` with a problem naming ``where``."""
+    if not isinstance(value, dict):
+        problems.append(Problem(where, f'must be a mapping{shape}, got {value!r}'))
+        return None
+    problems.extend(check_keys(value, where, valid))
+    return value
+
+
 def signature_keys(func: Callable, skip: Iterable[str] = ('self',)):
     """``(parameter names, accepts **kwargs)`` of a function or a class's ``__init__``."""
     params = inspect.signature(func).parameters
@@ -291,41 +300,33 @@ def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
     if train.get('ldl_opt'):
         problems.append(Problem('train.ldl_opt', 'is not used by BebyGANModel; remove it'))
     mask = train.get('mask_opt')
-    if mask:
-        if not isinstance(mask, dict):
-            problems.append(Problem('train.mask_opt', f'must be a mapping, got {mask!r}'))
-        else:
-            problems.extend(check_keys(mask, 'train.mask_opt', MASK_OPT_KEYS))
-            if mask.get('source', 'gt') not in MASK_SOURCES:
-                problems.append(Problem('train.mask_opt.source', f'must be one of {MASK_SOURCES}, got '
-                                                                 f'{mask.get("source")!r}'))
-            kernel = mask.get('kernel_size', 11)
-            if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
-                problems.append(Problem('train.mask_opt.kernel_size', 'must be a positive odd integer (a window '
-                                                                      f'centred on each pixel), got {kernel!r}'))
-            if not isinstance(mask.get('threshold', 0.025), numbers.Real):
-                problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
-                                                                    f'{mask.get("threshold")!r}'))
-            luma = mask.get('luma_weights', BT601_LUMA)
-            if not isinstance(luma, (list, tuple)) or len(luma) != 3 or \
-                    not all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in luma):
-                problems.append(Problem('train.mask_opt.luma_weights', 'must be three numbers, the R, G, B weights '
-                                                                       f'of the luminance, got {luma!r}'))
-            for key in ('unbiased_std', 'clamp_source'):
-                if not isinstance(mask.get(key, False), bool):
-                    problems.append(Problem(f'train.mask_opt.{key}', f'must be true or false, got {mask[key]!r}'))
-            if mask.get('unbiased_std') is True and kernel == 1:
-                problems.append(Problem('train.mask_opt.unbiased_std', 'needs kernel_size > 1 (a one-pixel window '
-                                                                       'has no unbiased std)'))
+    if mask and keyed_mapping(mask, 'train.mask_opt', MASK_OPT_KEYS, problems) is not None:
+        if mask.get('source', 'gt') not in MASK_SOURCES:
+            problems.append(Problem('train.mask_opt.source', f'must be one of {MASK_SOURCES}, got '
+                                                             f'{mask.get("source")!r}'))
+        kernel = mask.get('kernel_size', 11)
+        if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
+            problems.append(Problem('train.mask_opt.kernel_size', 'must be a positive odd integer (a window '
+                                                                  f'centred on each pixel), got {kernel!r}'))
+        if not isinstance(mask.get('threshold', 0.025), numbers.Real):
+            problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
+                                                                f'{mask.get("threshold")!r}'))
+        luma = mask.get('luma_weights', BT601_LUMA)
+        if not isinstance(luma, (list, tuple)) or len(luma) != 3 or \
+                not all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in luma):
+            problems.append(Problem('train.mask_opt.luma_weights', 'must be three numbers, the R, G, B weights '
+                                                                   f'of the luminance, got {luma!r}'))
+        for key in ('unbiased_std', 'clamp_source'):
+            if not isinstance(mask.get(key, False), bool):
+                problems.append(Problem(f'train.mask_opt.{key}', f'must be true or false, got {mask[key]!r}'))
+        if mask.get('unbiased_std') is True and kernel == 1:
+            problems.append(Problem('train.mask_opt.unbiased_std', 'needs kernel_size > 1 (a one-pixel window '
+                                                                   'has no unbiased std)'))
     amp = train.get('amp')
-    if amp:
-        if not isinstance(amp, dict):
-            problems.append(Problem('train.amp', f'must be a mapping {{enabled, dtype}}, got {amp!r}'))
-        else:
-            problems.extend(check_keys(amp, 'train.amp', AMP_KEYS))
-            if amp.get('enabled', False) and amp.get('dtype', 'bf16') not in AMP_DTYPES:
-                problems.append(Problem('train.amp.dtype', f'must be one of {sorted(AMP_DTYPES)}, got '
-                                                           f'{amp.get("dtype")!r}'))
+    if amp and keyed_mapping(amp, 'train.amp', AMP_KEYS, problems, ' {enabled, dtype}') is not None:
+        if amp.get('enabled', False) and amp.get('dtype', 'bf16') not in AMP_DTYPES:
+            problems.append(Problem('train.amp.dtype', f'must be one of {sorted(AMP_DTYPES)}, got '
+                                                       f'{amp.get("dtype")!r}'))
     limit = train.get('max_consecutive_nonfinite', 10)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
