@@ -1,4 +1,5 @@
-"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS, pyiqa's PI files.
+"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS, and the files of the
+pyiqa metrics (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA).
 
 Shared by every entry point that needs them (``bebygan-train``'s start-up checks, evaluation): each check returns
 :class:`~bebygan_plugin.problems.Problem` s naming the file to place and where, instead of failing later inside
@@ -8,7 +9,7 @@ torchvision with a network error. A missing file is downloaded when the machine 
 import os
 import socket
 from os import path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 
@@ -16,8 +17,24 @@ from .problems import Problem
 
 DOWNLOAD_TIMEOUT_S = 30
 LPIPS_BACKBONES = {'alex': 'alexnet', 'vgg': 'vgg16', 'squeeze': 'squeezenet1_1'}
-PYIQA_PI_FILES = ('NRQM_model.mat', 'niqe_modelparameters.mat')  # what pyiqa's PI (NRQM + NIQE) loads
 PYIQA_URL = 'https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/{}'
+# The files each pyiqa metric loads from pyiqa's cache ($TORCH_HOME/hub/pyiqa, pyiqa.utils.download_util's
+# DEFAULT_CACHE_DIR), as named in pyiqa's arch files (tests/unit/files checks them against the installed pyiqa):
+# pi: NRQM + NIQE parameters (nrqm_arch, niqe_arch); dists: dists_arch default_model_urls['url']; topiq_fr:
+# topiq_arch 'cfanet_fr_kadid_res50' (the whole network, so the ResNet-50 backbone needs no download of its own);
+# musiq: musiq_arch 'koniq10k'; clipiqa: nothing here, the CLIP backbone below.
+PYIQA_METRIC_FILES = {
+    'pi': ('NRQM_model.mat', 'niqe_modelparameters.mat'),
+    'dists': ('DISTS_weights-f5e65c96.pth',),
+    'topiq_fr': ('cfanet_fr_kadid_res50-2c4cc61d.pth',),
+    'musiq': ('musiq_koniq_ckpt-e95806b9.pth',),
+    'clipiqa': (),
+}
+PYIQA_TORCHVISION_BACKBONES = {'dists': 'vgg16'}  # torchvision ImageNet weights pyiqa's DISTS loads first
+# OpenAI CLIP files (pyiqa clip_model._MODELS, in $TORCH_HOME/hub/clip, checked by the SHA-256 in their URL)
+PYIQA_CLIP_BACKBONES = {'clipiqa': 'https://openaipublic.azureedge.net/clip/models/'
+                                   'afeb0e10f9e5a86da6080e35cf09123aca3b358a0c3e3b6c78a7b63bc04b6762/RN50.pt'}
+PYIQA_LABELS = {'pi': 'PI', 'dists': 'DISTS', 'topiq_fr': 'TOPIQ-FR', 'musiq': 'MUSIQ', 'clipiqa': 'CLIPIQA'}
 
 
 def _offline() -> bool:
@@ -114,23 +131,52 @@ def lpips_problems(metric: dict, where: str) -> List[Problem]:
     return torchvision_weights_problems(LPIPS_BACKBONES[net], f'LPIPS-{net}', where)
 
 
-def pyiqa_pi_problems(where: str) -> List[Problem]:
-    """pyiqa and the two parameter files its PI metric (NRQM + NIQE) loads from pyiqa's cache."""
+def _sha256(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pyiqa_weight_files(metric: str) -> List[Tuple[str, str, Optional[str]]]:
+    """``(path, url, sha256 or None)`` of every file pyiqa's ``metric`` loads from its caches (see
+    :data:`PYIQA_METRIC_FILES`); the CLIP backbone goes where pyiqa's ``clip_model.load`` looks."""
+    hub = torch.hub.get_dir()
+    files = [(osp.join(hub, 'pyiqa', name), PYIQA_URL.format(name), None) for name in PYIQA_METRIC_FILES[metric]]
+    if metric in PYIQA_CLIP_BACKBONES:
+        url = PYIQA_CLIP_BACKBONES[metric]
+        files.append((osp.join(hub, 'clip', osp.basename(url)), url, url.split('/')[-2]))
+    return files
+
+
+def pyiqa_problems(metric: str, where: str) -> List[Problem]:
+    """pyiqa, and every weight file its ``metric`` loads (a key of :data:`PYIQA_METRIC_FILES`): each missing
+    file is downloaded when the machine is online, else named with its URL and the folder it goes in."""
     import importlib.util
 
+    label = PYIQA_LABELS.get(metric, metric)
     if importlib.util.find_spec('pyiqa') is None:
-        return [Problem(where, 'PI needs pyiqa: pip install pyiqa')]
-    cache = osp.join(torch.hub.get_dir(), 'pyiqa')  # pyiqa's DEFAULT_CACHE_DIR
+        return [Problem(where, f'{label} needs pyiqa: pip install pyiqa')]
+    problems = []
+    if metric in PYIQA_TORCHVISION_BACKBONES:
+        problems += torchvision_weights_problems(PYIQA_TORCHVISION_BACKBONES[metric], label, where)
     missing, reason = [], None
-    for name in PYIQA_PI_FILES:
-        path = osp.join(cache, name)
-        failed = None if osp.isfile(path) else _try_download(PYIQA_URL.format(name), path)
+    for path, url, sha256 in pyiqa_weight_files(metric):
+        if osp.isfile(path) and sha256 and _sha256(path) != sha256:
+            missing.append((path, url))
+            reason = f'{path} is not the original file (its SHA-256 differs)'
+            continue
+        failed = None if osp.isfile(path) else _try_download(url, path)
         if failed:
-            missing.append(name)
+            missing.append((path, url))
             reason = failed
-    if not missing:
-        return []
-    urls = ' and '.join(PYIQA_URL.format(name) for name in missing)
-    return [Problem(where, f"PI needs pyiqa's {' and '.join(missing)}, which are not on this machine ({reason}). "
-                           f'Download {urls} and place them in {cache}/ (set TORCH_HOME to move the torch hub '
-                           'cache)')]
+    if missing:
+        places = '; '.join(f'{url} -> {path}' for path, url in missing)
+        problems.append(Problem(where, f'{label} needs {" and ".join(osp.basename(p) for p, _ in missing)}, which '
+                                       f'{"is" if len(missing) == 1 else "are"} not on this machine ({reason}). '
+                                       f'Download and place: {places} (set TORCH_HOME to move the torch hub '
+                                       'cache)'))
+    return problems

@@ -1,8 +1,9 @@
 """``bebygan-eval``: the paper's Table 2 (and Figure-7 comparisons) for any models on any benchmark folders.
 
-    bebygan-eval -o REPORT_DIR --dataset NAME=GT_DIR[:LQ_DIR] [...] [--model NAME=MODEL ...] [--bicubic]
-                 [--metrics psnr,ssim,lpips,niqe,pi,flat] [--tile N] [--device cpu|cuda] [--precision fp32]
-                 [--crop X,Y,W,H] [--scale N]
+    bebygan-eval -o REPORT_DIR --dataset NAME=GT_DIR[:LQ_DIR] [...] [--model NAME=MODEL ...]
+                 [--results NAME=SR_DIR ...] [--bicubic] [--paper]
+                 [--metrics psnr,ssim,lpips,niqe,pi,flat,dists,topiq_fr,musiq,clipiqa] [--tile N]
+                 [--device cpu|cuda] [--precision fp32] [--crop X,Y,W,H] [--scale N]
 """
 import argparse
 import sys
@@ -12,7 +13,8 @@ from ..problems import ProblemsFound, exit_on_problems
 from .datasets import parse_dataset_spec
 from .figures import Crop
 from .methods import AUTO_TILE, PROGRAM, parse_model_spec
-from .metrics import CSV_ORDER
+from .metrics import CSV_ORDER, METRICS
+from .results import parse_results_spec
 from .runner import EvalConfig, run_evaluation
 
 
@@ -42,10 +44,19 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
                              'without LQ the LR is the MATLAB-style bicubic of the GT. Repeat for more datasets')
     parser.add_argument('--model', action='append', default=[], type=_argument(parse_model_spec), metavar='NAME=MODEL',
                         help='a generator: any checkpoint bebygan-infer loads, or an option YAML. Repeatable')
+    parser.add_argument('--results', action='append', default=[], type=_argument(parse_results_spec),
+                        metavar='NAME=DIR',
+                        help='a folder of SR images (e.g. released by a paper), paired with the GT by name (suffixes '
+                             'such as x4, _x4, _SR, _NAME tolerated); DIR/<dataset>/ for each dataset, or DIR itself '
+                             'for one. Repeatable')
     parser.add_argument('--bicubic', action='store_true', help='add the MATLAB-style bicubic baseline')
+    parser.add_argument('--paper', action='store_true',
+                        help="put the paper's Table 2 values beside the measured ones where dataset (Set14, BSDS100, "
+                             'DIV2K, UH4K) and method names match, with the difference')
     parser.add_argument('--metrics', type=_metric_list, default=None,
-                        help=f'comma-separated, from {",".join(CSV_ORDER)}; default: every one that can run on '
-                             'this machine (the others are listed as not computed)')
+                        help=f'comma-separated, from {",".join(CSV_ORDER)}; default: every one of '
+                             f'{",".join(n for n, m in METRICS.items() if m.default)} that can run on this machine '
+                             '(the others are listed as not computed)')
     parser.add_argument('--scale', type=int, default=None, help='default: the models\' scale (4 for bicubic only)')
     parser.add_argument('--tile', type=int, default=None,
                         help=f'tile side in LR pixels for the models (0: whole images; default: whole images up to '
@@ -57,7 +68,7 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
     args = parser.parse_args(argv)
     return EvalConfig(out_dir=args.out, datasets=args.dataset, models=args.model, bicubic=args.bicubic,
                       metrics=args.metrics, scale=args.scale, tile=args.tile, device=args.device,
-                      precision=args.precision, crop=args.crop)
+                      precision=args.precision, crop=args.crop, results=args.results, paper=args.paper)
 
 
 def main(argv: Optional[List[str]] = None) -> None:

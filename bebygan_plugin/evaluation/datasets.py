@@ -13,7 +13,7 @@
 import os
 from dataclasses import dataclass
 from os import path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from tqdm import tqdm
@@ -123,9 +123,9 @@ def load_pair(pair: ImagePair, scale: int) -> Tuple[np.ndarray, np.ndarray]:
     return gt, lq
 
 
-def check_images(pairs: List[ImagePair], scale: int, crop=None) -> List[Problem]:
-    """Decode every pair and check its sizes against ``scale`` (and that ``crop``, a ``figures.Crop``, fits every GT)
-    before the long work starts."""
+def check_images(pairs: List[ImagePair], scale: int, crop=None, results: Sequence = ()) -> List[Problem]:
+    """Decode every pair and check its sizes against ``scale`` (that ``crop``, a ``figures.Crop``, fits every GT,
+    and that the SR image of each ``results.ResultsFolder`` decodes at the GT's size) before the long work starts."""
     problems = []
     for pair in tqdm(pairs, desc='Check images', unit='img', dynamic_ncols=True):
         try:
@@ -133,6 +133,8 @@ def check_images(pairs: List[ImagePair], scale: int, crop=None) -> List[Problem]
         except BadImageError as err:
             problems.append(Problem(f'--dataset {pair.dataset}', str(err)))
             continue
+        for folder in results:
+            problems += folder.image_problems(pair, gt, scale)
         if crop is not None and not crop.fits(*gt.shape[:2]):
             problems.append(Problem('--crop', f'{crop.x},{crop.y},{crop.w},{crop.h} does not fit {pair.gt_path} '
                                               f'({gt.shape[1]}x{gt.shape[0]} after cropping to a multiple of '

@@ -1,16 +1,19 @@
-"""The methods of an evaluation: the bicubic baseline and trained generators, each LQ -> SR on uint8 BGR images.
+"""The methods of an evaluation: the bicubic baseline, trained generators and folders of SR images, each giving
+the SR image (uint8 BGR) of a benchmark image.
 
 Generators are loaded and run by :mod:`bebygan_plugin.inference` (every checkpoint layout and option YAML that
-``bebygan-infer`` takes; large images go through its tiled forward).
+``bebygan-infer`` takes; large images go through its tiled forward); folders are read by :mod:`.results`.
 """
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..data.lr_bicubic import matlab_resize_uint8
 from ..problems import Problem, ProblemsFound
+from .datasets import ImagePair
 from .report import name_problems
+from .results import ResultsFolder
 
 PROGRAM = 'bebygan-eval'
 BICUBIC = 'bicubic'
@@ -19,17 +22,27 @@ AUTO_TILE = 512  # --tile auto: LR images larger than AUTO_TILE x AUTO_TILE pixe
 
 @dataclass
 class Method:
-    """A named LQ -> SR function on ``HxWx3`` uint8 BGR arrays, with its scale and where it comes from."""
+    """A named ``(image, LQ) -> SR`` function on ``HxWx3`` uint8 BGR arrays, with its scale and where it comes
+    from; ``results``: the folder it reads its SR images from (None: it computes them)."""
 
     name: str
     scale: int
     source: str
-    run: Callable[[np.ndarray], np.ndarray]
+    run: Callable[[ImagePair, np.ndarray], np.ndarray]
+    results: Optional[ResultsFolder] = None
 
 
 def bicubic_method(scale: int) -> Method:
     """MATLAB ``imresize(LQ, scale, 'bicubic')``, rounded to uint8 as MATLAB does: the baseline row of SR tables."""
-    return Method(BICUBIC, scale, f'MATLAB-style bicubic x{scale}', lambda lq: matlab_resize_uint8(lq, scale))
+    return Method(BICUBIC, scale, f'MATLAB-style bicubic x{scale}', lambda pair, lq: matlab_resize_uint8(lq, scale))
+
+
+def results_method(results: ResultsFolder, scale: int) -> Method:
+    """The SR images of a ``--results`` folder, read like the GT (:meth:`ResultsFolder.read`)."""
+    def run(pair: ImagePair, lq: np.ndarray) -> np.ndarray:
+        return results.read(pair, (lq.shape[0] * scale, lq.shape[1] * scale), scale)
+
+    return Method(results.name, scale, f'SR images of {results.folder} (paired with the GT by name)', run, results)
 
 
 def tile_for(height: int, width: int, tile: Optional[int]) -> int:
@@ -50,7 +63,7 @@ def model_method(name: str, model: str, device: str, tile: Optional[int], precis
 
     net = load_generator(model, device=device, program=PROGRAM)
 
-    def run(lq: np.ndarray) -> np.ndarray:
+    def run(pair: ImagePair, lq: np.ndarray) -> np.ndarray:
         side = tile_for(lq.shape[0], lq.shape[1], tile)
         sr = upscale(net, np.ascontiguousarray(lq[..., ::-1]), tile=side, precision=precision)
         return np.ascontiguousarray(sr[..., ::-1])
@@ -71,8 +84,10 @@ def parse_model_spec(text: str) -> Tuple[str, str]:
 
 
 def build_methods(models: List[Tuple[str, str]], bicubic: bool, scale: Optional[int], device: str,
-                  tile: Optional[int], precision: str) -> Tuple[List[Method], int, List[Problem]]:
+                  tile: Optional[int], precision: str, results: Sequence[str] = ()
+                  ) -> Tuple[List[Method], int, List[Problem]]:
     """Load every model (the problems of each are collected, not raised), add bicubic, agree on one scale.
+    ``results``: the names of the ``--results`` folders (resolved later, once the datasets are paired).
 
     Returns:
         The methods, the scale (``scale`` if given, else the models', else 4) and the problems found.
@@ -80,7 +95,8 @@ def build_methods(models: List[Tuple[str, str]], bicubic: bool, scale: Optional[
     from ..inference.models import resolve_device
     from ..inference.tiling import check_precision
 
-    problems = name_problems('--model', 'method', [name for name, _ in models] + ([BICUBIC] if bicubic else []))
+    names = [name for name, _ in models] + list(results) + ([BICUBIC] if bicubic else [])
+    problems = name_problems('--model / --results', 'method', names)
     methods: List[Method] = []
     try:
         resolved = resolve_device(device)
@@ -107,6 +123,7 @@ def build_methods(models: List[Tuple[str, str]], bicubic: bool, scale: Optional[
                                                               'time (--scale)'))
     if bicubic:
         methods.insert(0, bicubic_method(scale))
-    if not methods and not problems:
-        problems.append(Problem(PROGRAM, 'no method to evaluate: give --model NAME=MODEL and/or --bicubic'))
+    if not methods and not results and not problems:
+        problems.append(Problem(PROGRAM, 'no method to evaluate: give --model NAME=MODEL, --results NAME=DIR '
+                                         'and/or --bicubic'))
     return methods, scale, problems

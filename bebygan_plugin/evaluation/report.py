@@ -7,13 +7,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from os import path as osp
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from ..problems import Problem
 from ..training.checkpoint import atomic_write
 from .metrics import CSV_ORDER, METRICS
 
-TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim', 'niqe', 'flat')  # Table 2's rows first, then ours
+TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim', 'dists', 'topiq_fr', 'musiq', 'clipiqa', 'niqe', 'flat')  # Table 2's first
+REPORT_FILES = ('results.csv', 'report.md', 'index.html')
 _SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
 
 
@@ -36,6 +37,7 @@ class Evaluation:
     metrics: List[str]  # computed
     skipped_metrics: Dict[str, str]  # metric -> why it was not computed
     scale: int
+    paper: bool = False  # show Table 2's published values beside the measured ones
     rows: List[Dict] = field(default_factory=list)  # dataset, image, method, <metric>: float | None
     notes: List[str] = field(default_factory=list)  # metric cells left empty, and why
     figures: List[Dict] = field(default_factory=list)  # dataset, image, path (relative to the report folder)
@@ -51,13 +53,15 @@ class Evaluation:
 
 
 def results_csv(evaluation: Evaluation) -> str:
-    """One row per dataset x image x method; a metric not computed (or failed on that image) is empty."""
+    """One row per dataset x image x method; columns: the default metrics and those computed on request; a
+    metric not computed (or failed on that image) is empty."""
+    columns = [m for m in CSV_ORDER if METRICS[m].default or m in evaluation.metrics]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(['dataset', 'image', 'method', *CSV_ORDER])
+    writer.writerow(['dataset', 'image', 'method', *columns])
     for row in evaluation.rows:
         writer.writerow([row['dataset'], row['image'], row['method'],
-                         *('' if row.get(m) is None else repr(float(row[m])) for m in CSV_ORDER)])
+                         *('' if row.get(m) is None else repr(float(row[m])) for m in columns)])
     return out.getvalue()
 
 
@@ -90,15 +94,19 @@ def protocol(evaluation: Evaluation) -> List[str]:
              'brackets); ↑ higher is better, ↓ lower is better; the best of each row in bold.']
     for dataset, source in evaluation.datasets.items():
         lines.append(f'{dataset}: {source}.')
+    border = f'{evaluation.scale}-pixel border cropped'
     described = {
-        'psnr': 'PSNR and SSIM: Y channel (MATLAB YCbCr), 4-pixel border cropped, BasicSR\'s calculate_psnr / '
-                'calculate_ssim.',
-        'lpips': 'LPIPS: VGG backbone (the paper\'s choice), RGB, 4-pixel border cropped.',
-        'niqe': 'NIQE: BasicSR\'s calculate_niqe (its shipped pristine parameters), Y channel, 4-pixel border '
-                'cropped.',
-        'pi': 'PI = ((10 − Ma) + NIQE) / 2 (PIRM 2018), pyiqa\'s implementation, Y channel, 4-pixel border cropped.',
+        'psnr': f'PSNR and SSIM: Y channel (MATLAB YCbCr), {border}, BasicSR\'s calculate_psnr / calculate_ssim.',
+        'lpips': f'LPIPS: VGG backbone (the paper\'s choice), RGB, {border}.',
+        'dists': f'DISTS: pyiqa\'s implementation and weights, RGB, {border}.',
+        'topiq_fr': f'TOPIQ-FR: pyiqa\'s topiq_fr (trained on KADID-10k), RGB, {border}.',
+        'musiq': f'MUSIQ: pyiqa\'s musiq (trained on KonIQ-10k), no reference, RGB, {border}.',
+        'clipiqa': f'CLIPIQA: pyiqa\'s clipiqa (CLIP RN50), no reference, RGB, {border}.',
+        'niqe': f'NIQE: BasicSR\'s calculate_niqe (its shipped pristine parameters), Y channel, {border}.',
+        'pi': 'PI = ((10 − Ma) + NIQE) / 2 (PIRM 2018), pyiqa\'s implementation, Y channel, 4-pixel border cropped '
+              '(the PIRM protocol, at every scale).',
         'flat': 'flat MAE: mean |SR − GT| (8-bit levels, RGB) over the GT\'s flat pixels, where the Eq. 5 texture '
-                'mask of the GT (std of the luminance over 11x11 windows < 0.025) is 0; 4-pixel border cropped. '
+                f'mask of the GT (std of the luminance over 11x11 windows < 0.025) is 0; {border}. '
                 'Lower means fewer artifacts in flat regions.',
     }
     lines += [text for metric, text in described.items() if metric in evaluation.metrics or
@@ -115,9 +123,54 @@ def markdown_table(evaluation: Evaluation) -> List[str]:
     return lines
 
 
+def paper_rows(evaluation: Evaluation) -> List[Tuple[str, str, str, str, str, str]]:
+    """Table 2 beside the measured means, where dataset, method and metric match: ``(dataset, metric, method,
+    published, measured, measured - published)`` as text."""
+    from .paper_table2 import METRICS as PAPER_METRICS
+    from .paper_table2 import SCALE, published
+
+    rows = []
+    if evaluation.scale != SCALE:
+        return rows
+    for dataset in evaluation.datasets:
+        for metric in (m for m in PAPER_METRICS if m in evaluation.metrics):
+            spec = METRICS[metric]
+            for method in evaluation.methods:
+                value = published(dataset, method, metric)
+                mean = evaluation.mean(dataset, method, metric)[0]
+                if value is None or mean is None:
+                    continue
+                rows.append((dataset, f'{spec.label} {spec.arrow}', method, spec.format(value), spec.format(mean),
+                             f'{mean - value:+.{spec.decimals}f}'))
+    return rows
+
+
+def paper_section(evaluation: Evaluation) -> Tuple[List[str], List[Tuple[str, ...]]]:
+    """``--paper``: the sentences above the comparison and its rows (:func:`paper_rows`)."""
+    from .paper_table2 import METHODS, SCALE, SOURCE, TABLE2
+
+    rows = paper_rows(evaluation)
+    lines = [f'Published: {SOURCE}. Measured: this run. Difference: measured − published.']
+    if evaluation.scale != SCALE:
+        lines.append(f'Table 2 is x{SCALE}; this evaluation is x{evaluation.scale}: nothing to compare.')
+    elif not rows:
+        lines.append(f'No dataset and method of this run match Table 2 (datasets {", ".join(TABLE2)}, also B100 / '
+                     f'BSD100 / DIV2K_valid; methods {", ".join(METHODS)}; names compared without case, - and _; '
+                     'metrics LPIPS, PI, PSNR, SSIM).')
+    return lines, rows
+
+
 def report_markdown(evaluation: Evaluation) -> str:
-    """``report.md``: the table (:func:`markdown_table`), the protocol, the methods, what was not computed."""
-    lines = ['# Evaluation', ''] + markdown_table(evaluation) + ['', '## Protocol', '']
+    """``report.md``: the table (:func:`markdown_table`), Table 2 beside it (``--paper``), the protocol, the
+    methods, what was not computed."""
+    lines = ['# Evaluation', ''] + markdown_table(evaluation)
+    if evaluation.paper:
+        notes, rows = paper_section(evaluation)
+        lines += ['', '## Against the paper (Table 2)', ''] + notes
+        if rows:
+            lines += ['', '| Dataset | Metric | Method | Paper | Measured | Difference |',
+                      '| --- | --- | --- | ---: | ---: | ---: |'] + ['| ' + ' | '.join(row) + ' |' for row in rows]
+    lines += ['', '## Protocol', '']
     lines += [f'- {line}' for line in protocol(evaluation)]
     lines += ['', '## Methods', ''] + [f'- {name}: {evaluation.method_sources[name]}' for name in evaluation.methods]
     if evaluation.skipped_metrics:
@@ -149,6 +202,13 @@ def report_html(evaluation: Evaluation) -> str:
         lists.append(('Left empty', evaluation.notes))
     sections = ''.join(f'<h2>{esc(title)}</h2><ul>' + ''.join(f'<li>{esc(i)}</li>' for i in items) + '</ul>'
                        for title, items in lists)
+    if evaluation.paper:
+        notes, rows = paper_section(evaluation)
+        heads = ('Dataset', 'Metric', 'Method', 'Paper', 'Measured', 'Difference')
+        table = (('<table><thead><tr>' + ''.join(f'<th>{h}</th>' for h in heads) + '</tr></thead><tbody>'
+                  + ''.join('<tr>' + ''.join(f'<td>{esc(c)}</td>' for c in row) + '</tr>' for row in rows)
+                  + '</tbody></table>') if rows else '')
+        sections = (f'<h2>Against the paper (Table 2)</h2><p>{esc(" ".join(notes))}</p>{table}' + sections)
     style = ('body{font-family:sans-serif;margin:2em;max-width:100em}table{border-collapse:collapse}'
              'td,th{border:1px solid #ccc;padding:.3em .7em}td{text-align:right}'
              'figure{margin:1em 0}img{max-width:100%}figcaption{color:#555}')
@@ -162,7 +222,7 @@ def report_html(evaluation: Evaluation) -> str:
 
 def write_report(evaluation: Evaluation, out_dir: str) -> Dict[str, str]:
     """Write ``results.csv``, ``report.md`` and ``index.html`` into ``out_dir``; returns their paths."""
-    paths = {name: osp.join(out_dir, name) for name in ('results.csv', 'report.md', 'index.html')}
+    paths = {name: osp.join(out_dir, name) for name in REPORT_FILES}
     for name, text in (('results.csv', results_csv(evaluation)), ('report.md', report_markdown(evaluation)),
                        ('index.html', report_html(evaluation))):
         data = text.encode('utf-8')

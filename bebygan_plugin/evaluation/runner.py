@@ -4,9 +4,10 @@ Output folder layout::
 
     results.csv  report.md  index.html
     figures/<dataset>_<image>.png      the Figure-7 style comparison of each image
-    sr/<method>/<dataset>/<image>.png  the super-resolved images
+    sr/<method>/<dataset>/<image>.png  the super-resolved images (not for --results folders: they are on disk)
+
+Every metric ignores a border of ``scale`` pixels (the x4 protocol's 4, 2 at x2).
 """
-import os
 import sys
 from dataclasses import dataclass
 from os import path as osp
@@ -15,13 +16,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from ..inference import write_image
+from ..preflight.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
 from ..training.checkpoint import atomic_write
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
-from .methods import PROGRAM, Method, build_methods
+from .methods import PROGRAM, Method, build_methods, results_method
 from .metrics import choose_metrics, compute_metrics
-from .report import Evaluation, name_problems, write_report
+from .report import REPORT_FILES, Evaluation, name_problems, write_report
+from .results import resolve_results
 
 
 @dataclass
@@ -38,17 +41,30 @@ class EvalConfig:
     device: str = 'auto'
     precision: str = 'fp32'
     crop: Optional[Crop] = None
+    results: Sequence[Tuple[str, str]] = ()  # --results NAME=DIR: folders of SR images
+    paper: bool = False  # show Table 2's published values beside the measured ones
 
 
-def _writable_problems(out_dir: str) -> List[Problem]:
-    """``out_dir`` is a folder or can be created as one (checked without creating anything)."""
-    if osp.exists(out_dir):
-        ok = osp.isdir(out_dir) and os.access(out_dir, os.W_OK)
-        return [] if ok else [Problem('-o', f'{out_dir} is not a writable folder')]
-    parent = osp.dirname(osp.abspath(out_dir))
-    while not osp.exists(parent):
-        parent = osp.dirname(parent)
-    return [] if os.access(parent, os.W_OK) else [Problem('-o', f'cannot create {out_dir}: {parent} is not writable')]
+@dataclass
+class Plan:
+    """What :func:`prepare` checked: the methods, the image pairs, the metrics (and those skipped, with why)."""
+
+    methods: List[Method]
+    pairs: List[ImagePair]
+    metrics: List[str]
+    skipped: Dict[str, str]
+    scale: int
+
+
+def report_folder_problems(out_dir: str) -> List[Problem]:
+    """The report folder, and the files and folders the report writes in it, can be written (nothing created)."""
+    problems = output_folder_problems(out_dir, '-o')
+    if not problems and osp.isdir(out_dir):
+        for name in REPORT_FILES:
+            problems += output_file_problems(osp.join(out_dir, name), '-o')
+        for name in ('figures', 'sr'):
+            problems += output_folder_problems(osp.join(out_dir, name), '-o')
+    return problems
 
 
 def _dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[ImagePair], List[Problem]]:
@@ -63,23 +79,25 @@ def _dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[Im
     return pairs, problems
 
 
-def prepare(config: EvalConfig) -> Tuple[List[Method], List[ImagePair], List[str], Dict[str, str], int]:
-    """Every check before any work; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing all problems.
-
-    Returns:
-        The methods, the image pairs, the metrics to compute, the metrics skipped (with why) and the scale.
-    """
+def prepare(config: EvalConfig) -> Plan:
+    """Every check before any work; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing all problems."""
     metrics, skipped, problems = choose_metrics(config.metrics)
-    problems += _writable_problems(config.out_dir)
+    problems += report_folder_problems(config.out_dir)
     methods, scale, method_problems = build_methods(list(config.models), config.bicubic, config.scale, config.device,
-                                                    config.tile, config.precision)
+                                                    config.tile, config.precision, [n for n, _ in config.results])
     problems += method_problems
     pairs, dataset_problems = _dataset_problems(config.datasets, scale)
     problems += dataset_problems
-    if not dataset_problems:  # decode every image only when the folders themselves are right
-        problems += check_images(pairs, scale, config.crop)
+    if not dataset_problems:  # pair the SR folders and decode every image only when the datasets are right
+        folders = []
+        for name, folder in config.results:
+            resolved, results_problems = resolve_results(name, folder, config.datasets, pairs)
+            problems += results_problems
+            folders += [resolved] if resolved is not None and not results_problems else []
+        problems += check_images(pairs, scale, config.crop, folders)
+        methods[int(config.bicubic):int(config.bicubic)] = [results_method(f, scale) for f in folders]
     raise_if_any(PROGRAM, problems)
-    return methods, pairs, metrics, skipped, scale
+    return Plan(methods, pairs, metrics, skipped, scale)
 
 
 def _lr_source(spec: DatasetSpec, scale: int) -> str:
@@ -91,25 +109,28 @@ def _lr_source(spec: DatasetSpec, scale: int) -> str:
 def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
     """Check, evaluate every method on every image, write the report files; returns the evaluation and the paths
     of ``results.csv``, ``report.md`` and ``index.html``."""
-    methods, pairs, metrics, skipped, scale = prepare(config)
+    plan = prepare(config)
+    methods, scale = plan.methods, plan.scale
     evaluation = Evaluation(
         methods=[m.name for m in methods], method_sources={m.name: m.source for m in methods},
-        datasets={s.name: _lr_source(s, scale) for s in config.datasets}, metrics=metrics,
-        skipped_metrics=skipped, scale=scale)
-    for name, why in skipped.items():
+        datasets={s.name: _lr_source(s, scale) for s in config.datasets}, metrics=plan.metrics,
+        skipped_metrics=plan.skipped, scale=scale, paper=config.paper)
+    for name, why in plan.skipped.items():
         tqdm.write(f'{PROGRAM}: {name} not computed: {why}', file=sys.stderr)
-    progress = tqdm(total=len(pairs) * len(methods), desc='Evaluate', unit='sr', dynamic_ncols=True)
-    for pair in pairs:
+    progress = tqdm(total=len(plan.pairs) * len(methods), desc='Evaluate', unit='sr', dynamic_ncols=True)
+    for pair in plan.pairs:
         gt, lq = load_pair(pair, scale)
         srs, values = {}, {}
         for method in methods:
             progress.set_postfix_str(f'{pair.dataset}/{pair.name} {method.name}')
-            sr = method.run(lq)
+            sr = method.run(pair, lq)
             if sr.shape != gt.shape:
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
                                    f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
-            write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr[..., ::-1])
-            values[method.name], failures = compute_metrics(sr, gt, metrics)
+            if method.results is None:
+                write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'),
+                            sr[..., ::-1])
+            values[method.name], failures = compute_metrics(sr, gt, plan.metrics, border=scale)
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
                 evaluation.notes.append(note)

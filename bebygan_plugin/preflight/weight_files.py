@@ -5,7 +5,7 @@
   ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
 - ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
   :mod:`bebygan_plugin.weights`: downloaded now when missing and the machine is online); pyiqa is installed for
-  ``calculate_pyiqa``.
+  ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are present.
 """
 import importlib.util
 from os import path as osp
@@ -14,7 +14,7 @@ from typing import List
 import torch
 
 from ..problems import Problem
-from ..weights import lpips_problems, torchvision_weights_problems
+from ..weights import PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems, torchvision_weights_problems
 from .options import constructible
 
 
@@ -129,4 +129,6 @@ def check_metric_weights(opt: dict) -> List[Problem]:
         if 'pyiqa' in kind and importlib.util.find_spec('pyiqa') is None:
             problems.append(Problem(f'val.metrics.{name}', f'{metric["type"]} needs pyiqa, a dependency of '
                                                            'bebygan-plugin: pip install pyiqa (or remove the metric)'))
+        elif 'pyiqa' in kind and metric.get('metric_name', 'pi') in PYIQA_METRIC_FILES:
+            problems += pyiqa_problems(metric.get('metric_name', 'pi'), f'val.metrics.{name}')
     return problems

@@ -1,0 +1,64 @@
+"""Output paths checked before any work: every command that writes (``bebygan-infer``, ``-eval``, ``-convert``,
+``-interpolate``, ``-export``, ``-prepare``) asks here first whether its outputs can be written where asked.
+
+Checked without creating anything: a file where a folder is expected, a folder where a file is expected, a
+parent that cannot be created (a file on the way) or written. Each problem is one
+:class:`~bebygan_plugin.problems.Problem` naming the path and the fix.
+"""
+import os
+from os import path as osp
+from typing import List, Optional
+
+from ..problems import Problem
+
+
+def _nearest_existing(path: str) -> str:
+    """The deepest existing ancestor of ``path`` (absolute), or ``path`` itself when it exists."""
+    current = osp.abspath(path)
+    while not osp.lexists(current) and osp.dirname(current) != current:
+        current = osp.dirname(current)
+    return current
+
+
+def _creatable_problems(folder: str, where: str, cannot: str) -> List[Problem]:
+    """``folder`` does not exist: its nearest existing ancestor must be a writable folder. ``cannot`` starts the
+    message (e.g. ``cannot create output folder X``)."""
+    ancestor = _nearest_existing(folder)
+    if not osp.isdir(ancestor):
+        return [Problem(where, f'{cannot}: {ancestor} is a file, not a folder; remove it or choose another path')]
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return [Problem(where, f'{cannot}: {ancestor} is not writable; fix its permissions or choose another path')]
+    return []
+
+
+def output_folder_problems(folder: str, where: str = '-o') -> List[Problem]:
+    """``folder`` is a writable folder, or can be created as one."""
+    if osp.lexists(folder):
+        if not osp.isdir(folder):
+            return [Problem(where, f'{folder} is a file, but an output folder is expected here; remove the file or '
+                                   'choose another folder')]
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return [Problem(where, f'output folder {folder} is not writable; fix its permissions or choose another '
+                                   'folder')]
+        return []
+    return _creatable_problems(folder, where, f'cannot create output folder {folder}')
+
+
+def output_file_problems(file: str, where: str = '-o', example: Optional[str] = None) -> List[Problem]:
+    """``file`` can be written (it may exist as a file: it is replaced) and its folder exists or can be made.
+
+    ``example``: a file name suggested when ``file`` is a folder (e.g. ``net_g.pth``).
+    """
+    hint = f', e.g. {osp.join(file, example)}' if example else ''
+    if osp.isdir(file) or file.endswith(('/', os.sep)):
+        return [Problem(where, f'{file} is a folder, but an output file is expected here; give a file name{hint}')]
+    folder = osp.dirname(osp.abspath(file))
+    if osp.isdir(folder):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return [Problem(where, f'cannot write {file}: its folder {folder} is not writable; fix its permissions '
+                                   'or choose another path')]
+        return []
+    return _creatable_problems(folder, where, f'cannot write {file}')
+
+
+__all__ = ['output_file_problems', 'output_folder_problems']
