@@ -21,12 +21,15 @@ complete (:mod:`.staging`).
 import argparse
 import contextlib
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..preflight.paths import output_folder_problems
+from ..problems import ProblemsFound
 from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
                           report_skipped, run_command, worker_pool)
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
@@ -205,6 +208,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         check_crop_settings(args.crop_size, args.step, args.thresh_size, args.scale)
     except ValueError as err:
         parser.error(str(err))
+    problems = output_folder_problems(args.out, '--out')
+    with contextlib.suppress(DatasetError):  # a bad --name is reported by the run itself
+        for final in output_paths(args) if not problems else ():
+            problems += output_folder_problems(final, '--out')
+    if problems:
+        print(ProblemsFound('bebygan-prepare', problems), file=sys.stderr)
+        return 2
     return run_command(prepare, args)
 
 

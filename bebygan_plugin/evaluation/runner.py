@@ -93,7 +93,7 @@ def prepare(config: EvalConfig) -> Plan:
         for name, folder in config.results:
             resolved, results_problems = resolve_results(name, folder, config.datasets, pairs)
             problems += results_problems
-            folders += [resolved] if resolved is not None and not results_problems else []
+            folders += [resolved] if resolved is not None else []  # its paired images are checked too
         problems += check_images(pairs, scale, config.crop, folders)
         methods[int(config.bicubic):int(config.bicubic)] = [results_method(f, scale) for f in folders]
     raise_if_any(PROGRAM, problems)

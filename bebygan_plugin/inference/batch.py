@@ -100,6 +100,9 @@ def plan_outputs(files: Sequence[str], out_dir: str, suffix: str, ext: str) -> T
         if key in inputs:
             problems.append(Problem(dst, f'would overwrite the input {src}; choose another output folder or a '
                                          '--suffix'))
+        elif os.path.isdir(dst):
+            problems.append(Problem(dst, f'is a folder, but the output of {src} goes there; remove it, or choose '
+                                         'another output folder or a --suffix'))
         elif key in owners:
             problems.append(Problem(dst, f'would be written for both {owners[key]} and {src}; give them different '
                                          'names, or run them separately'))

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import List, Optional
 
+from ..preflight.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, ProblemsFound, exit_on_problems, raise_if_any
 from .tiling import DEFAULT_TILE_PAD, PRECISIONS
 
@@ -43,6 +44,7 @@ def infer_main(argv: Optional[List[str]] = None) -> None:
     problems += found
     if not files and not found:
         problems.append(Problem('-i', 'no input image'))
+    problems += output_folder_problems(args.output, '-o')
     pairs, planned = plan_outputs(files, args.output, args.suffix, args.ext)
     problems += planned
     device = None
@@ -80,6 +82,7 @@ def convert_main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('-o', '--output', required=True, help='the BasicSR .pth to write')
     args = parser.parse_args(argv)
     try:
+        raise_if_any('bebygan-convert', output_file_problems(args.output, '-o', example='net_g.pth'))
         weights = convert_checkpoint(args.model, args.output)
     except ProblemsFound as err:
         exit_on_problems(err)
@@ -98,6 +101,7 @@ def interpolate_main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('-o', '--output', required=True, help='the BasicSR .pth to write')
     args = parser.parse_args(argv)
     try:
+        raise_if_any('bebygan-interpolate', output_file_problems(args.output, '-o', example='net_g_interp.pth'))
         result = interpolate_checkpoints(args.psnr_model, args.gan_model, args.alpha, args.output)
     except ProblemsFound as err:
         exit_on_problems(err)
@@ -118,8 +122,13 @@ def export_main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--check-image', default=None,
                         help='real image for the parity check (default: a crop of scikit-image\'s chelsea photo)')
     args = parser.parse_args(argv)
+    problems = output_file_problems(args.output, '-o', example='model.onnx')
     try:
         net = load_generator(args.model, device='cpu', program='bebygan-export')
+    except ProblemsFound as err:
+        problems += err.problems
+    try:
+        raise_if_any('bebygan-export', problems)
     except ProblemsFound as err:
         exit_on_problems(err)
     try:

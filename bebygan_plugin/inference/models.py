@@ -72,13 +72,23 @@ def read_checkpoint(path: str) -> dict:
         except Exception as err:  # noqa: BLE001  (safetensors raises its own error types)
             raise ModelFileError(f'{path} cannot be read as safetensors ({type(err).__name__}: '
                                  f'{str(err)[:200]}); is the download complete?') from None
-    from ..training.checkpoint import describe_load_error, load_checkpoint_file
+    from ..training.checkpoint import (describe_load_error, load_checkpoint_file, non_torch_file_kind,
+                                       pickled_object_class)
 
+    kind = non_torch_file_kind(path)
+    if kind:
+        raise ModelFileError(f'{path} is not a PyTorch weight file: it is {kind}; pass a generator checkpoint '
+                             '(.pth / .safetensors) or an option file (.yml)')
     try:
         return load_checkpoint_file(path)
     except Exception as err:  # noqa: BLE001
-        raise ModelFileError(f'{path} cannot be loaded ({describe_load_error(err)}); is the download '
-                             'complete, and is it a PyTorch .pth or a .safetensors file?') from None
+        if pickled_object_class(err):
+            raise ModelFileError(
+                f'{path} cannot be loaded safely: {describe_load_error(err)}. If you trust its source, save its '
+                f'weights once: python -c "import torch; torch.save({{\'params\': torch.load(\'{path}\', '
+                f'weights_only=False).state_dict()}}, \'net_g.pth\')" and pass net_g.pth') from None
+        raise ModelFileError(f'{path} cannot be loaded ({describe_load_error(err)}); the file is incomplete or '
+                             'damaged: download or copy it again') from None
 
 
 def state_groups(obj, path: str) -> Dict[str, StateDict]:
@@ -169,8 +179,10 @@ def _spandrel_network(path: str, device, param_key: Optional[str], reason: str) 
     try:
         descriptor = spandrel.ModelLoader().load_from_state_dict(state)
     except Exception as err:  # noqa: BLE001  (spandrel's UnsupportedModelError and load errors)
-        raise ModelFileError(f'{path}: {reason}; spandrel does not recognise it either ({type(err).__name__}: '
-                             f'{str(err)[:200]})') from None
+        detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else ''
+        why = (f'{type(err).__name__}: {detail}' if detail else
+               f'its tensor names match none of the {len(spandrel.MAIN_REGISTRY)} architectures spandrel knows')
+        raise ModelFileError(f'{path}: {reason}; spandrel does not recognise it either ({why})') from None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor):
         raise ModelFileError(f'{path}: spandrel reads it as {descriptor.architecture.name}, which is not a '
                              'single-image model')
