@@ -6,7 +6,7 @@ images with streaming tiles, and read / write images as stored (gray, RGB, RGBA;
     write_image('out.png', upscale(net, read_image('in.png'), tile=256))
 
 The console scripts ``bebygan-infer``, ``bebygan-convert``, ``bebygan-interpolate`` and ``bebygan-export`` are thin
-wrappers around this package (see README.md, "Using a trained model").
+wrappers around this package (see docs/inference.md).
 """
 from .images import read_image, write_image
 from .layouts import rrdb_receptive_radius
