@@ -4,6 +4,8 @@
                  [--results NAME=SR_DIR ...] [--bicubic] [--paper]
                  [--metrics psnr,ssim,lpips,niqe,pi,flat,dists,topiq_fr,musiq,clipiqa] [--tile N]
                  [--device cpu|cuda] [--precision fp32] [--crop X,Y,W,H] [--scale N]
+    bebygan-eval -o REPORT_DIR --dataset NAME=GT_DIR[:LQ_DIR] [...] --checkpoints experiments/NAME/models
+                 [--watch [--interval SECONDS]] [--metrics ...]
 """
 import argparse
 import sys
@@ -15,7 +17,8 @@ from .figures import Crop
 from .methods import AUTO_TILE, PROGRAM, parse_model_spec
 from .metrics import CSV_ORDER, METRICS
 from .results import parse_results_spec
-from .runner import EvalConfig, run_evaluation
+from .checkpoints import WEIGHT_LABELS
+from .runner import EvalConfig, run_checkpoints, run_evaluation
 
 
 def _metric_list(text: str) -> List[str]:
@@ -57,6 +60,14 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
                         help=f'comma-separated, from {",".join(CSV_ORDER)}; default: every one of '
                              f'{",".join(n for n, m in METRICS.items() if m.default)} that can run on this machine '
                              '(the others are listed as not computed)')
+    parser.add_argument('--checkpoints', default=None, metavar='MODELS_DIR',
+                        help='instead of methods: score every net_g_<iter>.pth of a training (and its EMA weights) '
+                             'and write checkpoints.csv, checkpoints.png and the best iteration per metric')
+    parser.add_argument('--watch', action='store_true',
+                        help='with --checkpoints: keep scoring new checkpoints of a running training until Ctrl-C '
+                             '(low priority, one CPU thread, read-only; --device auto means cpu here)')
+    parser.add_argument('--interval', type=float, default=60.0,
+                        help='with --watch: seconds between two looks at the folder (default 60)')
     parser.add_argument('--scale', type=int, default=None, help='default: the models\' scale (4 for bicubic only)')
     parser.add_argument('--tile', type=int, default=None,
                         help=f'tile side in LR pixels for the models (0: whole images; default: whole images up to '
@@ -66,19 +77,43 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
     parser.add_argument('--crop', type=_argument(Crop.parse), default=None, metavar='X,Y,W,H',
                         help='the zoomed window of the figures, in GT pixels (default: where the methods differ most)')
     args = parser.parse_args(argv)
+    if args.watch and not args.checkpoints:
+        parser.error('--watch needs --checkpoints MODELS_DIR')
+    if args.interval <= 0:
+        parser.error('--interval must be > 0 seconds')
     return EvalConfig(out_dir=args.out, datasets=args.dataset, models=args.model, bicubic=args.bicubic,
                       metrics=args.metrics, scale=args.scale, tile=args.tile, device=args.device,
-                      precision=args.precision, crop=args.crop, results=args.results, paper=args.paper)
+                      precision=args.precision, crop=args.crop, results=args.results, paper=args.paper,
+                      checkpoints=args.checkpoints, watch=args.watch, interval=args.interval)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     config = parse_arguments(argv)
+    if config.checkpoints:
+        _checkpoints_main(config)
+        return
     try:
         _, paths = run_evaluation(config)
     except ProblemsFound as err:
         exit_on_problems(err)
     print(f'{PROGRAM}: report {paths["report.md"]}, page {paths["index.html"]}, per-image values '
           f'{paths["results.csv"]}', file=sys.stdout)
+
+
+def _checkpoints_main(config: EvalConfig) -> None:
+    paths = {}
+    try:
+        scores, paths = run_checkpoints(config)
+    except ProblemsFound as err:
+        exit_on_problems(err)
+    except KeyboardInterrupt:  # --watch ends with Ctrl-C; the files were written after each checkpoint
+        print(f'{PROGRAM}: stopped', file=sys.stderr)
+        return
+    for dataset, weights, metric, iteration, value in scores.best():
+        print(f'{dataset} {WEIGHT_LABELS[weights]}: best {METRICS[metric].label} {METRICS[metric].format(value)} at '
+              f'iteration {iteration}')
+    if paths:
+        print(f'{PROGRAM}: {paths["checkpoints.csv"]}, {paths["checkpoints.png"]}, {paths["report.md"]}')
 
 
 if __name__ == '__main__':

@@ -53,15 +53,17 @@ def tile_for(height: int, width: int, tile: Optional[int]) -> int:
     return AUTO_TILE if height * width > AUTO_TILE * AUTO_TILE else 0
 
 
-def model_method(name: str, model: str, device: str, tile: Optional[int], precision: str) -> Method:
-    """A generator loaded with :func:`bebygan_plugin.inference.load_generator`, run by ``upscale`` (RGB order).
+def model_method(name: str, model: str, device: str, tile: Optional[int], precision: str,
+                 param_key: Optional[str] = None) -> Method:
+    """A generator loaded with :func:`bebygan_plugin.inference.load_generator` (``param_key``: its weight group,
+    default the EMA weights where present), run by ``upscale`` (RGB order).
 
     Raises:
         ProblemsFound: the model cannot be loaded.
     """
     from ..inference import DEFAULT_TILE_PAD, load_generator, upscale
 
-    net = load_generator(model, device=device, program=PROGRAM)
+    net = load_generator(model, device=device, param_key=param_key, program=PROGRAM)
 
     def run(pair: ImagePair, lq: np.ndarray) -> np.ndarray:
         side = tile_for(lq.shape[0], lq.shape[1], tile)

@@ -9,9 +9,10 @@ Output folder layout::
 Every metric ignores a border of ``scale`` pixels (the x4 protocol's 4, 2 at x2).
 """
 import sys
+import time
 from dataclasses import dataclass
 from os import path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
@@ -19,6 +20,7 @@ from ..inference import write_image
 from ..preflight.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
 from ..training.checkpoint import atomic_write
+from .checkpoints import CheckpointScores, lower_priority, prepare_checkpoints, score_all, watch
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
 from .methods import PROGRAM, Method, build_methods, results_method
@@ -43,6 +45,9 @@ class EvalConfig:
     crop: Optional[Crop] = None
     results: Sequence[Tuple[str, str]] = ()  # --results NAME=DIR: folders of SR images
     paper: bool = False  # show Table 2's published values beside the measured ones
+    checkpoints: Optional[str] = None  # a training's models folder: score every net_g_<iter>.pth instead
+    watch: bool = False  # with checkpoints: keep scoring new ones until stopped
+    interval: float = 60.0  # seconds between two looks at the folder when watching
 
 
 @dataclass
@@ -67,7 +72,7 @@ def report_folder_problems(out_dir: str) -> List[Problem]:
     return problems
 
 
-def _dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[ImagePair], List[Problem]]:
+def dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[ImagePair], List[Problem]]:
     problems = name_problems('--dataset', 'dataset', [s.name for s in specs])
     if not specs:
         problems.append(Problem('--dataset', 'no dataset: give --dataset NAME=GT_DIR[:LQ_DIR]'))
@@ -86,9 +91,9 @@ def prepare(config: EvalConfig) -> Plan:
     methods, scale, method_problems = build_methods(list(config.models), config.bicubic, config.scale, config.device,
                                                     config.tile, config.precision, [n for n, _ in config.results])
     problems += method_problems
-    pairs, dataset_problems = _dataset_problems(config.datasets, scale)
-    problems += dataset_problems
-    if not dataset_problems:  # pair the SR folders and decode every image only when the datasets are right
+    pairs, found = dataset_problems(config.datasets, scale)
+    problems += found
+    if not found:  # pair the SR folders and decode every image only when the datasets are right
         folders = []
         for name, folder in config.results:
             resolved, results_problems = resolve_results(name, folder, config.datasets, pairs)
@@ -104,6 +109,30 @@ def _lr_source(spec: DatasetSpec, scale: int) -> str:
     if spec.lq_dir:
         return f'GT {spec.gt_dir}, LR {spec.lq_dir} (paired by name, x{scale} suffix optional)'
     return f'GT {spec.gt_dir}, LR made from the GT by MATLAB-style bicubic downsampling x{scale}'
+
+
+def run_checkpoints(config: EvalConfig, stop: Callable[[], bool] = lambda: False,
+                    sleep: Callable[[float], None] = time.sleep) -> Tuple[CheckpointScores, Dict[str, str]]:
+    """``--checkpoints``: check, then score every checkpoint (and with ``--watch`` each new one until ``stop()``
+    or Ctrl-C); returns the scores and the paths of ``checkpoints.csv``, ``checkpoints.png`` and ``report.md``."""
+    metrics, skipped, problems = choose_metrics(config.metrics)
+    problems += report_folder_problems(config.out_dir)
+    for flag, given in (('--model', config.models), ('--results', config.results), ('--bicubic', config.bicubic),
+                        ('--paper', config.paper), ('--crop', config.crop)):
+        if given:
+            problems.append(Problem(flag, 'cannot be combined with --checkpoints, which scores the checkpoints of '
+                                          'one training; evaluate other methods in a separate run'))
+    device = 'cpu' if config.watch and config.device == 'auto' else config.device  # never the training's GPU
+    run = prepare_checkpoints(config.checkpoints, config.out_dir, config.datasets, metrics, problems, device,
+                              config.tile, config.precision, config.scale, config.watch)
+    for name, why in skipped.items():
+        tqdm.write(f'{PROGRAM}: {name} not computed: {why}', file=sys.stderr)
+    if not config.watch:
+        return run.scores, score_all(run, config.out_dir, config.checkpoints, device, config.tile, config.precision)
+    lower_priority()
+    paths = watch(run, config.out_dir, config.checkpoints, device, config.tile, config.precision, config.interval,
+                  stop, sleep)
+    return run.scores, paths
 
 
 def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:

@@ -16,13 +16,14 @@ import torch
 
 from ..data.corrupt_images import SKIP_OPTION
 from ..problems import Problem
+from ..training.keep_best import keep_best_problems
 
 
 TOP_LEVEL_KEYS = ('name', 'model_type', 'scale', 'num_gpu', 'manual_seed', 'datasets', 'path', 'train', 'val',
                   'logger', 'dist_params', 'find_unused_parameters')
 LOGGER_KEYS = ('print_freq', 'save_checkpoint_freq', 'use_tb_logger', 'wandb')
 WANDB_KEYS = ('project', 'resume_id')
-VAL_KEYS = ('val_freq', 'save_img', 'metrics', 'pbar', 'suffix')
+VAL_KEYS = ('val_freq', 'save_img', 'metrics', 'pbar', 'suffix', 'keep_best')
 PATH_KEYS = ('resume_state', 'ignore_resume_networks', 'experiments_root', 'models', 'training_states', 'log',
              'visualization', 'results_root')
 PATH_NETWORK_PREFIXES = ('pretrain_network_', 'param_key_', 'strict_load_')
@@ -389,6 +390,7 @@ def check_sections(opt: dict, problems: List[Problem], is_train: bool = True) ->
                                                 'results/<name>/visualization, false for the metrics only'))
     if isinstance(val, dict):
         problems.extend(check_keys(val, 'val', VAL_KEYS))
+        problems.extend(keep_best_problems(opt))
         for name, metric in (val.get('metrics') or {}).items():
             where = f'val.metrics.{name}'
             if not isinstance(metric, dict):

@@ -7,6 +7,7 @@ from os import path as osp
 from typing import Any, Dict
 
 from .checkpoint import gather_rng_states, rank_and_world, restore_rng_state, save_with_retries
+from .keep_best import BEST_LABEL, is_new_best
 from .resume import pop_resume_warnings
 
 
@@ -19,7 +20,24 @@ class CrashSafeCheckpointMixin:
       ``grad_scalers`` (``self.grad_scalers``, if any) and ``rng`` (one state per rank, gathered to rank 0),
       written atomically by rank 0 after the networks.
     - ``resume_training``: restores all of it; RNG states only when the world size is unchanged.
+    - ``val.keep_best``: ``net_g_best.pth`` after each validation that is the best so far (:mod:`.keep_best`).
     """
+
+    def _generator_groups(self):
+        """The generator networks and their weight keys, as every checkpoint stores them."""
+        if hasattr(self, 'net_g_ema'):
+            return [self.net_g, self.net_g_ema], ['params', 'params_ema']
+        return self.net_g, 'params'
+
+    def _update_best_metric_result(self, dataset_name, metric, val, current_iter):
+        super()._update_best_metric_result(dataset_name, metric, val, current_iter)
+        if is_new_best(self.opt, self.best_metric_results, dataset_name, metric, current_iter):
+            from basicsr.utils import get_root_logger
+
+            nets, keys = self._generator_groups()
+            self.save_network(nets, 'net_g', BEST_LABEL, param_key=keys)
+            get_root_logger().info(f'Saved net_g_{BEST_LABEL}.pth: {metric} {val:.4f} on {dataset_name} at iteration '
+                                   f'{current_iter} (val.keep_best)')
 
     def save_network(self, net, net_label, current_iter, param_key='params'):
         if rank_and_world()[0] != 0:
