@@ -107,7 +107,7 @@ CSV_ORDER = ('psnr', 'ssim', 'lpips', 'niqe', 'pi', 'flat')  # results.csv colum
 
 def metric_problems(name: str) -> List[Problem]:
     """Why ``name`` cannot run on this machine (empty when it can)."""
-    from ..weights import lpips_problems, pyiqa_pi_problems
+    from ..files.weights import lpips_problems, pyiqa_pi_problems
 
     where = f'--metrics {name}'
     if name == 'lpips':
