@@ -13,7 +13,7 @@
    index.html, results.csv, the comparison figure (figures/) and the super-resolved images (sr/).
 
 The perceptual loss (Eq. 6) is OFF here: it needs ImageNet-trained VGG19 weights, which cannot be downloaded
-offline, and a randomly initialised VGG would not be a perceptual loss. See README "Weights that need a download"
+offline, and a randomly initialised VGG would not be a perceptual loss. See docs/weights.md
 to turn it on. Both stages run through BasicSR's own training pipeline (``bebygan-train --quiet``: a progress line
 with it/s and ETA about every 10 s; the options and networks go to the log file), so the logs, checkpoints and
 validation images land in ``<workdir>/experiments/`` as in any BasicSR run.

@@ -1,6 +1,6 @@
 r"""Paired HR / LR LMDBs from HR folders in one pass (same as the `bebygan-prepare` command).
 
-Example (DF2K, see README.md, "Preparing DF2K"):
+Example (DF2K, see docs/data.md):
     python scripts/prepare_df2k.py --hr datasets/DIV2K/DIV2K_train_HR datasets/Flickr2K/Flickr2K_HR \
         --out datasets/DF2K --name DF2K_HR_sub --scale 4
 

@@ -7,7 +7,7 @@ image reader and writer, :mod:`bebygan_plugin.files.images`, in RGB order).
     write_image('out.png', upscale(net, read_image('in.png'), tile=256))
 
 The console scripts ``bebygan-infer``, ``bebygan-convert``, ``bebygan-interpolate`` and ``bebygan-export`` are thin
-wrappers around this package (see README.md, "Using a trained model").
+wrappers around this package (see docs/inference.md).
 """
 from ..files.images import read_image, write_image
 from .layouts import rrdb_receptive_radius

@@ -9,8 +9,8 @@ depth and written into the result. The whole image (``tile=0``) is the same loop
 A tile equals the whole-image result exactly (up to float rounding) when ``tile_pad`` is at least the network's
 receptive-field radius (``layouts.rrdb_receptive_radius``: 15 x num_block + 4 input pixels for an x4
 ``RRDBNet``); in practice far less context suffices because distant pixels contribute almost nothing. The
-default pad, ``DEFAULT_TILE_PAD``, and the difference it leaves are measured in README.md ("Using a trained
-model").
+default pad, ``DEFAULT_TILE_PAD``, and the difference it leaves are measured in docs/performance.md ("Tile
+seams").
 """
 import math
 from typing import Iterator, Tuple, Union
@@ -73,7 +73,7 @@ def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, 
     dtype = PRECISIONS[precision]
     autocast = torch.autocast(device.type, dtype=dtype, enabled=precision != 'fp32')
     # On the CPU, where memory is the limit, an RRDBNet's x4 tail runs in bands (a quarter of the memory, the same
-    # time); a GPU runs it whole, faster than many small bands (README "Inference performance").
+    # time); a GPU runs it whole, faster than many small bands (docs/performance.md, "Inference").
     banded = is_banded_rrdb(net) and device.type == 'cpu'
     forward = (lambda x: banded_rrdb_forward(net, x)) if banded else net
     bar = tqdm(total=count_tiles(height, width, tile), desc='tiles', unit='tile', leave=False,
