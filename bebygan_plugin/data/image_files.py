@@ -1,6 +1,6 @@
 """Finding the images of a dataset folder and naming their LMDB keys.
 
-Rules (also in README.md, "Preparing DF2K"):
+Rules (also in docs/data.md, "Input rules"):
 
 - Only the files directly inside each folder are used (no recursion), sorted by name. Hidden files (``.x``, e.g.
   macOS ``._0001.png``) and files without an image extension (PNG, JPEG, BMP, TIFF, WebP:

@@ -1,7 +1,7 @@
 """How an input image file becomes the 8-bit, 3-channel BGR array that BasicSR trains on.
 
 BasicSR decodes every LMDB entry with ``cv2.IMREAD_COLOR`` and divides by 255, so whatever a dataset ships is
-normalised here once, by these rules (also in the data docs, "Preparing DF2K"), on top of the one image reader
+normalised here once, by these rules (also in docs/data.md, "Input rules"), on top of the one image reader
 :func:`bebygan_plugin.files.images.read_image` (its formats, decoding as stored, refusal of unreadable files):
 
 - 8-bit: kept. 16-bit: reduced to 8 bits by ``round(v * 255 / 65535)``. Any other depth is refused.
