@@ -4,10 +4,10 @@
     python benchmarks/distributed_run.py                              # CPU: gloo, 2 processes
     python benchmarks/distributed_run.py --gpu --nproc 1 --iters 200  # one GPU: NCCL (the backend BasicSR uses)
 
-It prints the backend the run uses (``bebygan_compat.dist_backend`` of its options), seconds per iteration after the first logged one,
-whether checkpoints were written and whether the resumed run reached the new total. The network is the paper's
-discriminator with a small RRDB (``--blocks``) and 128x128 crops, the recipe's losses without the perceptual term
-(no VGG19 weights offline). Not part of the test run (``tests/test_distributed_ddp.py`` checks correctness on CPU).
+It prints the backend the run uses (``bebygan_plugin.training.distributed.dist_backend`` of its options), seconds per
+iteration after the first logged one, whether checkpoints were written and whether the resumed run reached the new
+total. The network is the paper's discriminator with a small RRDB (``--blocks``) and 128x128 crops, the recipe's
+losses without the perceptual term (no VGG19 weights offline). Not part of the test run (``tests/test_distributed_ddp.py`` checks correctness on CPU).
 """
 import argparse
 import os
@@ -22,8 +22,8 @@ from os import path as osp
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path[:0] = [osp.dirname(HERE), osp.join(osp.dirname(HERE), 'tests')]
 
-import bebygan_compat  # noqa: E402
 import test_reliability_support as support  # noqa: E402  (Set5 crops and the tiny option dict, shared with tests)
+from bebygan_plugin.training.distributed import dist_backend  # noqa: E402
 
 
 def launch(root: str, nproc: int, extra_args) -> tuple:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, root: str) -> int:
     log_text = open(osp.join(root, 'experiments', 'run', logs[-1]), encoding='utf-8').read() if logs else ''
     models = sorted(os.listdir(osp.join(root, 'experiments', 'run', 'models')))
     print(f'[dist] {args.nproc} process(es), {"GPU" if args.gpu else "CPU"}, {args.amp or "fp32"}, backend '
-          f'{bebygan_compat.dist_backend(opt)}: exit {proc.returncode}, {wall:.1f} s wall, '
+          f'{dist_backend(opt)}: exit {proc.returncode}, {wall:.1f} s wall, '
           f'{seconds_per_iter(log_text):.4f} s/iter (median after the first logged), checkpoints {models}')
 
     resumed, wall = launch(root, args.nproc, ['--auto_resume', '--force_yml', f'train:total_iter={args.iters + 10}'])

@@ -5,7 +5,7 @@ import pytest
 import torch
 from basicsr.models import build_model
 
-import bebygan_compat
+from bebygan_plugin.compat.resume_state_loading import load_resume_state
 from conftest import run_training, tiny_bebygan_options
 
 
@@ -42,7 +42,7 @@ def _resumed_model(opt, cwd, state_path):
     opt['path'] = dict(opt['path'], resume_state=str(state_path), models=str(exp / 'models'),
                        training_states=str(exp / 'training_states'), experiments_root=str(exp))
     opt['train'] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in opt['train'].items()}
-    state = bebygan_compat.load_resume_state(opt)
+    state = load_resume_state(opt)
     model = build_model(opt)
     model.resume_training(state)
     return model, state

@@ -12,7 +12,7 @@ from data_helpers import (assert_lr_close, expected_hr, expected_lr, mod_crop, p
 
 from bebygan_plugin.data.lmdb_writer import read_meta_info
 from bebygan_plugin.data.lr_bicubic import bicubic_downsample
-from bebygan_plugin.data.prepare_df2k import main as prepare_main
+from bebygan_plugin.data.cli import prepare_main
 from bebygan_plugin.data.subimages import crop_starts
 
 META_LINE = re.compile(r'^[A-Za-z0-9_-]+\.png \(\d+,\d+,3\) 1$')

@@ -12,8 +12,9 @@ from conftest import SET5
 from data_helpers import expected_hr, listing, mod_crop, read_pairs, run_python, smooth_image
 
 from bebygan_plugin.data import lmdb_writer, prepare_df2k
-from bebygan_plugin.data.image_rules import BadImageError, normalize_image
-from bebygan_plugin.data.prepare_df2k import main as prepare_main
+from bebygan_plugin.data.cli import prepare_main
+from bebygan_plugin.data.image_rules import normalize_image
+from bebygan_plugin.files.images import BadImageError
 
 
 def prepare(*args) -> int:

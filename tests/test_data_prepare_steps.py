@@ -10,11 +10,10 @@ import pytest
 from conftest import REPO_ROOT, SET5
 from data_helpers import listing, read_pairs, smooth_image, write_input_kinds
 
-from bebygan_plugin.data.create_lmdb import main as create_lmdb_main
-from bebygan_plugin.data.extract_subimages import main as extract_main
-from bebygan_plugin.data.generate_lr_bicubic import main as generate_lr_main
+from bebygan_plugin.data.cli import create_lmdb_main, prepare_main
+from bebygan_plugin.data.cli import extract_subimages_main as extract_main
+from bebygan_plugin.data.cli import generate_lr_bicubic_main as generate_lr_main
 from bebygan_plugin.data.image_files import image_key
-from bebygan_plugin.data.prepare_df2k import main as prepare_main
 from bebygan_plugin.data.subimages import crop_starts
 
 
@@ -133,5 +132,5 @@ def test_console_script_is_declared():
         entry = []
     if not entry:
         pytest.skip('bebygan-plugin is not installed (pip install -e .)')
-    assert entry[0].value == 'bebygan_plugin.data.prepare_df2k:main'
+    assert entry[0].value == 'bebygan_plugin.data.cli:prepare_main'
     assert entry[0].load() is prepare_main

@@ -5,7 +5,7 @@ import pytest
 import torch
 import yaml
 
-from bebygan_plugin.data.image_rules import BadImageError
+from bebygan_plugin.files.images import BadImageError
 from bebygan_plugin.inference import load_generator, read_image, rrdb_receptive_radius, upscale, write_image
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.problems import ProblemsFound

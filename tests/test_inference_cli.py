@@ -119,14 +119,14 @@ def test_a_run_killed_mid_write_leaves_no_partial_image(tmp_path, tiny_model):
         write_image(folder / f'img{i}.png', photo(20, 24 + i))
     script = textwrap.dedent(f'''
         import os, signal
-        from bebygan_plugin.training import checkpoint
+        from bebygan_plugin.files import atomic
         from bebygan_plugin.inference.cli import infer_main
         calls = []
         def dying_fsync(fd):
             calls.append(fd)
             if len(calls) == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
-        checkpoint._fsync = dying_fsync
+        atomic._fsync = dying_fsync
         infer_main(['-i', {str(folder)!r}, '-o', {str(tmp_path / 'out')!r}, '-m', {model!r}])
     ''')
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))

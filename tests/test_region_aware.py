@@ -7,7 +7,8 @@ from skimage import data
 from torch.nn import functional as F
 
 from bebygan_plugin.losses.relativistic_gan_loss import RelativisticAverageGANLoss
-from bebygan_plugin.ops.texture_mask import local_std, luminance, texture_mask
+from bebygan_plugin.ops.color import luminance
+from bebygan_plugin.ops.texture_mask import local_std, texture_mask
 
 
 def _photo(name: str, size: int = 64) -> torch.Tensor:

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 import test_reliability_support as support
-from bebygan_plugin.training import checkpoint, resume
-from bebygan_plugin.training.checkpoint import CheckpointError, atomic_torch_save
+from bebygan_plugin.files import atomic, checkpoint
+from bebygan_plugin.files.checkpoint import CheckpointError, atomic_torch_save
+from bebygan_plugin.training import resume, rng_states
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes
@@ -55,7 +56,7 @@ def test_stale_temporary_files_of_killed_saves_are_removed(tmp_path):
     (tmp_path / '.net_g_5.pth.tmp-4242').write_bytes(b'partial')
     (tmp_path / 'net_g_5.pth').write_bytes(b'keep')
     (tmp_path / '.hidden_user_file').write_bytes(b'keep')
-    removed = checkpoint.remove_stale_temp_files(str(tmp_path))
+    removed = atomic.remove_stale_temp_files(str(tmp_path))
     assert [osp.basename(p) for p in removed] == ['.net_g_5.pth.tmp-4242']
     assert sorted(os.listdir(tmp_path)) == ['.hidden_user_file', 'net_g_5.pth']
 
@@ -130,10 +131,10 @@ def test_an_explicit_resume_state_that_is_broken_is_an_error_naming_it(tmp_path)
 # ---------------------------------------------------------------------------- contents and exact restoration
 def test_rng_states_round_trip_through_a_weights_only_load(tmp_path):
     random.seed(1), np.random.seed(2), torch.manual_seed(3)
-    atomic_torch_save({'rng': [checkpoint.capture_rng_state()]}, str(tmp_path / 'rng.state'))
+    atomic_torch_save({'rng': [rng_states.capture_rng_state()]}, str(tmp_path / 'rng.state'))
     expected = (random.random(), np.random.rand(), torch.rand(1).item(), np.random.randn())
     random.seed(9), np.random.seed(9), torch.manual_seed(9)
-    checkpoint.restore_rng_state(torch.load(tmp_path / 'rng.state', weights_only=True)['rng'][0])
+    rng_states.restore_rng_state(torch.load(tmp_path / 'rng.state', weights_only=True)['rng'][0])
     assert (random.random(), np.random.rand(), torch.rand(1).item(), np.random.randn()) == expected
 
 

@@ -299,13 +299,13 @@ def _instrument() -> None:
     import logging
 
     from bebygan_plugin.models.bebygan_model import BebyGANModel
-    from bebygan_plugin.training import checkpoint
+    from bebygan_plugin.files import atomic, checkpoint
 
     if getattr(BebyGANModel, '_traced', False):
         return
     feed, optimize = BebyGANModel.feed_data, BebyGANModel.optimize_parameters
     validate, save_state = BebyGANModel.nondist_validation, BebyGANModel.save_training_state
-    resume, atomic_save, fsync = BebyGANModel.resume_training, checkpoint.atomic_torch_save, checkpoint._fsync
+    resume, atomic_save, fsync = BebyGANModel.resume_training, checkpoint.atomic_torch_save, atomic._fsync
 
     def feed_data(self, data):
         self._trace_paths = list(data.get('lq_path', []))
@@ -355,7 +355,7 @@ def _instrument() -> None:
     BebyGANModel.feed_data, BebyGANModel.optimize_parameters = feed_data, optimize_parameters
     BebyGANModel.nondist_validation, BebyGANModel.save_training_state = nondist_validation, save_training_state
     BebyGANModel.resume_training = resume_training
-    checkpoint.atomic_torch_save, checkpoint._fsync = atomic_torch_save, traced_fsync
+    checkpoint.atomic_torch_save, atomic._fsync = atomic_torch_save, traced_fsync
     BebyGANModel._traced = True
 
 

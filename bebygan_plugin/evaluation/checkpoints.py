@@ -24,8 +24,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
+from ..files.atomic import atomic_write
+from ..files.weights import WeightFileError, read_weight_file, weight_groups
 from ..problems import Problem, ProblemsFound, raise_if_any
-from ..training.checkpoint import atomic_write
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair
 from .methods import PROGRAM, model_method
 from .metrics import CSV_ORDER, METRICS, compute_metrics
@@ -86,12 +87,10 @@ def find_checkpoints(models_dir: str) -> List[Checkpoint]:
     return [Checkpoint(iteration, path) for iteration, path in sorted(found)]
 
 
-def weight_groups(path: str) -> Tuple[str, ...]:
+def checkpoint_groups(path: str) -> Tuple[str, ...]:
     """The BasicSR weight groups of a checkpoint (``params`` for a bare state dict); raises
-    :class:`~bebygan_plugin.inference.models.ModelFileError` when it cannot be read."""
-    from ..inference.models import read_checkpoint, state_groups
-
-    groups = state_groups(read_checkpoint(path), path)
+    :class:`~bebygan_plugin.files.weights.WeightFileError` when it cannot be read."""
+    groups = weight_groups(read_weight_file(path), path)
     return tuple(g for g in WEIGHT_GROUPS if g in groups)
 
 
@@ -110,13 +109,11 @@ def checkpoints_folder_problems(models_dir: str, out_dir: str) -> List[Problem]:
 
 def readable_checkpoints(checkpoints: Sequence[Checkpoint]) -> Tuple[List[Checkpoint], Dict[str, str]]:
     """Each checkpoint with its weight groups, and the files that cannot be read (path -> why)."""
-    from ..inference.models import ModelFileError
-
     ready, failed = [], {}
     for checkpoint in checkpoints:
         try:
-            ready.append(Checkpoint(checkpoint.iteration, checkpoint.path, weight_groups(checkpoint.path)))
-        except ModelFileError as err:
+            ready.append(Checkpoint(checkpoint.iteration, checkpoint.path, checkpoint_groups(checkpoint.path)))
+        except WeightFileError as err:
             failed[checkpoint.path] = str(err)
     return ready, failed
 
@@ -271,8 +268,6 @@ def watch(run: CheckpointRun, out_dir: str, models_dir: str, device: str, tile: 
           log: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)) -> Dict[str, str]:
     """Score new checkpoints every ``interval`` seconds until ``stop()`` (or Ctrl-C in the caller); the report
     files are rewritten after each new checkpoint. Returns their paths."""
-    from ..inference.models import ModelFileError
-
     paths = {}
     done = {c.path for c in run.checkpoints}
     for checkpoint in run.checkpoints:
@@ -288,8 +283,8 @@ def watch(run: CheckpointRun, out_dir: str, models_dir: str, device: str, tile: 
             try:
                 stat = os.stat(checkpoint.path)
                 signature = (stat.st_size, stat.st_mtime)
-                ready = Checkpoint(checkpoint.iteration, checkpoint.path, weight_groups(checkpoint.path))
-            except (ModelFileError, OSError) as err:
+                ready = Checkpoint(checkpoint.iteration, checkpoint.path, checkpoint_groups(checkpoint.path))
+            except (WeightFileError, OSError) as err:
                 count, seen = failures.get(checkpoint.path, (0, None))
                 count = count + 1 if seen == signature else 1
                 failures[checkpoint.path] = (count, signature)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from os import path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from tqdm import tqdm
 
-from ..inference import write_image
-from ..preflight.paths import output_file_problems, output_folder_problems
+from ..files.images import write_image
+from ..files.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
-from ..training.checkpoint import atomic_write
 from .checkpoints import CheckpointScores, lower_priority, prepare_checkpoints, score_all, watch
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
@@ -157,8 +157,8 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
                                    f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
             if method.results is None:
-                write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'),
-                            sr[..., ::-1])
+                write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr,
+                            order='bgr')
             values[method.name], failures = compute_metrics(sr, gt, plan.metrics, border=scale)
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
@@ -171,7 +171,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         crop = config.crop or pick_crop(gt, list(srs.values()))
         figure = comparison_figure(f'{pair.dataset} / {pair.name}', gt, srs, values, crop)
         relative = f'figures/{pair.dataset}_{pair.name}.png'
-        atomic_write(osp.join(config.out_dir, relative), lambda f: figure.image.save(f, format='PNG'))
+        write_image(osp.join(config.out_dir, relative), np.asarray(figure.image), order='rgb')
         evaluation.figures.append({'dataset': pair.dataset, 'image': pair.name, 'path': relative})
     progress.close()
     return evaluation, write_report(evaluation, config.out_dir)

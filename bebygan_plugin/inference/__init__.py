@@ -1,5 +1,6 @@
 """Using a trained generator: load it from any supported checkpoint layout or an option YAML, super-resolve
-images with streaming tiles, and read / write images as stored (gray, RGB, RGBA; 8 or 16 bits).
+images with streaming tiles, and read / write images as stored (gray, RGB, RGBA; 8 or 16 bits; the package's one
+image reader and writer, :mod:`bebygan_plugin.files.images`, in RGB order).
 
     from bebygan_plugin.inference import load_generator, upscale, read_image, write_image
     net = load_generator('BebyGAN_x4.pth', device='cpu')        # any layout; .safetensors; an option YAML
@@ -8,7 +9,7 @@ images with streaming tiles, and read / write images as stored (gray, RGB, RGBA;
 The console scripts ``bebygan-infer``, ``bebygan-convert``, ``bebygan-interpolate`` and ``bebygan-export`` are thin
 wrappers around this package (see docs/inference.md).
 """
-from .images import read_image, write_image
+from ..files.images import read_image, write_image
 from .layouts import rrdb_receptive_radius
 from .models import GeneratorWeights, load_generator, read_generator_weights
 from .tiling import DEFAULT_TILE_PAD, upscale

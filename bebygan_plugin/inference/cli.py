@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from ..preflight.paths import output_file_problems, output_folder_problems
+from ..files.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, ProblemsFound, exit_on_problems, raise_if_any
 from .tiling import DEFAULT_TILE_PAD, PRECISIONS
 

@@ -10,7 +10,8 @@ from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..ops.texture_mask import BT601_LUMA, texture_mask
+from ..ops.color import BT601_LUMA
+from ..ops.texture_mask import texture_mask
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..training.distributed import all_finite, gather_batch, global_batch_loss
 from .lr_scheduler import WarmupCosineRestartLR

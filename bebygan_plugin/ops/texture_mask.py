@@ -4,19 +4,7 @@ from typing import Sequence
 import torch
 from torch.nn import functional as F
 
-# ITU-R BT.601 luma weights for RGB in [0, 1]; the authors' code uses (0.2989, 0.587, 0.114) (MATLAB's rgb2gray).
-BT601_LUMA = (0.299, 0.587, 0.114)
-
-
-def luminance(img: torch.Tensor, weights: Sequence[float] = BT601_LUMA) -> torch.Tensor:
-    """``(B, 3, H, W)`` RGB (or ``(B, 1, H, W)`` gray) -> ``(B, 1, H, W)`` luma, ``sum_c weights[c] * img[:, c]``."""
-    if img.dim() != 4 or img.size(1) not in (1, 3):
-        raise ValueError(f'expected a (B, 3, H, W) RGB or (B, 1, H, W) gray batch, got shape {tuple(img.shape)}')
-    if img.size(1) == 1:
-        return img
-    if len(weights) != 3:
-        raise ValueError(f'luma weights need one weight per RGB channel, got {tuple(weights)}')
-    return (img * img.new_tensor(tuple(weights)).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
+from .color import BT601_LUMA, luminance
 
 
 def _box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:

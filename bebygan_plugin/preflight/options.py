@@ -286,7 +286,7 @@ def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
 
 def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
     from ..models.bebygan_model import AMP_DTYPES, MASK_SOURCES
-    from ..ops.texture_mask import BT601_LUMA
+    from ..ops.color import BT601_LUMA
 
     from basicsr.utils.registry import LOSS_REGISTRY
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bebygan_plugin.preflight.paths import output_file_problems, output_folder_problems
+from bebygan_plugin.files.paths import output_file_problems, output_folder_problems
 
 
 def listing(root):

@@ -1,23 +1,33 @@
-"""Weights that need a download: the ImageNet backbones of the perceptual loss and of LPIPS, and the files of the
-pyiqa metrics (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA).
+"""Weight files: reading a checkpoint of any kind and finding its weights, and the downloaded weights runs need.
 
-Shared by every entry point that needs them (``bebygan-train``'s start-up checks, evaluation): each check returns
-:class:`~bebygan_plugin.problems.Problem` s naming the file to place and where, instead of failing later inside
-torchvision with a network error. A missing file is downloaded when the machine is online, unless
-``BEBYGAN_OFFLINE=1``.
+- :func:`read_weight_file`: a ``.pth`` (``torch.load(weights_only=True)``) or ``.safetensors`` file, with a one-line
+  :class:`WeightFileError` naming it; :func:`weight_groups`: its BasicSR weight groups (``params_ema`` /
+  ``params``, a bare or ``state_dict`` state dict counting as ``params``), ``module.`` prefixes dropped;
+  :func:`basicsr_param_key`: the group BasicSR's ``load_network`` takes for a ``param_key``.
+- Weights that need a download, the ImageNet backbones of the perceptual loss and of LPIPS and the files of the
+  pyiqa metrics (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA, :data:`PYIQA_METRIC_FILES`):
+  each check returns :class:`~bebygan_plugin.problems.Problem` s naming the file to place and where, instead of
+  failing later inside torchvision with a network error. A missing file is downloaded when the machine is online,
+  unless ``BEBYGAN_OFFLINE=1``. Shared by ``bebygan-train``'s and ``bebygan-test``'s start-up checks and evaluation.
 """
 import os
 import socket
 from os import path as osp
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
-from .problems import Problem
+from ..problems import Problem
+from .checkpoint import describe_load_error, load_checkpoint_file, non_torch_file_kind, pickled_object_class
 
 DOWNLOAD_TIMEOUT_S = 30
 LPIPS_BACKBONES = {'alex': 'alexnet', 'vgg': 'vgg16', 'squeeze': 'squeezenet1_1'}
 PYIQA_URL = 'https://huggingface.co/chaofengc/IQA-PyTorch-Weights/resolve/main/{}'
+PARAM_KEYS = ('params_ema', 'params')  # BasicSR's weight groups, in the order a generator is taken from
+INTERCHANGE_EXTRA = 'pip install "bebygan-plugin[interchange]"'
+
+StateDict = Dict[str, torch.Tensor]
+
 # The files each pyiqa metric loads from pyiqa's cache ($TORCH_HOME/hub/pyiqa, pyiqa.utils.download_util's
 # DEFAULT_CACHE_DIR), as named in pyiqa's arch files (tests/unit/files checks them against the installed pyiqa):
 # pi: NRQM + NIQE parameters (nrqm_arch, niqe_arch); dists: dists_arch default_model_urls['url']; topiq_fr:
@@ -37,6 +47,77 @@ PYIQA_CLIP_BACKBONES = {'clipiqa': 'https://openaipublic.azureedge.net/clip/mode
 PYIQA_LABELS = {'pi': 'PI', 'dists': 'DISTS', 'topiq_fr': 'TOPIQ-FR', 'musiq': 'MUSIQ', 'clipiqa': 'CLIPIQA'}
 
 
+class WeightFileError(ValueError):
+    """A weight file that cannot be used; the message names it and the fix."""
+
+
+# ---------------------------------------------------------------------------------------------- checkpoint files
+def read_weight_file(path: str) -> dict:
+    """The object stored in ``path`` (``.safetensors`` or a PyTorch file); :class:`WeightFileError` otherwise."""
+    if osp.isdir(path):
+        raise WeightFileError(f'{path} is a folder; pass the checkpoint file inside it (e.g. models/net_g_latest.pth)')
+    if not osp.isfile(path):
+        raise WeightFileError(f'{path} does not exist; check the path (relative paths start at {os.getcwd()})')
+    if path.lower().endswith('.safetensors'):
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            raise WeightFileError(f'{path} is a .safetensors file, which needs safetensors: '
+                                 f'{INTERCHANGE_EXTRA}') from None
+        try:
+            return load_file(path)
+        except Exception as err:  # noqa: BLE001  (safetensors raises its own error types)
+            raise WeightFileError(f'{path} cannot be read as safetensors ({type(err).__name__}: '
+                                 f'{str(err)[:200]}); is the download complete?') from None
+    kind = non_torch_file_kind(path)
+    if kind:
+        raise WeightFileError(f'{path} is not a PyTorch weight file: it is {kind}; pass a generator checkpoint '
+                              '(.pth / .safetensors) or an option file (.yml)')
+    try:
+        return load_checkpoint_file(path)
+    except Exception as err:  # noqa: BLE001
+        if pickled_object_class(err):
+            raise WeightFileError(
+                f'{path} cannot be loaded safely: {describe_load_error(err)}. If you trust its source, save its '
+                f'weights once: python -c "import torch; torch.save({{\'params\': torch.load(\'{path}\', '
+                f'weights_only=False).state_dict()}}, \'net_g.pth\')" and pass net_g.pth') from None
+        raise WeightFileError(f'{path} cannot be loaded ({describe_load_error(err)}); the file is incomplete or '
+                              'damaged: download or copy it again') from None
+
+
+def weight_groups(obj, path: str) -> Dict[str, StateDict]:
+    """The weight groups of a checkpoint object: ``{'params': ..., 'params_ema': ...}`` as present (also flattened
+    to ``params.<key>`` by safetensors; a bare or ``state_dict`` state dict counts as ``params``), ``module.``
+    prefixes removed."""
+    if not isinstance(obj, dict) or not obj:
+        raise WeightFileError(f'{path} holds {type(obj).__name__}, not a state dict of tensors')
+    flat_groups = {key: {k[len(key) + 1:]: v for k, v in obj.items() if k.startswith(key + '.')} for key in PARAM_KEYS}
+    if any(flat_groups.values()) and all(any(k.startswith(p + '.') for p in PARAM_KEYS) for k in obj):
+        groups = {key: group for key, group in flat_groups.items() if group}  # flattened, e.g. by safetensors
+    elif any(isinstance(obj.get(key), dict) for key in PARAM_KEYS):
+        groups = {key: obj[key] for key in PARAM_KEYS if isinstance(obj.get(key), dict)}
+    elif isinstance(obj.get('state_dict'), dict):
+        groups = {'params': obj['state_dict']}
+    else:
+        groups = {'params': obj}
+    for key, group in groups.items():
+        bad = [k for k, v in group.items() if not torch.is_tensor(v)]
+        if bad or not group:
+            raise WeightFileError(f'{path}: {key!r} is not a state dict of tensors (entries {bad[:3]} are not '
+                                 'tensors); pass a generator checkpoint')
+        groups[key] = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in group.items()}
+    return groups
+
+
+def basicsr_param_key(available, param_key: Optional[str] = 'params') -> Optional[str]:
+    """The group of ``available`` that BasicSR's ``load_network`` reads for ``param_key``: itself, or ``params``
+    when the file lacks it (BasicSR's fallback); None when neither is there."""
+    if param_key not in available and 'params' in available:
+        return 'params'
+    return param_key if param_key in available else None
+
+
+# ------------------------------------------------------------------------------------------ downloaded weights
 def _offline() -> bool:
     return os.environ.get('BEBYGAN_OFFLINE', '').lower() not in ('', '0', 'false')
 
@@ -68,8 +149,6 @@ def _torchvision_weights(arch: str):
 def _check_state_dict_file(path: str, arch: str, what: str, where: str) -> List[Problem]:
     """``path`` loads and holds the full state dict of torchvision's ``arch`` (keys and shapes)."""
     import torchvision
-
-    from .training.checkpoint import describe_load_error, load_checkpoint_file
 
     try:
         state = load_checkpoint_file(path, mmap=True)
@@ -104,7 +183,6 @@ def torchvision_weights_problems(arch: str, what: str, where: str, local: Option
                                    f'({reason}). Download {url} and place it at {places} (set TORCH_HOME to move '
                                    'the torch hub cache)')]
     return _check_state_dict_file(hub, arch, what, where)
-
 
 
 def lpips_problems(metric: dict, where: str) -> List[Problem]:
