@@ -6,6 +6,10 @@ from torch.nn import functional as F
 
 # ITU-R BT.601 luma weights for RGB in [0, 1]; the authors' code uses (0.2989, 0.587, 0.114) (MATLAB's rgb2gray).
 BT601_LUMA = (0.299, 0.587, 0.114)
+# Eq. 5 as the paper sets it: a k x k window, k = 11, and delta = 0.025 for images in [0, 1]. These are the defaults
+# of train.mask_opt (declared in bebygan_plugin.schema) and of the flat-region metrics.
+KERNEL_SIZE = 11
+THRESHOLD = 0.025
 
 
 def luminance(img: torch.Tensor, weights: Sequence[float] = BT601_LUMA) -> torch.Tensor:
@@ -48,7 +52,7 @@ def _local_variance(gray: torch.Tensor, kernel_size: int, unbiased: bool = False
     return variance.mul_(count / (count - 1)) if unbiased else variance
 
 
-def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False) -> torch.Tensor:
+def local_std(gray: torch.Tensor, kernel_size: int = KERNEL_SIZE, unbiased: bool = False) -> torch.Tensor:
     """Std of every ``k x k`` window centred on each pixel (reflect-padded borders), in O(H*W).
 
     Population std by default (divided by ``k*k``); ``unbiased`` divides by ``k*k - 1`` (``torch.std``'s default,
@@ -60,7 +64,7 @@ def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False)
 
 
 @torch.no_grad()
-def texture_mask(img: torch.Tensor, kernel_size: int = 11, threshold: float = 0.025,
+def texture_mask(img: torch.Tensor, kernel_size: int = KERNEL_SIZE, threshold: float = THRESHOLD,
                  luma_weights: Sequence[float] = BT601_LUMA, unbiased: bool = False) -> torch.Tensor:
     """Binary texture mask M of Eq. 5: 1 where the local luminance std is >= delta (textured), 0 where flat.
 
