@@ -16,10 +16,10 @@ import json
 from typing import Dict
 
 from . import basicsr_keys
-from .components import registered, scheduler_classes, signature_keys
+from .components import NO_DEFAULT, registered, scheduler_classes
 from .plugin_options import (AMP, AMP_DTYPES, BEBYGAN_TRAIN, DATASET_KEYS, MASK_OPT, MASK_SOURCES, RAGAN,
                              SKIP_CORRUPT_IMAGES)
-from .rules import (NO_DEFAULT, Option, OptionError, Rule, Section, check_keys, closest, unknown_key_problem)
+from .rules import Option, OptionError, Rule, Section, check_keys, closest, signature_keys, unknown_key_problem
 
 TOP_LEVEL_KEYS = tuple(basicsr_keys.TOP_LEVEL)
 NETWORK_KEYS = tuple(basicsr_keys.NETWORK_KEYS)

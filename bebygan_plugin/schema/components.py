@@ -2,6 +2,7 @@
 docstrings: a component's constructor is the one declaration of its arguments (names, defaults, checks) and its
 docstring's ``Args:`` the one place of their docs. The JSON Schema and ``docs/options.md`` describe them from here;
 the preflight checks option files against the same signatures (:func:`.rules.signature_keys`)."""
+import collections.abc
 import inspect
 import math
 import re
@@ -9,11 +10,11 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .rules import NO_DEFAULT, signature_keys  # noqa: F401  (signature_keys: re-exported for the preflight)
 
 # Modules whose registered components the JSON Schema and the reference describe: BasicSR 1.4.2's and the plugin's
 # (never those of other installed plugins, so that the generated files are the same on every machine).
 DESCRIBED_MODULES = ('basicsr.', 'bebygan_plugin.')
+NO_DEFAULT = object()  # an argument without a default: it must be given
 _SENTENCE_END = re.compile(r'(?<=\.)\s+(?=[A-Z`])')  # not after 'Eq.' followed by a number
 _ARG_LINE = re.compile(r'^(\s*)(\w+)(?:\s*\([^)]*\))?:\s*(.*)$')
 
@@ -100,7 +101,7 @@ def _type_schema(annotation, default) -> Dict[str, Any]:
             if len(types) != len(members):
                 return {}
             return {'type': sorted(set(types) | ({'null'} if type(None) in args else set()))}
-        if origin in (list, tuple, typing.Sequence) or (origin is not None and 'Sequence' in str(origin)):
+        if origin in (list, tuple, collections.abc.Sequence):
             return {'type': 'array'}
         if annotation in names:
             return {'type': names[annotation]}

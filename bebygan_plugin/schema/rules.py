@@ -15,9 +15,6 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from ..problems import Problem
 
-NO_DEFAULT = object()  # an option without a default: BasicSR's keys, whose defaults are BasicSR's business
-
-
 def closest(name: str, valid: Iterable[str]) -> Optional[str]:
     """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
     lowered = {v.lower(): v for v in valid}
@@ -224,13 +221,13 @@ class Component(Rule):
 
 @dataclass(frozen=True)
 class Option:
-    """One key: its rule (None for BasicSR's own keys, checked by BasicSR and the preflight's component checks),
-    default, one-line doc, and the message when it is required but missing."""
+    """One key: its rule, default (None: absent, that feature off), one-line doc, and the message when it is
+    required but missing."""
 
     key: str
-    rule: Optional[Rule]
-    default: Any = NO_DEFAULT
-    doc: str = ''
+    rule: Rule
+    default: Any
+    doc: str
     required: str = ''
 
 
@@ -264,9 +261,6 @@ class Section(Rule):
         """Every valid key, BasicSR's first."""
         return tuple(dict.fromkeys(tuple(self.inherited) + self.own_keys))
 
-    def option(self, key: str) -> Option:
-        return next(o for o in self.options if o.key == key)
-
     def accepts(self, value) -> bool:
         return isinstance(value, dict)
 
@@ -280,7 +274,7 @@ class Section(Rule):
             given = value.get(option.key)
             if option.required and not given:
                 problems.append(Problem(f'{where}.{option.key}', option.required))
-            elif option.rule is not None and given is not None and (given or not isinstance(option.rule, Section)):
+            elif given is not None and (given or not isinstance(option.rule, Section)):
                 problems.extend(option.rule.problems(given, f'{where}.{option.key}'))
         if not problems:
             resolved = self.resolve(value)
@@ -298,10 +292,8 @@ class Section(Rule):
             if isinstance(option.rule, Section):
                 given = given or option.default
                 resolved[option.key] = None if given is None else option.rule.resolve(given)
-            elif given is not None:
-                resolved[option.key] = given
-            elif option.default is not NO_DEFAULT:
-                resolved[option.key] = option.default
+            else:
+                resolved[option.key] = option.default if given is None else given
         return resolved
 
     def settings(self, value: Mapping, where: str, program: str, owner: str = '') -> Dict[str, Any]:
@@ -314,13 +306,12 @@ class Section(Rule):
     def json(self) -> dict:
         properties = {}
         for option in self.options:
-            schema = dict(option.rule.json()) if option.rule is not None else {}
+            schema = dict(option.rule.json())
             if isinstance(option.rule, Component) and not option.required:  # absent or ~: no such component
                 schema = {'anyOf': [{'type': 'null'}, schema]}
             if option.doc:
                 schema['description'] = option.doc
-            if option.default is not NO_DEFAULT and option.default is not None and \
-                    not isinstance(option.rule, Section):
+            if option.default is not None and not isinstance(option.rule, Section):
                 schema['default'] = _json_default(option.default)
             properties[option.key] = schema
         return {'type': ['object', 'null'], 'description': self.doc, 'properties': properties,
