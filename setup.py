@@ -81,7 +81,7 @@ setup(
     extras_require={
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
+        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
     },
     entry_points={
         'console_scripts': [

@@ -171,7 +171,7 @@ CASES = [
         'type': 'MaskedVGGStyleDiscriminator', 'num_feat': 4, 'input_size': 32, 'num_stages': 6}), [], {},
      ['network_d: MaskedVGGStyleDiscriminator rejects these options', 'divisible by 64', 'got 32']),
     ('bad AMP dtype', lambda o, c: _set(o, 'train.amp', {'enabled': True, 'dtype': 'fp8'}), [], {},
-     ['train.amp.dtype', "['bf16', 'fp16']", "'fp8'"]),
+     ['train.amp.dtype', "('bf16', 'fp16')", "'fp8'"]),
     ('typo in the scheduler', lambda o, c: _rename(o, 'train.scheduler.periods', 'period'), [], {},
      ["train.scheduler: unknown key 'period'; did you mean 'periods'?"]),
     ('scheduler values it rejects', lambda o, c: _set(o, 'train.scheduler.warmup_iter', 5000), [], {},

@@ -168,11 +168,11 @@ def option_file_problems(opt: dict) -> List[Problem]:
     """Unknown keys at the top level and in ``path``, and ``network_g``'s type and arguments."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
-    from ..preflight.options import TOP_LEVEL_KEYS, check_component, check_path_section, unknown_key_problem
+    from ..preflight.options import check_component, check_path_section
+    from ..schema import NETWORK_KEYS, TOP_LEVEL_KEYS, basicsr_keys, unknown_key_problem
 
-    valid = TOP_LEVEL_KEYS + ('network_g', 'network_d')
-    problems = [unknown_key_problem('top level', key, valid) for key in opt
-                if key not in TOP_LEVEL_KEYS and not str(key).startswith('network_')]
+    problems = [unknown_key_problem('top level', key, TOP_LEVEL_KEYS + NETWORK_KEYS) for key in opt
+                if key not in TOP_LEVEL_KEYS and not str(key).startswith(basicsr_keys.NETWORK_PREFIX)]
     if not isinstance(opt.get('network_g'), dict):
         problems.append(Problem('network_g', 'required: the generator, e.g. {type: RRDBNet, num_in_ch: 3, '
                                              'num_out_ch: 3, num_feat: 64, num_block: 23, num_grow_ch: 32}'))

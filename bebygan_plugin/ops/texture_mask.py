@@ -6,6 +6,11 @@ from torch.nn import functional as F
 
 from .color import BT601_LUMA, luminance
 
+# Eq. 5 as the paper sets it: a k x k window, k = 11, and delta = 0.025 for images in [0, 1]. These are the defaults
+# of train.mask_opt (declared in bebygan_plugin.schema) and of the flat-region metrics.
+KERNEL_SIZE = 11
+THRESHOLD = 0.025
+
 
 def _box_sum(x: torch.Tensor, kernel_size: int) -> torch.Tensor:
     """Sums over every ``k x k`` window (valid positions) of ``x``, from running sums: O(1) work per pixel."""
@@ -36,7 +41,7 @@ def _local_variance(gray: torch.Tensor, kernel_size: int, unbiased: bool = False
     return variance.mul_(count / (count - 1)) if unbiased else variance
 
 
-def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False) -> torch.Tensor:
+def local_std(gray: torch.Tensor, kernel_size: int = KERNEL_SIZE, unbiased: bool = False) -> torch.Tensor:
     """Std of every ``k x k`` window centred on each pixel (reflect-padded borders), in O(H*W).
 
     Population std by default (divided by ``k*k``); ``unbiased`` divides by ``k*k - 1`` (``torch.std``'s default,
@@ -48,7 +53,7 @@ def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False)
 
 
 @torch.no_grad()
-def texture_mask(img: torch.Tensor, kernel_size: int = 11, threshold: float = 0.025,
+def texture_mask(img: torch.Tensor, kernel_size: int = KERNEL_SIZE, threshold: float = THRESHOLD,
                  luma_weights: Sequence[float] = BT601_LUMA, unbiased: bool = False) -> torch.Tensor:
     """Binary texture mask M of Eq. 5: 1 where the local luminance std is >= delta (textured), 0 where flat.
 

@@ -6,6 +6,8 @@
       keep_best: {metric: lpips}             # a key of val.metrics; its ``better`` says which way is best
       keep_best: {metric: psnr, dataset: Set14}   # with several validation sets: the one that decides
 
+The option is declared in :data:`bebygan_plugin.schema.KEEP_BEST`; the checks here need the whole option file.
+
 After each validation whose value of ``metric`` on ``dataset`` equals or beats the best so far (BasicSR's own
 best-metric bookkeeping, logged as "Best: ... @ iter"), the generator is saved as ``net_g_best.pth`` with the same
 weight groups as every checkpoint (``params`` and the EMA ``params_ema`` the validation ran), atomically. Kept by
@@ -14,8 +16,8 @@ the plugin's models (``BebyGANModel``, through :class:`~.checkpoint_mixin.CrashS
 from typing import List, Optional, Tuple
 
 from ..problems import Problem
+from ..schema import KEEP_BEST
 
-KEEP_BEST_KEYS = ('metric', 'dataset')
 BEST_LABEL = 'best'  # the checkpoint is net_g_<BEST_LABEL>.pth
 
 
@@ -42,10 +44,9 @@ def keep_best_problems(opt: dict) -> List[Problem]:
     if 'keep_best' not in val or val['keep_best'] is None:
         return []
     keep, where = val['keep_best'], 'val.keep_best'
-    if not isinstance(keep, dict) or 'metric' not in keep:
-        return [Problem(where, f'must be a mapping such as {{metric: psnr}} (optionally dataset: NAME), got {keep!r}')]
-    problems = [Problem(f'{where}.{key}', f"unknown key; use {' / '.join(KEEP_BEST_KEYS)}")
-                for key in keep if key not in KEEP_BEST_KEYS]
+    problems = KEEP_BEST.problems(keep, where)
+    if problems:
+        return problems
     metrics = list((val.get('metrics') or {}))
     if keep['metric'] not in metrics:
         problems.append(Problem(f'{where}.metric', f'{keep["metric"]!r} is not a key of val.metrics '

@@ -53,7 +53,8 @@ def _opt(**keep):
     ({'metric': 'lpips'}, "val.keep_best.metric: 'lpips' is not a key of val.metrics (psnr, ssim)"),
     ({'metric': 'psnr', 'dataset': 'Set14'}, "val.keep_best.dataset: 'Set14' is not the name of a validation set "
                                              '(chelsea)'),
-    ({'metric': 'psnr', 'when': 'always'}, 'val.keep_best.when: unknown key; use metric / dataset'),
+    ({'metric': 'psnr', 'when': 'always'}, "val.keep_best: unknown key 'when'; valid keys: dataset, metric"),
+    ({'dataset': 'chelsea'}, 'val.keep_best.metric: required: the key of val.metrics to follow, e.g. {metric: psnr}'),
 ])
 def test_keep_best_names_what_is_wrong(keep, message):
     assert message in [str(p) for p in keep_best_problems(_opt(**keep))]
