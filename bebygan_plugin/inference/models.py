@@ -165,10 +165,10 @@ def load_generator(model: Union[str, os.PathLike], device: Union[str, torch.devi
 
 # ------------------------------------------------------------------------------------------------ option files
 def option_file_problems(opt: dict) -> List[Problem]:
-    """Unknown keys at the top level and in ``path``, and ``network_g``'s type and arguments."""
+    """Unknown keys at the top level and in ``path``, and ``network_g``'s type, arguments and scale."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
-    from ..preflight.options import check_component, check_path_section
+    from ..preflight.options import check_component, check_path_section, generator_scale_problems
     from ..schema import NETWORK_KEYS, TOP_LEVEL_KEYS, basicsr_keys, unknown_key_problem
 
     problems = [unknown_key_problem('top level', key, TOP_LEVEL_KEYS + NETWORK_KEYS) for key in opt
@@ -178,6 +178,8 @@ def option_file_problems(opt: dict) -> List[Problem]:
                                              'num_out_ch: 3, num_feat: 64, num_block: 23, num_grow_ch: 32}'))
     else:
         check_component(opt['network_g'], 'network_g', ARCH_REGISTRY, 'network', problems, construct=True)
+        scale = opt.get('scale') if isinstance(opt.get('scale'), int) else None
+        problems += generator_scale_problems(opt['network_g'], scale)
     check_path_section(opt, problems)
     return problems
 

@@ -9,6 +9,7 @@ Training runs (``is_train``) and test runs differ in the sections they need (``t
 ``datasets.train`` set, or ``val.save_img`` and ``test_*`` sets). Nothing here touches files or the network; the
 other modules of :mod:`bebygan_plugin.preflight` do that.
 """
+import inspect
 import numbers
 from typing import Iterable, List, Optional
 
@@ -25,6 +26,8 @@ from ..training.keep_best import keep_best_problems
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
                          'srvgg_arch', 'ecbsr_arch', 'ridnet_arch', 'basic_loss', 'gan_loss')
 SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
+RRDB_SCALES = (1, 2, 4)  # BasicSR's RRDBNet: x4 upsampling after pixel-unshuffling the input by 1, 2 or 4
+X3_GENERATORS = ('EDSR', 'RCAN', 'MSRResNet', 'SRVGGNetCompact_basicsr')  # BasicSR generators whose upsampler does x3
 
 
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
@@ -311,15 +314,37 @@ def check_sections(opt: dict, problems: List[Problem], is_train: bool = True) ->
                 problems.append(Problem(f'{where}.batch_size_per_gpu', f'must be an integer >= 1, got {batch!r}'))
 
 
+def generator_scale_problems(net_g: dict, scale: Optional[int], where: str = 'network_g') -> List[Problem]:
+    """The generator upsamples by ``scale`` (None: any): its ``scale`` / ``upscale`` argument, given or by default,
+    equals it, and RRDBNet is asked for a factor it has (x1, x2, x4)."""
+    from basicsr.utils.registry import ARCH_REGISTRY
+
+    if net_g.get('type') not in ARCH_REGISTRY:
+        return []
+    params = inspect.signature(ARCH_REGISTRY.get(net_g['type'])).parameters
+    for arg in SCALE_ARGS:
+        if arg not in params:
+            continue
+        given = net_g.get(arg, params[arg].default)
+        if net_g['type'] == 'RRDBNet' and given not in RRDB_SCALES:
+            which = f': {", ".join(X3_GENERATORS)} (upscale: 3)' if given == 3 else ''
+            return [Problem(f'{where}.{arg}', f'is {given!r}: RRDBNet supports x1, x2 and x4 only (BasicSR\'s '
+                                              'RRDBNet always upsamples x4, reaching x2 and x1 by pixel-unshuffling '
+                                              f'its input; at x{given} it would make x4 images). For x{given} use a '
+                                              f'generator with an x{given} upsampler{which}')]
+        if scale is not None and given is not inspect.Parameter.empty and given != scale:
+            told = f'is {given!r}' if arg in net_g else f'is not set, so {net_g["type"]} upsamples x{given},'
+            return [Problem(f'{where}.{arg}', f'{told} but scale is {scale}; set {where}.{arg}: {scale}')]
+    return []
+
+
 def check_scale(opt: dict, problems: List[Problem]) -> None:
     """The SR factor agrees between ``scale``, the generator, losses that take one, and the datasets."""
     scale = opt.get('scale')
     if not isinstance(scale, int):
         return
     net_g = opt.get('network_g') if isinstance(opt.get('network_g'), dict) else {}
-    for arg in SCALE_ARGS:
-        if arg in net_g and net_g[arg] != scale:
-            problems.append(Problem(f'network_g.{arg}', f'is {net_g[arg]!r} but scale is {scale}; make them equal'))
+    problems.extend(generator_scale_problems(net_g, scale))
     for key, section in (opt.get('train') or {}).items():
         if key.endswith('_opt') and isinstance(section, dict) and 'scale' in section and section['scale'] != scale:
             problems.append(Problem(f'train.{key}.scale', f'is {section["scale"]!r} but scale is {scale}; make '
