@@ -25,14 +25,15 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from ..files.atomic import atomic_write
-from ..files.weights import WeightFileError, read_weight_file, weight_groups
+from ..files.weights import PARAM_KEYS, WeightFileError, read_weight_file, weight_groups
 from ..problems import Problem, ProblemsFound, raise_if_any
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair
 from .methods import PROGRAM, model_method
 from .metrics import CSV_ORDER, METRICS, compute_metrics
 
 CHECKPOINT_NAME = re.compile(r'^net_g_(\d+)\.pth$')
-WEIGHT_GROUPS = ('params', 'params_ema')  # BasicSR's keys: the trained weights, and their EMA
+WEIGHT_GROUPS = tuple(reversed(PARAM_KEYS))  # BasicSR's keys, in report order: the trained weights, their EMA
+CHECKPOINT_FILES = ('checkpoints.csv', 'checkpoints.png', 'report.md')
 WEIGHT_LABELS = {'params': 'net_g', 'params_ema': 'EMA'}
 WATCH_NICENESS = 10
 UNLOADABLE_POLLS = 3  # a file that fails to load this many polls in a row, unchanged, is reported and skipped
@@ -92,6 +93,23 @@ def checkpoint_groups(path: str) -> Tuple[str, ...]:
     :class:`~bebygan_plugin.files.weights.WeightFileError` when it cannot be read."""
     groups = weight_groups(read_weight_file(path), path)
     return tuple(g for g in WEIGHT_GROUPS if g in groups)
+
+
+def training_scale(models_dir: str) -> Optional[int]:
+    """The ``scale`` of the option file BasicSR copied into the experiment folder (``models/..``), or None."""
+    import glob
+
+    import yaml
+
+    for path in sorted(glob.glob(osp.join(osp.dirname(osp.abspath(models_dir)), '*.yml'))):
+        try:
+            with open(path, encoding='utf-8') as f:
+                scale = (yaml.safe_load(f) or {}).get('scale')
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        if isinstance(scale, int) and not isinstance(scale, bool):
+            return scale
+    return None
 
 
 def checkpoints_folder_problems(models_dir: str, out_dir: str) -> List[Problem]:
@@ -161,8 +179,8 @@ def checkpoints_markdown(scores: CheckpointScores, models_dir: str) -> str:
     columns = [m for m in CSV_ORDER if m in scores.metrics]
     best = {(d, w, m): i for d, w, m, i, _ in scores.best()}
     lines = ['# Checkpoints', '', f'Every `net_g_<iter>.pth` of `{models_dir}`, x{scores.scale}, {scores.scale}-pixel '
-             'border; means over the images of each dataset (their number in brackets). ↑ higher is better, ↓ lower '
-             'is better; the best of each column in bold. net_g: the trained weights (`params`); EMA: their '
+             'border; means over the images of each dataset (their number in brackets). ↑ higher is better, ↓ '
+             'lower is better; the best of each column in bold. net_g: the trained weights (`params`); EMA: their '
              'exponential moving average (`params_ema`), where saved.', '']
     for (dataset, weights), rows in scores.series().items():
         lines += [f'## {dataset} ({rows[0]["images"]}), {WEIGHT_LABELS[weights]}', '',
@@ -189,7 +207,7 @@ def write_checkpoint_report(scores: CheckpointScores, out_dir: str, models_dir: 
     """Write ``checkpoints.csv``, ``checkpoints.png`` and ``report.md`` (each atomically); returns their paths."""
     from .curves import metric_curves
 
-    paths = {name: osp.join(out_dir, name) for name in ('checkpoints.csv', 'checkpoints.png', 'report.md')}
+    paths = {name: osp.join(out_dir, name) for name in CHECKPOINT_FILES}
     figure = metric_curves(scores)
     for name, write in (('checkpoints.csv', lambda f: f.write(checkpoints_csv(scores).encode('utf-8'))),
                         ('checkpoints.png', lambda f: figure.save(f, format='PNG')),
@@ -213,7 +231,8 @@ def prepare_checkpoints(models_dir: str, out_dir: str, datasets: Sequence[Datase
                         scale: Optional[int], watch: bool) -> CheckpointRun:
     """Every check before any work (``problems``: those found by the caller so far); raises
     :class:`~bebygan_plugin.problems.ProblemsFound` listing them all. Without ``watch`` every checkpoint must load;
-    with it, none may exist yet (the scale then comes from ``scale``, default 4, or the first checkpoint)."""
+    with it, none may exist yet. The scale: the first checkpoint's, else ``scale``, else the training's option file
+    (BasicSR copies it next to ``models/``), else 4."""
     from .runner import dataset_problems
 
     folder_problems = checkpoints_folder_problems(models_dir, out_dir)
@@ -234,7 +253,7 @@ def prepare_checkpoints(models_dir: str, out_dir: str, datasets: Sequence[Datase
             if scale is not None and scale != found:
                 problems.append(Problem('--scale', f'is {scale}, but {checkpoints[0].path} is x{found}'))
             scale = found
-    scale = scale or 4
+    scale = scale or training_scale(models_dir) or 4
     pairs, found_problems = dataset_problems(datasets, scale)
     problems += found_problems
     if not found_problems:

@@ -13,7 +13,8 @@ from ..files.atomic import atomic_write
 from ..problems import Problem
 from .metrics import CSV_ORDER, METRICS
 
-TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim', 'dists', 'topiq_fr', 'musiq', 'clipiqa', 'niqe', 'flat')  # Table 2's first
+TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim',  # Table 2's rows first
+               'dists', 'topiq_fr', 'musiq', 'clipiqa', 'niqe', 'flat')
 REPORT_FILES = ('results.csv', 'report.md', 'index.html')
 _SAFE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
 

@@ -23,8 +23,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..data.image_rules import read_dataset_image
-from ..files.images import BadImageError, is_image_file
 from ..data.lr_bicubic import mod_crop
+from ..files.images import BadImageError, is_image_file
 from ..problems import Problem
 from .datasets import DatasetSpec, ImagePair
 

@@ -20,7 +20,8 @@ from tqdm import tqdm
 from ..files.images import write_image
 from ..files.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
-from .checkpoints import CheckpointScores, lower_priority, prepare_checkpoints, score_all, watch
+from .checkpoints import (CHECKPOINT_FILES, CheckpointScores, lower_priority, prepare_checkpoints, score_all,
+                          watch)
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
 from .methods import PROGRAM, Method, build_methods, results_method
@@ -61,13 +62,15 @@ class Plan:
     scale: int
 
 
-def report_folder_problems(out_dir: str) -> List[Problem]:
-    """The report folder, and the files and folders the report writes in it, can be written (nothing created)."""
+def report_folder_problems(out_dir: str, files: Sequence[str] = REPORT_FILES,
+                           folders: Sequence[str] = ('figures', 'sr')) -> List[Problem]:
+    """The report folder, and the ``files`` and ``folders`` the report writes in it, can be written (nothing
+    created)."""
     problems = output_folder_problems(out_dir, '-o')
     if not problems and osp.isdir(out_dir):
-        for name in REPORT_FILES:
+        for name in files:
             problems += output_file_problems(osp.join(out_dir, name), '-o')
-        for name in ('figures', 'sr'):
+        for name in folders:
             problems += output_folder_problems(osp.join(out_dir, name), '-o')
     return problems
 
@@ -116,7 +119,7 @@ def run_checkpoints(config: EvalConfig, stop: Callable[[], bool] = lambda: False
     """``--checkpoints``: check, then score every checkpoint (and with ``--watch`` each new one until ``stop()``
     or Ctrl-C); returns the scores and the paths of ``checkpoints.csv``, ``checkpoints.png`` and ``report.md``."""
     metrics, skipped, problems = choose_metrics(config.metrics)
-    problems += report_folder_problems(config.out_dir)
+    problems += report_folder_problems(config.out_dir, CHECKPOINT_FILES, ())
     for flag, given in (('--model', config.models), ('--results', config.results), ('--bicubic', config.bicubic),
                         ('--paper', config.paper), ('--crop', config.crop)):
         if given:

@@ -138,3 +138,9 @@ def test_best_iteration_prefers_the_metric_direction_and_the_earliest_tie():
         for i, p, f in ((10, 20.0, 3.0), (20, 22.0, 2.0), (30, 22.0, 2.5), (40, 21.0, float('nan')))])
     assert [(m, i, v) for _, _, m, i, v in scores.best()] == [('psnr', 20, 22.0), ('flat', 20, 2.0)]
     assert np.isfinite([v for *_, v in scores.best()]).all()
+
+
+def test_a_watch_before_the_first_checkpoint_takes_the_scale_from_the_trainings_option_file(models):
+    assert checkpoints_module.training_scale(str(models)) is None
+    (models.parent / 'train_run.yml').write_text('name: run\nscale: 2\n')
+    assert checkpoints_module.training_scale(str(models)) == 2

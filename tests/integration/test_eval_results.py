@@ -5,7 +5,6 @@ import os
 
 import cv2
 import numpy as np
-import pytest
 
 from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
