@@ -6,10 +6,10 @@ Outputs in the report folder: ``checkpoints.csv`` (one row per iteration x weigh
 iteration of each metric). GAN training does not improve monotonically, so the last checkpoint is not necessarily
 the one to keep.
 
-``--watch`` keeps scoring the checkpoints a running training adds, until stopped (Ctrl-C), rewriting the three
-files after each. It must never disturb the run: it only reads the experiment folder (the report folder may not
-lie inside it), runs at low priority on one CPU thread (``--device cuda`` to share the GPU instead), and a file
-that does not load yet (a save in progress by a non-atomic writer) is tried again at the next poll.
+``--watch`` keeps scoring the checkpoints a running training adds, until stopped (Ctrl-C or SIGTERM), rewriting
+the three files after each. It must never disturb the run: it only reads the experiment folder (the report folder
+may not lie inside it), runs at low priority on one CPU thread (``--device cuda`` to share the GPU instead), and a
+file that does not load yet (a save in progress by a non-atomic writer) is tried again at the next poll.
 """
 import csv
 import io

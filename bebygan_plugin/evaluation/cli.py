@@ -8,6 +8,7 @@
                  [--watch [--interval SECONDS]] [--metrics ...]
 """
 import argparse
+import signal
 import sys
 from typing import Any, Callable, List, Optional
 
@@ -65,7 +66,7 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
                              'and write checkpoints.csv, checkpoints.png and the best iteration per metric')
     parser.add_argument('--watch', action='store_true',
                         help='with --checkpoints: keep scoring new checkpoints of a running training until Ctrl-C '
-                             '(low priority, one CPU thread, read-only; --device auto means cpu here)')
+                             'or SIGTERM (low priority, one CPU thread, read-only; --device auto means cpu here)')
     parser.add_argument('--interval', type=float, default=60.0,
                         help='with --watch: seconds between two looks at the folder (default 60)')
     parser.add_argument('--scale', type=int, default=None, help='default: the models\' scale (4 for bicubic only)')
@@ -100,14 +101,20 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'{paths["results.csv"]}', file=sys.stdout)
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _checkpoints_main(config: EvalConfig) -> None:
     paths = {}
+    if config.watch:  # stopped by Ctrl-C, or by kill (SIGTERM) when it runs in the background
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         scores, paths = run_checkpoints(config)
     except ProblemsFound as err:
         exit_on_problems(err)
-    except KeyboardInterrupt:  # --watch ends with Ctrl-C; the files were written after each checkpoint
-        print(f'{PROGRAM}: stopped', file=sys.stderr)
+    except KeyboardInterrupt:  # --watch ends so; the files were written after each checkpoint
+        print(f'{PROGRAM}: stopped; the report files hold every checkpoint scored', file=sys.stderr)
         return
     for dataset, weights, metric, iteration, value in scores.best():
         print(f'{dataset} {WEIGHT_LABELS[weights]}: best {METRICS[metric].label} {METRICS[metric].format(value)} at '
