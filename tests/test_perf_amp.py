@@ -11,6 +11,7 @@ from bebygan_plugin.losses.back_projection_loss import BackProjectionLoss
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
 from bebygan_plugin.ops.imresize import imresize_bicubic
+from conftest import assert_buddies_come_from_elsewhere, photo_estimate_pair
 
 
 def _pair(seed=0, size=30):
@@ -21,7 +22,9 @@ def _pair(seed=0, size=30):
 
 
 def test_search_under_bf16_autocast_is_the_float32_search():
-    pred, gt = _pair(1)
+    """A bf16 estimate of real photo crops (whose buddies are mostly other patches, many of them coarser): the
+    search under autocast is the float32 search, and that is Eq. 2's exact argmin (ties aside)."""
+    pred, gt = photo_estimate_pair(2, 30, 30, torch.float32, seed=1)
     pred_bf16 = pred.bfloat16()
     pred_p, gt_p = extract_patches(pred_bf16, 3, 3), extract_patches(gt, 3, 3)
     cand = candidate_patches(gt, (1.0, 0.5, 0.25), 3, 3)
@@ -29,6 +32,11 @@ def test_search_under_bf16_autocast_is_the_float32_search():
         index_amp = find_best_buddies(pred_p, gt_p, cand, 1.0, 1.0, max_chunk_elems=777)
     index_fp32 = find_best_buddies(pred_p.float(), gt_p, cand, 1.0, 1.0)
     assert torch.equal(index_amp, index_fp32)
+    scores = (torch.cdist(gt_p.double(), cand.double()).pow(2)  # Eq. 2 in float64, every candidate
+              + torch.cdist(pred_p.double(), cand.double()).pow(2))
+    chosen = torch.gather(scores, 2, index_fp32[..., None]).squeeze(-1)
+    assert torch.all(chosen <= scores.min(-1).values + 1e-5)
+    assert_buddies_come_from_elsewhere(index_fp32, pred_p.size(1))
 
 
 def test_losses_under_bf16_autocast_are_float32_and_match():

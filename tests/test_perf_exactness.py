@@ -2,7 +2,9 @@
 
 The fast paths (chunked expansion search with a two-level argmin, reshape patch extraction, running-sum box
 filter, dense-matrix bicubic) must give the same buddies, loss, gradients, masks and images as the literal
-formulas. Sizes are odd on purpose and chunk sizes do not divide the number of patches.
+formulas. Sizes are odd on purpose and chunk sizes do not divide the number of patches. The search runs on real
+photo crops (Set5) against an independent estimate of the same scene, where most best buddies are other patches
+than the own GT patch and many come from the coarser pyramid levels.
 """
 import math
 
@@ -17,6 +19,7 @@ from bebygan_plugin.ops import best_buddy
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import local_std, luminance, texture_mask
+from conftest import assert_buddies_come_from_elsewhere, photo_estimate_pair
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -100,13 +103,6 @@ def assert_same_buddies(index, pred_p, gt_p, cand, alpha, beta, rtol):
     return exact
 
 
-def make_pair(batch, channels, h, w, dtype=torch.float32, seed=0, noise=0.05):
-    gen = torch.Generator().manual_seed(seed)
-    gt = torch.rand(batch, channels, h, w, generator=gen, dtype=torch.float64)
-    pred = (gt + noise * torch.randn(gt.shape, generator=gen, dtype=torch.float64)).clamp(0, 1)
-    return pred.to(dtype), gt.to(dtype)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # best-buddy search
 
@@ -125,22 +121,27 @@ def test_extract_patches_matches_literal_windows(h, w, patch, stride):
 @pytest.mark.parametrize('alpha, beta', [(1.0, 1.0), (0.3, 2.0), (1.0, 0.0), (0.0, 1.0)])
 def test_buddies_equal_naive_search_float64(chunk, alpha, beta):
     """float64 inputs: the search runs in float64; chunks of 1 score, of odd sizes, and one chunk for all."""
-    pred, gt = make_pair(2, 3, 23, 29, torch.float64, seed=1)
+    pred, gt = photo_estimate_pair(2, 23, 29, torch.float64, seed=1)
     pred_p, gt_p = extract_patches(pred, 3, 3), extract_patches(gt, 3, 3)
     cand = candidate_patches(gt, (1.0, 0.5, 0.25), 3, 3)
     index = find_best_buddies(pred_p, gt_p, cand, alpha, beta, max_chunk_elems=chunk)
     assert index.shape == pred_p.shape[:2] and index.dtype == torch.long
     exact = assert_same_buddies(index, pred_p, gt_p, cand, alpha, beta, rtol=1e-12)
     assert torch.equal(index, exact)
+    if beta > 0:
+        assert_buddies_come_from_elsewhere(index, pred_p.size(1))
+    else:  # Eq. 2 with beta = 0: the own GT patch, or an identical one
+        assert torch.equal(torch.gather(cand, 1, index[..., None].expand(-1, -1, cand.size(-1))), gt_p)
 
 
 @pytest.mark.parametrize('chunk', [3 * 127, 1000, 1 << 24])
 def test_buddies_equal_naive_search_float32_ties_aside(chunk):
-    pred, gt = make_pair(3, 3, 37, 41, torch.float32, seed=2)
+    pred, gt = photo_estimate_pair(3, 37, 41, torch.float32, seed=2)
     pred_p, gt_p = extract_patches(pred, 3, 3), extract_patches(gt, 3, 3)
     cand = candidate_patches(gt, (1.0, 0.5, 0.25), 3, 3)
     index = find_best_buddies(pred_p, gt_p, cand, 1.0, 1.0, max_chunk_elems=chunk)
     assert_same_buddies(index, pred_p, gt_p, cand, 1.0, 1.0, rtol=1e-5)
+    assert_buddies_come_from_elsewhere(index, pred_p.size(1))
 
 
 def test_two_level_argmin_group_boundaries(monkeypatch):
@@ -170,7 +171,7 @@ def test_exact_ties_go_to_the_lower_index_and_beta_zero_stays_l1():
     """beta = 0: the GT patch scores 0, and so does an identical patch elsewhere; as a plain argmin, the tie goes to
     the lower index (an identical patch, so the loss is still plain L1). Near-ties that the float expansion could
     misorder are re-scored exactly: every other patch gets its own GT patch."""
-    pred, gt = make_pair(1, 3, 12, 12, torch.float32, seed=3)
+    pred, gt = photo_estimate_pair(1, 12, 12, torch.float32, seed=3)
     gt[..., 6:9, 6:9] = gt[..., 0:3, 0:3]  # patch 10 duplicates patch 0 in the first level
     pred_p, gt_p = extract_patches(pred, 3, 3), extract_patches(gt, 3, 3)
     cand = candidate_patches(gt, (1.0, 0.5), 3, 3)
@@ -191,21 +192,24 @@ def test_exact_ties_go_to_the_lower_index_and_beta_zero_stays_l1():
     (21, 21, 3, 2, 1000),  # overlapping patches, the grid fits (unfold path)
 ])
 def test_loss_and_gradients_equal_naive(h, w, patch, stride, chunk):
-    pred, gt = make_pair(2, 3, h, w, torch.float64, seed=4)
+    pred, gt = photo_estimate_pair(2, h, w, torch.float64, seed=4)
     scales = (1.0, 0.5, 0.25)
     fast_pred = pred.clone().requires_grad_()
     loss = BestBuddyLoss(1.0, 1.0, 1.0, patch, stride, scales, max_chunk_elems=chunk)(fast_pred, gt)
     loss.backward()
     naive_pred = pred.clone().requires_grad_()
-    expected, _ = naive_loss(naive_pred, gt, 1.0, 1.0, patch, stride, scales)
+    expected, index = naive_loss(naive_pred, gt, 1.0, 1.0, patch, stride, scales)
     expected.backward()
+    assert_buddies_come_from_elsewhere(index, index.size(1))
     assert loss.item() == pytest.approx(expected.item(), rel=1e-12, abs=1e-15)
     torch.testing.assert_close(fast_pred.grad, naive_pred.grad, rtol=0, atol=1e-15)
-    assert fast_pred.grad.abs().min() > 0  # every pixel is supervised
+    # every pixel is supervised: its gradient is +-1/numel, unless residuals of overlapping patches cancel
+    alone = (naive_coverage(h, w, patch, stride) == 1) if stride != patch else torch.ones(h, w, dtype=torch.bool)
+    assert fast_pred.grad[alone.expand_as(fast_pred)].abs().min() > 0
 
 
 def test_loss_float32_matches_naive_float64_within_rounding():
-    pred, gt = make_pair(2, 3, 33, 27, torch.float32, seed=5)
+    pred, gt = photo_estimate_pair(2, 33, 27, torch.float32, seed=5)
     fast_pred = pred.clone().requires_grad_()
     loss = BestBuddyLoss(max_chunk_elems=500)(fast_pred, gt)
     loss.backward()
@@ -219,7 +223,7 @@ def test_loss_float32_matches_naive_float64_within_rounding():
 
 
 def test_beta_zero_is_plain_l1():
-    pred, gt = make_pair(2, 3, 27, 21, torch.float32, seed=6)
+    pred, gt = photo_estimate_pair(2, 27, 21, torch.float32, seed=6)
     loss = BestBuddyLoss(beta=0.0)(pred, gt)
     assert loss.item() == pytest.approx(F.l1_loss(pred, gt).item(), rel=1e-6)
 
