@@ -36,8 +36,72 @@ def _ragan_reference(c_real, c_fake, for_discriminator: bool):
     return _bce(rel_real, False) + _bce(rel_fake, True)
 
 
+def _masked_mean(x, mask):
+    """E over the textured pixels: ``sum(x * M) / sum(M)``."""
+    mask = mask.expand_as(x)
+    return (x * mask).sum() / mask.sum()
+
+
+def _masked_ragan_reference(c_real, c_fake, mask, for_discriminator: bool):
+    """Eq. 7 / Eq. 8 with D-bar of Eq. 9 for per-pixel logits: every expectation (the relativistic means and the
+    two BCE terms) is the mean over the textured pixels of the mask."""
+    rel_real, rel_fake = c_real - _masked_mean(c_fake, mask), c_fake - _masked_mean(c_real, mask)
+
+    def bce(logits, real: bool):
+        return _masked_mean(-(F.logsigmoid(logits) if real else F.logsigmoid(-logits)), mask)
+
+    if for_discriminator:
+        return bce(rel_real, True) + bce(rel_fake, False)
+    return bce(rel_real, False) + bce(rel_fake, True)
+
+
 def _value(log, key):
     return float(log[key])
+
+
+def _non_bicubic_lr(gt):
+    """An LR that is NOT the bicubic of the GT (4x4 box average plus noise, 8-bit), as real training pairs are:
+    a model comparing its estimate with S(GT) instead of the LR input gives a visibly different Eq. 4."""
+    gen = torch.Generator().manual_seed(0)
+    lq = F.avg_pool2d(gt, 4) + 0.03 * torch.randn(gt.shape[0], 3, gt.shape[-2] // 4, gt.shape[-1] // 4, generator=gen)
+    return lq.clamp(0, 1).mul(255).round().div(255)
+
+
+def _random_vgg19_features(monkeypatch):
+    """BasicSR's PerceptualLoss on a randomly initialised VGG19 (no ImageNet weights offline): its ``vgg19`` factory
+    returns torchvision's VGG19 convolutional layers, freshly initialised; returns them as a list once built."""
+    import types
+
+    import torchvision
+    from basicsr.archs import vgg_arch
+
+    built = []
+
+    def vgg19(pretrained=False):
+        built.append(torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs['E']))
+        return types.SimpleNamespace(features=built[-1])
+
+    monkeypatch.setattr(vgg_arch, 'VGG_PRETRAIN_PATH', '/nonexistent/vgg19.pth')
+    monkeypatch.setattr(vgg_arch, 'vgg', types.SimpleNamespace(vgg19=vgg19))
+    return built
+
+
+def _perceptual_reference(features, output, gt, layer_weights, perceptual_weight):
+    """Eq. 6: ``lambda_3 * sum_l w_l * mean|phi_l(x) - phi_l(gt)|`` on VGG19 conv3_4 / conv4_4 / conv5_4 (before their
+    ReLU: torchvision's layers 16, 25, 34) of ImageNet-normalised inputs."""
+    index = {'conv3_4': 16, 'conv4_4': 25, 'conv5_4': 34}
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+    def phi(x):
+        taken, x = {}, (x - mean) / std
+        for i, layer in enumerate(features[:max(index.values()) + 1]):
+            x = layer(x)
+            taken.update({name: x.clone() for name, at in index.items() if at == i})  # the ReLUs are in place
+        return taken
+
+    ours, theirs = phi(output), phi(gt)
+    return perceptual_weight * sum(w * (ours[k] - theirs[k]).abs().mean() for k, w in layer_weights.items())
 
 
 def test_g_is_updated_before_d_with_separate_real_and_fake_passes(monkeypatch):
@@ -112,14 +176,20 @@ def test_real_and_fake_get_the_same_mask_in_every_pass(network_d):
     assert all(torch.equal(x, real_inputs[0]) for x in real_inputs)  # passes 1 and 3 are the real batch
 
 
-def test_logged_total_is_eq_10_and_is_what_g_is_trained_on():
-    """l_g_total = lambda_1 L_BB + lambda_2 L_BP + lambda_4 L_G (distinct lambdas), each logged term already
-    weighted, and G's gradient is the gradient of that sum. (The perceptual term, lambda_3 L_P, needs ImageNet VGG19
-    weights that cannot be downloaded here; BasicSR's PerceptualLoss applies its perceptual_weight itself.)"""
+def test_logged_total_is_eq_10_and_is_what_g_is_trained_on(monkeypatch):
+    """l_g_total = lambda_1 L_BB + lambda_2 L_BP + lambda_3 L_P + lambda_4 L_G (distinct lambdas), each logged term
+    already weighted, and G's gradient is the gradient of that sum. L_BP compares with the LR input, which here is not
+    the bicubic of the GT; L_P runs on a randomly initialised VGG19 (ImageNet weights cannot be downloaded here)."""
     lambdas = {'pixel_opt': 0.3, 'bp_opt': 2.0, 'gan_opt': 0.01}
-    model = build_in_process(_options(**{'network_d': dict(VGG_D), **{f'train.{key}.loss_weight': value
-                                                                       for key, value in lambdas.items()}}))
+    layer_weights = {'conv3_4': 0.125, 'conv4_4': 0.25, 'conv5_4': 0.5}
+    perceptual = {'type': 'PerceptualLoss', 'layer_weights': layer_weights, 'vgg_type': 'vgg19',
+                  'use_input_norm': True, 'range_norm': False, 'perceptual_weight': 0.7, 'style_weight': 0,
+                  'criterion': 'l1'}
+    vgg_features = _random_vgg19_features(monkeypatch)
+    model = build_in_process(_options(**{'network_d': dict(VGG_D), 'train.perceptual_opt': perceptual,
+                                         **{f'train.{key}.loss_weight': value for key, value in lambdas.items()}}))
     batch = photo_batch()
+    batch['lq'] = _non_bicubic_lr(batch['gt'])
     model.feed_data(batch)
     net_g, net_d = copy.deepcopy(model.net_g), copy.deepcopy(model.net_d)
     model.optimize_parameters(1)
@@ -133,16 +203,71 @@ def test_logged_total_is_eq_10_and_is_what_g_is_trained_on():
     mask = texture_mask(batch['gt'])
     terms = {'l_g_bb': lambdas['pixel_opt'] * BestBuddyLoss(loss_weight=1.0)(output, batch['gt']),
              'l_g_bp': lambdas['bp_opt'] * F.l1_loss(imresize_bicubic(output, 1 / 4), batch['lq']),
+             'l_g_percep': _perceptual_reference(vgg_features[0], output, batch['gt'], layer_weights, 0.7),
              'l_g_gan': lambdas['gan_opt'] * _ragan_reference(net_d(batch['gt'] * mask).detach(),
                                                               net_d(output * mask), False)}
+    with torch.no_grad():  # the data tell the LR input from the GT's bicubic apart (Eq. 4)
+        bp_against_gt = lambdas['bp_opt'] * F.l1_loss(imresize_bicubic(output, 1 / 4),
+                                                      imresize_bicubic(batch['gt'], 1 / 4))
+    assert abs(bp_against_gt / terms['l_g_bp'] - 1) > 1e-3  # 100x the tolerance below
     total = sum(terms.values())
     total.backward()
     for key, value in terms.items():
         assert _value(log, key) == pytest.approx(value.item(), rel=1e-5), key
+    assert 'l_g_style' not in log
     assert _value(log, 'l_g_total') == pytest.approx(sum(_value(log, k) for k in terms), rel=1e-6)
     assert _value(log, 'l_g_total') == pytest.approx(total.item(), rel=1e-5)
     for (name, ours), theirs in zip(model.net_g.named_parameters(), net_g.parameters()):
         torch.testing.assert_close(ours.grad, theirs.grad, rtol=1e-4, atol=1e-9, msg=name)
+
+
+def test_masked_unet_d_losses_are_averages_over_the_textured_pixels():
+    """The recipe's discriminator (MaskedUNetDiscriminator, mask_logits: true) gives per-pixel logits zeroed on flat
+    pixels; l_g_gan and l_d must then be Eq. 8 and Eq. 7 with every expectation taken over the textured pixels only
+    (weighted by the texture mask), computed here from BasicSR's U-Net forward on the masked images."""
+    from basicsr.archs.discriminator_arch import UNetDiscriminatorSN
+
+    network_d = {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 8, 'skip_connection': True,
+                 'mask_logits': True}
+    model = build_in_process(_options(network_d=network_d))
+    batch = photo_batch()
+    model.feed_data(batch)
+    g_before, d_before = copy.deepcopy(model.net_g), copy.deepcopy(model.net_d)
+    model.optimize_parameters(1)
+    log = model.get_current_log()
+
+    with torch.no_grad():
+        mask = texture_mask(batch['gt'])
+        fake = g_before(batch['lq'])
+        # the model's four passes in order (G step: real, fake; D step: real, fake): spectral norm's power
+        # iteration advances at each training-mode pass
+        c = [UNetDiscriminatorSN.forward(d_before, x * mask) * mask for x in (batch['gt'], fake, batch['gt'], fake)]
+    assert 0.2 < mask.mean() < 0.9 and c[0].shape == mask.shape  # per-pixel logits, textured and flat pixels
+    l_g_gan = 0.005 * _masked_ragan_reference(c[0], c[1], mask, False)
+    l_d = _masked_ragan_reference(c[2], c[3], mask, True)
+    assert _value(log, 'l_g_gan') == pytest.approx(l_g_gan.item(), rel=1e-5)
+    assert _value(log, 'l_d') == pytest.approx(l_d.item(), rel=1e-5)
+    assert _value(log, 'mask_ratio') == pytest.approx(mask.mean().item(), rel=1e-6)
+    # plain means over every pixel (the flat ones counted with logit 0) are far from it: the weights matter here
+    assert abs(0.005 * _ragan_reference(c[0], c[1], False).item() / l_g_gan.item() - 1) > 1e-3
+    assert abs(_ragan_reference(c[2], c[3], True).item() / l_d.item() - 1) > 1e-3
+
+
+def test_custom_luma_weights_give_their_own_mask():
+    """mask_opt.luma_weights (here BT.709's, which move a few dozen pixels of these crops across the threshold):
+    the model's mask is Eq. 5 on that luminance, not on the default BT.601 one."""
+    weights = (0.2126, 0.7152, 0.0722)
+    model = build_in_process(_options(**{'train.mask_opt.luma_weights': list(weights)}))
+    batch = photo_batch()
+    model.feed_data(batch)
+    gt = batch['gt'].double()
+    gray = sum(w * gt[:, c:c + 1] for c, w in enumerate(weights))
+    std = F.unfold(F.pad(gray, (5,) * 4, mode='reflect'), 11).std(dim=1, unbiased=False).view(gray.shape)
+    expected = (std >= 0.025).float()
+    mask = model.compute_texture_mask()
+    near = (std - 0.025).abs() < 1e-9
+    assert torch.equal(mask[~near], expected[~near])
+    assert (mask != texture_mask(batch['gt'])).sum() >= 10  # differs from the BT.601 mask
 
 
 def test_net_d_iters_and_net_d_init_iters_schedule_the_g_updates():
