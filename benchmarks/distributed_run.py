@@ -20,10 +20,10 @@ import time
 from os import path as osp
 
 HERE = osp.dirname(osp.abspath(__file__))
-sys.path[:0] = [osp.dirname(HERE), osp.join(osp.dirname(HERE), 'tests')]
+sys.path[:0] = [osp.dirname(HERE)]
 
 import bebygan_compat  # noqa: E402
-import test_reliability_support as support  # noqa: E402  (Set5 crops and the tiny option dict, shared with tests)
+from tests.helpers import training_runs as support  # noqa: E402  (Set5 crops and the tiny option dict)
 
 
 def launch(root: str, nproc: int, extra_args) -> tuple:
