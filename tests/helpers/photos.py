@@ -4,6 +4,18 @@ import torch
 
 from .paths import SET5
 
+# the photos of scikit-image the demo trains (five) and validates (chelsea) on
+SKIMAGE_PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field', 'chelsea')
+
+
+def skimage_image(name: str) -> torch.Tensor:
+    """A ``skimage.data`` photo as an RGB ``(3, H, W)`` float32 tensor in [0, 1]."""
+    import numpy as np
+    from skimage import data
+
+    img = np.ascontiguousarray(getattr(data, name)()[..., :3])
+    return torch.from_numpy(img).permute(2, 0, 1).float().div(255)
+
 
 def photo_batch(names=('astronaut', 'coffee'), gt_size: int = 64, scale: int = 4) -> dict:
     """Real photo crops (``skimage.data``) as a training batch: GT and its MATLAB-bicubic x``scale`` LR, 8-bit as

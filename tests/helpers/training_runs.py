@@ -2,7 +2,7 @@
 
 - real training pairs: 32x32 HR crops of the Set5 images shipped in ``tests/data`` (two per image) and their x4 LR
   made with the project's MATLAB-style bicubic ``imresize_bicubic``, written to a tmp folder;
-- a tiny BebyGANModel option dict (RRDBNet 8 features / 1 block, MaskedUNetDiscriminator 8 features, CPU);
+- a tiny BebyGANModel built in process (the recipe of ``tests/helpers/recipe.py``) and random batches for it;
 - a trace hook for training *subprocesses*: a ``sitecustomize.py`` put on ``PYTHONPATH`` that, once
   ``bebygan_plugin`` is imported, records per process (rank) JSON lines: every iteration's logged losses and the
   LR paths it trained on, every checkpoint file written (after its rename), validations, digests of the model /
@@ -92,55 +92,6 @@ def corrupt_lmdb_value(lmdb_path: str, key: str) -> None:
     env.close()
 
 
-def tiny_options(name: str, train_dir: str, val_dir: str = None, *, batch: int = 2, total_iter: int = 4,
-                 save_freq: int = 2, val_freq: int = 2, gt_size: int = 32, flips: bool = False) -> dict:
-    """A complete BebyGANModel option dict at CPU size (paths absolute, no perceptual loss)."""
-    train_set = {
-        'name': 'tiny_train', 'type': 'PairedImageDataset', 'dataroot_gt': osp.join(train_dir, 'hr'),
-        'dataroot_lq': osp.join(train_dir, 'lr'), 'io_backend': {'type': 'disk'}, 'gt_size': gt_size,
-        'use_hflip': flips, 'use_rot': flips, 'num_worker_per_gpu': 0, 'batch_size_per_gpu': batch,
-        'dataset_enlarge_ratio': 1, 'prefetch_mode': None}
-    opt = {
-        'name': name, 'model_type': 'BebyGANModel', 'scale': 4, 'num_gpu': 0, 'manual_seed': 0,
-        'datasets': {'train': train_set},
-        'network_g': {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1,
-                      'num_grow_ch': 8},
-        'network_d': {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 8, 'skip_connection': True,
-                      'mask_logits': True},
-        'path': {'pretrain_network_g': None, 'strict_load_g': True, 'resume_state': None},
-        'train': {
-            'ema_decay': 0.9,
-            'optim_g': {'type': 'Adam', 'lr': 1e-3, 'weight_decay': 0, 'betas': [0.9, 0.999]},
-            'optim_d': {'type': 'Adam', 'lr': 1e-3, 'weight_decay': 0, 'betas': [0.9, 0.999]},
-            'scheduler': {'type': 'WarmupCosineRestartLR', 'periods': [1000], 'warmup_iter': 2,
-                          'restart_weights': [1], 'eta_min': 1e-7},
-            'total_iter': total_iter, 'warmup_iter': -1,
-            'pixel_opt': {'type': 'BestBuddyLoss', 'loss_weight': 1.0, 'alpha': 1.0, 'beta': 1.0, 'patch_size': 3,
-                          'stride': 3, 'pyramid_scales': [1.0, 0.5, 0.25]},
-            'bp_opt': {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': 4},
-            'gan_opt': {'type': 'RelativisticAverageGANLoss', 'loss_weight': 0.005},
-            'mask_opt': {'source': 'gt', 'kernel_size': 11, 'threshold': 0.025},
-            'net_d_iters': 1, 'net_d_init_iters': 0},
-        'logger': {'print_freq': 1, 'save_checkpoint_freq': save_freq, 'use_tb_logger': False,
-                   'wandb': {'project': None, 'resume_id': None}},
-    }
-    if val_dir:
-        opt['datasets']['val'] = {'name': 'tiny_val', 'type': 'PairedImageDataset',
-                                  'dataroot_gt': osp.join(val_dir, 'hr'), 'dataroot_lq': osp.join(val_dir, 'lr'),
-                                  'io_backend': {'type': 'disk'}}
-        opt['val'] = {'val_freq': val_freq, 'save_img': False,
-                      'metrics': {'psnr': {'type': 'calculate_psnr', 'crop_border': 4, 'test_y_channel': True}}}
-    return opt
-
-
-def set_option(opt: dict, dotted: str, value) -> None:
-    """``opt['a']['b'] = value`` for ``'a.b'``."""
-    *parents, leaf = dotted.split('.')
-    for key in parents:
-        opt = opt[key]
-    opt[leaf] = value
-
-
 def rename_option(opt: dict, dotted: str, new: str) -> None:
     """Rename the key ``'a.b'`` of ``opt`` to ``new`` (a typo), keeping its value."""
     *parents, leaf = dotted.split('.')
@@ -150,18 +101,13 @@ def rename_option(opt: dict, dotted: str, new: str) -> None:
 
 
 def build_model(tmp_path, **train_overrides):
-    """A BebyGANModel as train_pipeline builds it (options completed like BasicSR's parse_options)."""
-    import copy
+    """A BebyGANModel of the tiny recipe as train_pipeline builds it, with ``train_overrides`` in its ``train``
+    options and its checkpoint folders in ``tmp_path``."""
+    from .recipe import build_in_process, tiny_recipe
 
-    import torch
-    from basicsr.models import build_model as basicsr_build_model
-
-    opt = tiny_options('unit', str(tmp_path / 'unused'))
+    opt = tiny_recipe('unit')
     opt['train'].update(train_overrides)
-    opt.update(is_train=True, dist=False, rank=0, world_size=1, auto_resume=False)
-    opt['path'].update(models=str(tmp_path / 'models'), training_states=str(tmp_path / 'training_states'))
-    torch.manual_seed(0)
-    return basicsr_build_model(copy.deepcopy(opt))
+    return build_in_process(opt, models=tmp_path / 'models', training_states=tmp_path / 'training_states')
 
 
 def batch(seed=0):

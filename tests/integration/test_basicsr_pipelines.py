@@ -14,7 +14,8 @@ from basicsr.models import build_model
 from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY, MODEL_REGISTRY
 
 from tests.helpers.paths import REPO_ROOT, SET5
-from tests.helpers.recipe import run_training, tiny_bebygan_options
+from tests.helpers.random_weights import use_random_vgg19
+from tests.helpers.recipe import run_training, skimage_recipe
 
 OPTIONS = REPO_ROOT / 'options'
 
@@ -54,7 +55,7 @@ def test_basicsrs_own_train_script_resolves_our_names(autoload_installed, skimag
     checkout = tmp_path / 'BasicSR'
     (checkout / 'basicsr').mkdir(parents=True)
     shutil.copy(Path(basicsr.__file__).parent / 'train.py', checkout / 'basicsr' / 'train.py')
-    opt = tiny_bebygan_options('basicsr_entry', skimage_pairs, total_iter=2)
+    opt = skimage_recipe('basicsr_entry', skimage_pairs, total_iter=2)
     result = run_training(opt, checkout, entry=('basicsr/train.py',))
     log = result.stdout + result.stderr
     assert 'Model [BebyGANModel] is created.' in log
@@ -113,15 +114,11 @@ def test_option_files_use_registered_components(name):
 def test_paper_recipe_yaml_trains_a_step_with_every_loss_term(skimage_pairs, tmp_path, monkeypatch):
     """options/train_BebyGAN_x4.yml as shipped (full RRDB, 192 crops, U-Net D, perceptual loss) for one step.
 
-    ImageNet VGG19 weights cannot be downloaded here: a RANDOMLY initialised VGG19 file is written where BasicSR
-    looks for it, only so that the perceptual term is built and wired; its value means nothing perceptually.
+    ImageNet VGG19 weights cannot be downloaded here: BasicSR builds a RANDOMLY initialised VGG19, only so that the
+    perceptual term is built and wired; its value means nothing perceptually.
     """
-    import torchvision
-
     monkeypatch.chdir(tmp_path)
-    vgg_file = tmp_path / 'experiments' / 'pretrained_models' / 'vgg19-dcbb9e9d.pth'
-    vgg_file.parent.mkdir(parents=True)
-    torch.save(torchvision.models.vgg19().state_dict(), vgg_file)
+    vgg_built = use_random_vgg19(monkeypatch)
 
     opt = yaml.safe_load((OPTIONS / 'train_BebyGAN_x4.yml').read_text())
     opt.update(num_gpu=0, is_train=True, dist=False, rank=0, world_size=1)
@@ -136,6 +133,7 @@ def test_paper_recipe_yaml_trains_a_step_with_every_loss_term(skimage_pairs, tmp
     model.feed_data({'lq': sample['lq'][None], 'gt': sample['gt'][None]})
     model.optimize_parameters(1)
     logged = model.get_current_log()
+    assert len(vgg_built) == 1  # the perceptual term's VGG19
     for term in ('l_g_bb', 'l_g_bp', 'l_g_percep', 'l_g_gan', 'l_d', 'mask_ratio'):
         assert term in logged and torch.isfinite(torch.tensor(logged[term])), term
     assert model.get_current_learning_rate()[0] == pytest.approx(1e-7 + (1e-4 - 1e-7) * 0.1)  # first warm-up step

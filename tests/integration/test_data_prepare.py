@@ -9,6 +9,7 @@ import torch
 from tests.helpers.data_prepare import (assert_lr_close, expected_hr, expected_lr, mod_crop, psnr, read_pairs,
                           write_input_kinds)
 from tests.helpers.paths import SET5
+from tests.helpers.recipe import build_in_process, tiny_recipe
 
 from bebygan_plugin.data.lmdb_writer import read_meta_info
 from bebygan_plugin.data.lr_bicubic import bicubic_downsample
@@ -100,7 +101,6 @@ def test_set5_regenerated_lr_matches_matlab_lr(capsys):
 
 
 def test_bebygan_model_trains_from_the_lmdbs(tmp_path):
-    from basicsr.models import build_model
     from torch.utils.data import DataLoader
 
     from basicsr.data.paired_image_dataset import PairedImageDataset
@@ -115,28 +115,8 @@ def test_bebygan_model_trains_from_the_lmdbs(tmp_path):
         'dataroot_lq': str(tmp_path / 'out' / 'DF2K_HR_sub_x4.lmdb')})
     loader = DataLoader(dataset, batch_size=2, shuffle=True, num_workers=0,
                         generator=torch.Generator().manual_seed(0))
-    opt = {
-        'name': 'lmdb_smoke', 'model_type': 'BebyGANModel', 'scale': 4, 'num_gpu': 0, 'is_train': True,
-        'dist': False, 'rank': 0, 'world_size': 1,
-        'network_g': {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1,
-                      'num_grow_ch': 4, 'scale': 4},
-        'network_d': {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 8},
-        'path': {'models': str(tmp_path / 'models'), 'training_states': str(tmp_path / 'states'),
-                 'pretrain_network_g': None, 'pretrain_network_d': None, 'strict_load_g': True, 'resume_state': None},
-        'train': {
-            'ema_decay': 0,
-            'optim_g': {'type': 'Adam', 'lr': 1e-4, 'betas': [0.9, 0.99]},
-            'optim_d': {'type': 'Adam', 'lr': 1e-4, 'betas': [0.9, 0.99]},
-            'scheduler': {'type': 'MultiStepLR', 'milestones': [100], 'gamma': 0.5},
-            'pixel_opt': {'type': 'BestBuddyLoss', 'loss_weight': 0.1},
-            'bp_opt': {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': 4},
-            'gan_opt': {'type': 'RelativisticAverageGANLoss', 'loss_weight': 0.005},
-            'mask_opt': {'source': 'gt'},
-            'net_d_iters': 1, 'net_d_init_iters': 0,
-        },
-    }
-    torch.manual_seed(0)
-    model = build_model(opt)
+    opt = tiny_recipe('lmdb_smoke', **{'train.ema_decay': 0})
+    model = build_in_process(opt, models=tmp_path / 'models', training_states=tmp_path / 'states')
     before = [p.detach().clone() for p in model.net_g.parameters()]
     batches = iter(loader)
     for current_iter in range(1, 4):

@@ -18,6 +18,7 @@ import yaml
 
 from tests.helpers import training_runs as support
 from tests.helpers.paths import REPO_ROOT, SET5
+from tests.helpers.recipe import set_option
 
 TEST_YML = REPO_ROOT / 'options' / 'test_BebyGAN_x4.yml'
 TINY_RRDB = {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1, 'num_grow_ch': 4}
@@ -56,7 +57,7 @@ def run_main(opt_path, monkeypatch, capsys, *extra):
     return exited.value.code, out.out, out.err
 
 
-_set, _rename = support.set_option, support.rename_option
+_set, _rename = set_option, support.rename_option
 
 
 def _corrupt_test_image(opt, work):

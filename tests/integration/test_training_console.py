@@ -2,11 +2,11 @@
 option and network dumps stay in the log file."""
 import re
 
-from tests.helpers.recipe import run_training, tiny_bebygan_options
+from tests.helpers.recipe import run_training, skimage_recipe
 
 
 def test_quiet_console_shows_progress_and_keeps_the_dumps_in_the_log(skimage_pairs, tmp_path):
-    opt = tiny_bebygan_options('quiet_console', skimage_pairs, total_iter=6, **{'val.val_freq': 100})
+    opt = skimage_recipe('quiet_console', skimage_pairs, total_iter=6, **{'val.val_freq': 100})
     result = run_training(opt, tmp_path, '--quiet')
     console = result.stdout + result.stderr
     progress = re.findall(r'^(\d\d):(\d\d):(\d\d) iter (\d+)/6 \((\d+)%\)  ([0-9.]+) it/s  ETA (\d+:\d\d:\d\d)  '

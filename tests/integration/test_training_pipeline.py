@@ -6,13 +6,13 @@ import torch
 from basicsr.models import build_model
 
 import bebygan_compat
-from tests.helpers.recipe import run_training, tiny_bebygan_options
+from tests.helpers.recipe import run_training, skimage_recipe
 
 
 @pytest.fixture(scope='module')
 def trained_run(skimage_pairs, tmp_path_factory):
     cwd = tmp_path_factory.mktemp('e2e')
-    opt = tiny_bebygan_options('e2e_bebygan', skimage_pairs, total_iter=4)
+    opt = skimage_recipe('e2e_bebygan', skimage_pairs, total_iter=4)
     result = run_training(opt, cwd)
     return cwd, opt, result.stdout + result.stderr
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tests.helpers import training_runs as support
+from tests.helpers.recipe import tiny_recipe
 from bebygan_plugin.training import checkpoint, resume
 from bebygan_plugin.training.checkpoint import CheckpointError, atomic_torch_save
 
@@ -159,10 +160,11 @@ def test_save_writes_everything_resume_needs_and_resume_restores_it_exactly(tmp_
     torch.manual_seed(123)  # a different process would start from other generator states
     opt = copy.deepcopy(model.opt)
     opt['path'].update(pretrain_network_g=str(tmp_path / 'models' / 'net_g_2.pth'),
-                       pretrain_network_d=str(tmp_path / 'models' / 'net_d_2.pth'))
+                       pretrain_network_d=str(tmp_path / 'models' / 'net_d_2.pth'),
+                       param_key_g='params')  # as BasicSR's check_resume sets it (the recipe says params_ema)
     from basicsr.models import build_model as basicsr_build_model
 
-    opt['train'] = copy.deepcopy(support.tiny_options('unit', '')['train'])
+    opt['train'] = tiny_recipe('unit')['train']
     opt['train']['amp'] = {'enabled': True, 'dtype': 'fp16'}
     resumed = basicsr_build_model(opt)
     resumed.resume_training(resume.load_checked_state(resumed.opt, str(tmp_path / 'training_states' / '2.state')))

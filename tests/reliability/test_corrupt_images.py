@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader
 
 from tests.helpers import training_runs as support
 from tests.helpers.paths import DIST_VARS
+from tests.helpers.recipe import set5_recipe
 from bebygan_plugin.data.corrupt_images import CorruptImageError
 from bebygan_plugin.preflight.datasets import TRAIN_DECODE_SAMPLE
 
@@ -164,7 +165,7 @@ def test_training_beyond_the_checked_sample(tmp_path, skip):
     bad = train / 'hr' / f'img{TRAIN_DECODE_SAMPLE + 1:03d}.png'
     support.truncate(str(bad))
     iters_per_epoch = (TRAIN_DECODE_SAMPLE + 2) // 2
-    opt = support.tiny_options('corrupt', str(train), total_iter=iters_per_epoch, save_freq=100)
+    opt = set5_recipe('corrupt', str(train), total_iter=iters_per_epoch, save_freq=100)
     opt['datasets']['train'].update(num_worker_per_gpu=1, skip_corrupt_images=skip)
     opt['logger']['print_freq'] = 100
     env = dict(os.environ, BEBYGAN_OFFLINE='1', CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1',

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from tests.helpers import training_runs as support
+from tests.helpers.recipe import set5_recipe
 
 ITERS, RESUMED_ITERS = 4, 6
 
@@ -42,8 +43,8 @@ def runs(tmp_path_factory):
     support.make_pairs(str(root / 'train'), support.CROP_NAMES[:8])
     support.make_pairs(str(root / 'val'), support.CROP_NAMES[8:10])
     for name, batch in (('single', 4), ('ddp', 2)):
-        opt = support.tiny_options(name, str(root / 'train'), str(root / 'val'), batch=batch, total_iter=ITERS,
-                                   save_freq=2, val_freq=2)
+        opt = set5_recipe(name, str(root / 'train'), str(root / 'val'), batch=batch, total_iter=ITERS,
+                          save_freq=2, val_freq=2)
         support.write_options(str(root / f'{name}.yml'), opt)
     traces = {name: root / f'trace_{name}' for name in ('single', 'ddp', 'resume')}
     for path in traces.values():

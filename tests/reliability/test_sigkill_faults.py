@@ -29,6 +29,7 @@ from os import path as osp
 import pytest
 
 from tests.helpers import training_runs as support
+from tests.helpers.recipe import set5_recipe
 
 TOTAL_ITER, FREQ = 50, 5
 
@@ -187,8 +188,8 @@ def test_kill9_at_random_moments_then_auto_resume_reaches_the_end(tmp_path):
     support.make_pairs(str(data / 'val'), support.CROP_NAMES[8:9])
     opts = {}
     for name in ('faulted', 'uninterrupted'):
-        opt = support.tiny_options(name, str(data / 'train'), str(data / 'val'), batch=2, total_iter=TOTAL_ITER,
-                                   save_freq=FREQ, val_freq=20, flips=True)
+        opt = set5_recipe(name, str(data / 'train'), str(data / 'val'), batch=2, total_iter=TOTAL_ITER,
+                          save_freq=FREQ, val_freq=20, flips=True)
         opts[name] = support.write_options(str(tmp_path / f'{name}.yml'), opt)
     trace_dir = tmp_path / 'trace'
     trace_dir.mkdir()

@@ -1,17 +1,14 @@
 """Mixed precision on CPU (bf16 autocast): the search stays float32, the losses stay accurate, a step runs."""
-import copy
-import logging
-
 import pytest
 import torch
 
 import bebygan_plugin  # noqa: F401  (before basicsr)
-from basicsr.models import build_model
 from bebygan_plugin.losses.back_projection_loss import BackProjectionLoss
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from tests.helpers.photos import photo_estimate_pair
+from tests.helpers.recipe import build_in_process, tiny_recipe
 from tests.helpers.references import assert_buddies_come_from_elsewhere
 
 
@@ -57,34 +54,11 @@ def test_losses_under_bf16_autocast_are_float32_and_match():
 
 
 def _tiny_opt(amp_dtype):
-    return {
-        'name': 'amp_test', 'model_type': 'BebyGANModel', 'is_train': True, 'dist': False, 'num_gpu': 0, 'rank': 0,
-        'world_size': 1, 'scale': 4, 'path': {},
-        'network_g': {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1,
-                      'num_grow_ch': 4, 'scale': 4},
-        'network_d': {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 8, 'mask_logits': True},
-        'train': {
-            'ema_decay': 0,
-            'optim_g': {'type': 'Adam', 'lr': 1e-3, 'betas': [0.9, 0.999]},
-            'optim_d': {'type': 'Adam', 'lr': 1e-3, 'betas': [0.9, 0.999]},
-            'scheduler': {'type': 'MultiStepLR', 'milestones': [1000], 'gamma': 0.5},
-            'pixel_opt': {'type': 'BestBuddyLoss', 'loss_weight': 0.1},
-            'bp_opt': {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': 4},
-            'gan_opt': {'type': 'RelativisticAverageGANLoss', 'loss_weight': 0.005},
-            'mask_opt': {'source': 'gt', 'kernel_size': 11, 'threshold': 0.025},
-            'amp': {'enabled': True, 'dtype': amp_dtype},
-            'net_d_iters': 1, 'net_d_init_iters': 0,
-        },
-    }
+    return tiny_recipe('amp_test', **{'train.ema_decay': 0, 'train.amp': {'enabled': True, 'dtype': amp_dtype}})
 
 
 def test_bebygan_step_runs_under_bf16_autocast_on_cpu():
-    logging.disable(logging.CRITICAL)
-    try:
-        torch.manual_seed(0)
-        model = build_model(copy.deepcopy(_tiny_opt('bf16')))
-    finally:
-        logging.disable(logging.NOTSET)
+    model = build_in_process(_tiny_opt('bf16'))
     assert model.amp_dtype == torch.bfloat16
     pred, gt = _pair(3, size=32)
     model.feed_data({'lq': imresize_bicubic(gt, 0.25), 'gt': gt})

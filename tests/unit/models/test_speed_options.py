@@ -6,19 +6,18 @@ uses torch.compile's ``aot_eager`` backend: the same Dynamo capture and AOT-auto
 ``inductor`` backend, without its C++ code generation, which took minutes even for these tiny networks on a shared
 2-core CPU (280 s; the benchmark, ``benchmarks/run.py --only train_step_compile``, measures inductor).
 """
-import copy
 
 import pytest
 import torch
 
 from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process, tiny_bebygan_options
+from tests.helpers.recipe import build_in_process, tiny_recipe
 
 COMPILE_FOR_TESTS = {'backend': 'aot_eager'}
 
 
 def _options(ema_decay=0.0, **train):
-    opt = tiny_bebygan_options('speed', '/unused', total_iter=10)
+    opt = tiny_recipe('speed', total_iter=10)
     opt['train'].update(ema_decay=ema_decay, **train)
     return opt
 

@@ -15,13 +15,14 @@ from torch.nn import functional as F
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import texture_mask
 from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process, tiny_bebygan_options
+from tests.helpers.random_weights import use_random_vgg19
+from tests.helpers.recipe import build_in_process, skimage_recipe, tiny_recipe
 
 VGG_D = {'type': 'MaskedVGGStyleDiscriminator', 'num_in_ch': 3, 'num_feat': 4, 'input_size': 64}
 
 
 def _options(**overrides):
-    return tiny_bebygan_options('step', '/unused', total_iter=10, **{'train.ema_decay': 0, **overrides})
+    return tiny_recipe('step', total_iter=10, **{'train.ema_decay': 0, **overrides})
 
 
 def _bce(logits, real: bool):
@@ -66,25 +67,6 @@ def _non_bicubic_lr(gt):
     gen = torch.Generator().manual_seed(0)
     lq = F.avg_pool2d(gt, 4) + 0.03 * torch.randn(gt.shape[0], 3, gt.shape[-2] // 4, gt.shape[-1] // 4, generator=gen)
     return lq.clamp(0, 1).mul(255).round().div(255)
-
-
-def _random_vgg19_features(monkeypatch):
-    """BasicSR's PerceptualLoss on a randomly initialised VGG19 (no ImageNet weights offline): its ``vgg19`` factory
-    returns torchvision's VGG19 convolutional layers, freshly initialised; returns them as a list once built."""
-    import types
-
-    import torchvision
-    from basicsr.archs import vgg_arch
-
-    built = []
-
-    def vgg19(pretrained=False):
-        built.append(torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs['E']))
-        return types.SimpleNamespace(features=built[-1])
-
-    monkeypatch.setattr(vgg_arch, 'VGG_PRETRAIN_PATH', '/nonexistent/vgg19.pth')
-    monkeypatch.setattr(vgg_arch, 'vgg', types.SimpleNamespace(vgg19=vgg19))
-    return built
 
 
 def _perceptual_reference(features, output, gt, layer_weights, perceptual_weight):
@@ -182,13 +164,13 @@ def test_logged_total_is_eq_10_and_is_what_g_is_trained_on(monkeypatch):
     already weighted, and G's gradient is the gradient of that sum. L_BP compares with the LR input, which here is not
     the bicubic of the GT; L_P runs on a randomly initialised VGG19 (ImageNet weights cannot be downloaded here)."""
     lambdas = {'pixel_opt': 0.3, 'bp_opt': 2.0, 'gan_opt': 0.01}
-    layer_weights = {'conv3_4': 0.125, 'conv4_4': 0.25, 'conv5_4': 0.5}
-    perceptual = {'type': 'PerceptualLoss', 'layer_weights': layer_weights, 'vgg_type': 'vgg19',
-                  'use_input_norm': True, 'range_norm': False, 'perceptual_weight': 0.7, 'style_weight': 0,
-                  'criterion': 'l1'}
-    vgg_features = _random_vgg19_features(monkeypatch)
-    model = build_in_process(_options(**{'network_d': dict(VGG_D), 'train.perceptual_opt': perceptual,
-                                         **{f'train.{key}.loss_weight': value for key, value in lambdas.items()}}))
+    vgg_features = use_random_vgg19(monkeypatch)
+    opt = tiny_recipe('step', total_iter=10, perceptual=True, **{
+        'train.ema_decay': 0, 'network_d': dict(VGG_D), 'train.perceptual_opt.perceptual_weight': 0.7,
+        **{f'train.{key}.loss_weight': value for key, value in lambdas.items()}})
+    layer_weights = opt['train']['perceptual_opt']['layer_weights']  # the recipe's: Eq. 6
+    assert layer_weights == {'conv3_4': 0.125, 'conv4_4': 0.25, 'conv5_4': 0.5}
+    model = build_in_process(opt)
     batch = photo_batch()
     batch['lq'] = _non_bicubic_lr(batch['gt'])
     model.feed_data(batch)
@@ -228,9 +210,9 @@ def test_masked_unet_d_losses_are_averages_over_the_textured_pixels():
     (weighted by the texture mask), computed here from BasicSR's U-Net forward on the masked images."""
     from basicsr.archs.discriminator_arch import UNetDiscriminatorSN
 
-    network_d = {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 8, 'skip_connection': True,
-                 'mask_logits': True}
-    model = build_in_process(_options(network_d=network_d))
+    opt = _options()
+    assert opt['network_d']['type'] == 'MaskedUNetDiscriminator' and opt['network_d']['mask_logits']
+    model = build_in_process(opt)
     batch = photo_batch()
     model.feed_data(batch)
     g_before, d_before = copy.deepcopy(model.net_g), copy.deepcopy(model.net_d)
@@ -307,9 +289,8 @@ def test_validation_runs_the_ema_generator(skimage_pairs):
     from basicsr.metrics.psnr_ssim import calculate_psnr
     from basicsr.utils import tensor2img
 
-    opt = _options(**{'train.ema_decay': 0.5})
-    opt['datasets']['val'] = dict(opt['datasets']['val'], dataroot_gt=str(skimage_pairs / 'val/HR'),
-                                  dataroot_lq=str(skimage_pairs / 'val/LR_x4'), phase='val', scale=4)
+    opt = skimage_recipe('step', skimage_pairs, 10, **{'train.ema_decay': 0.5})
+    opt['datasets']['val'].update(phase='val', scale=4)
     opt['val'] = {'val_freq': 1, 'save_img': False,
                   'metrics': {'psnr': {'type': 'calculate_psnr', 'crop_border': 4, 'test_y_channel': True}}}
     model = build_in_process(opt)

@@ -20,6 +20,7 @@ import yaml
 
 from tests.helpers import training_runs as support
 from tests.helpers.paths import DIST_VARS
+from tests.helpers.recipe import set5_recipe, set_option, tiny_recipe
 
 
 @pytest.fixture(scope='module')
@@ -31,7 +32,7 @@ def data(tmp_path_factory):
 
 
 def valid_options(data) -> dict:
-    return support.tiny_options('preflight', str(data / 'train'), str(data / 'val'), batch=2)
+    return set5_recipe('preflight', str(data / 'train'), str(data / 'val'), batch=2)
 
 
 def run_main(opt_path, *extra, monkeypatch, capsys):
@@ -56,7 +57,7 @@ def placeholder_weights(arch: str, path: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- the bad inputs
-_set, _rename = support.set_option, support.rename_option
+_set, _rename = set_option, support.rename_option
 
 
 def _lmdb_without_meta(opt, ctx):
@@ -69,7 +70,7 @@ def _lmdb_without_meta(opt, ctx):
 
 
 def _wrong_pretrain(opt, ctx):
-    net = support.tiny_options('x', '')['network_g']
+    net = tiny_recipe('x')['network_g']
     net['num_feat'] = 16  # saved by a run with another width
     from basicsr.archs.rrdbnet_arch import RRDBNet
 
