@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 from basicsr.data.paired_image_dataset import PairedImageDataset
 from basicsr.utils.matlab_functions import imresize as basicsr_imresize
-from tests.helpers.paths import REPO_ROOT
 from PIL import Image
+
+from .paths import REPO_ROOT
 
 
 def smooth_image(height: int, width: int, channels: int, seed: int, dtype=np.uint8) -> np.ndarray:
