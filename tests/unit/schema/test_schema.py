@@ -19,6 +19,7 @@ from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.schema import MASK_OPT, OptionError, generated_files
 from bebygan_plugin.schema.__main__ import main as schema_main
 from bebygan_plugin.schema.json_schema import SCHEMA_FILE
+from tests.helpers.recipe import tiny_recipe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 OPTION_FILES = sorted(glob.glob(osp.join(REPO, 'options', '*.yml')) +
@@ -37,17 +38,6 @@ def validator():
         schema = json.load(f)
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
-
-
-def recipe() -> dict:
-    """options/train_BebyGAN_x4.yml with a tiny RRDB and U-Net D, no perceptual loss (no VGG weights), on the CPU."""
-    opt = load(osp.join(REPO, 'options', 'train_BebyGAN_x4.yml'))
-    opt['network_g'].update(num_feat=4, num_block=1, num_grow_ch=4)
-    opt['network_d'].update(num_feat=4)
-    opt['train'].pop('perceptual_opt')
-    opt['path']['pretrain_network_g'] = None
-    opt['num_gpu'] = 0
-    return opt
 
 
 def set_key(opt: dict, dotted: str, value=None, rename: str = None) -> dict:
@@ -138,7 +128,7 @@ def test_the_schema_flags_a_bad_value_of_a_plugin_option(dotted, value, validato
 
 
 def test_the_model_refuses_bad_values_without_the_preflight_with_its_messages(tmp_path):
-    opt = recipe()
+    opt = tiny_recipe('schema_check')
     assert check_options(opt) == []
     for dotted, value in (('train.mask_opt.kernel_size', 4), ('train.mask_opt.threshold', 'x'),
                           ('train.max_consecutive_nonfinite', True)):
@@ -159,7 +149,7 @@ def test_the_model_refuses_bad_values_without_the_preflight_with_its_messages(tm
 
 
 def test_the_model_takes_the_declared_defaults(tmp_path):
-    opt = recipe()
+    opt = tiny_recipe('schema_check')
     opt['train']['mask_opt'] = {'source': 'lq_bicubic'}
     for key in ('amp', 'channels_last', 'compile'):
         del opt['train'][key]
