@@ -14,7 +14,7 @@ from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.evaluation.curves import PANEL_H
 from bebygan_plugin.evaluation.datasets import DatasetSpec
 from bebygan_plugin.evaluation.runner import EvalConfig, run_checkpoints
-from conftest import SET5
+from tests.helpers.paths import SET5
 
 SPEC = f'Set5={SET5 / "HR"}{os.pathsep}{SET5 / "LR_bicubic" / "X4"}'
 METRICS = 'psnr,ssim'

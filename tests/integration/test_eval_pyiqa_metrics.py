@@ -13,7 +13,7 @@ import torch
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.files.weights import PYIQA_METRIC_FILES
 from bebygan_plugin.preflight.weight_files import check_metric_weights
-from conftest import SET5
+from tests.helpers.paths import SET5
 
 
 def run_eval(*args):

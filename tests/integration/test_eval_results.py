@@ -8,7 +8,7 @@ import numpy as np
 
 from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
-from conftest import SET5
+from tests.helpers.paths import SET5
 
 IMAGES = ('baby', 'bird', 'butterfly', 'head', 'woman')
 # the released-results naming layouts the pairing tolerates, one per Set5 image

@@ -4,12 +4,12 @@ import torch
 
 from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.training.keep_best import keep_best_problems
-from conftest import build_in_process, tiny_bebygan_options
+from tests.helpers.recipe import build_in_process, skimage_recipe
 
 
 @pytest.fixture
 def model(tmp_path):
-    opt = tiny_bebygan_options('keep_best', tmp_path, total_iter=4)
+    opt = skimage_recipe('keep_best', tmp_path, total_iter=4)
     opt['val']['keep_best'] = {'metric': 'lpips'}
     opt['val']['metrics']['lpips'] = {'type': 'calculate_psnr', 'better': 'lower'}  # only its direction matters
     opt['path'].update(models=str(tmp_path / 'models'), training_states=str(tmp_path / 'states'))
@@ -44,7 +44,7 @@ def test_the_best_validation_so_far_is_saved_with_both_weight_groups(model, tmp_
 
 
 def _opt(**keep):
-    opt = tiny_bebygan_options('x', '/data', total_iter=4)
+    opt = skimage_recipe('x', '/data', total_iter=4)
     opt['val']['keep_best'] = keep
     return opt
 
