@@ -12,7 +12,7 @@ AUTOLOAD_PTH = 'bebygan_plugin_autoload.pth'
 class BuildPyWithAutoload(build_py):
     """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages.
 
-    The .pth lets BasicSR's own entry points resolve the plugin's names (see ``bebygan_compat``).
+    The .pth lets BasicSR's own entry points resolve the plugin's names (see ``bebygan_autoload``).
     """
 
     def run(self):
@@ -25,12 +25,26 @@ class BuildPyWithAutoload(build_py):
 
 
 class EditableWheelWithAutoload(editable_wheel):
-    """``pip install -e .``: the same .pth in the editable wheel (setuptools has no public hook for extra root
-    files there, so this extends the step that fills the unpacked wheel)."""
+    """``pip install -e .``: the same .pth in the editable wheel.
+
+    setuptools (checked up to 84) has no public way to add a file at the root of an editable wheel: ``build_py``'s
+    outputs are not copied into it (the wheel maps the package to the source tree instead), and ``data_files`` go
+    to the data scheme (``sys.prefix``), not to site-packages. ``_install_namespaces(unpacked_dir, ...)`` is the one
+    step that writes into the unpacked wheel before it is zipped with its RECORD (so pip also uninstalls the file);
+    it is extended here, and only here. Should a setuptools release drop that method, the build says so and the
+    editable install works without the hook (``import bebygan_plugin`` still registers everything; only BasicSR's
+    own ``basicsr/train.py`` then does not find the plugin's names by itself).
+    """
 
     def _install_namespaces(self, installation_dir, pth_prefix):
         super()._install_namespaces(installation_dir, pth_prefix)
         self.copy_file(os.path.join(HERE, AUTOLOAD_PTH), os.path.join(installation_dir, AUTOLOAD_PTH))
+
+    def run(self):
+        if not hasattr(editable_wheel, '_install_namespaces'):
+            self.warn(f'this setuptools has no editable_wheel._install_namespaces: {AUTOLOAD_PTH} is not installed, '
+                      'so BasicSR\'s own entry points will not load the plugin by themselves')
+        super().run()
 
 
 def read(name):
@@ -47,7 +61,7 @@ setup(
     license='Apache License 2.0',
     python_requires='>=3.9',
     packages=find_packages(include=('bebygan_plugin', 'bebygan_plugin.*')),
-    py_modules=['bebygan_compat'],
+    py_modules=['bebygan_autoload'],
     cmdclass={'build_py': BuildPyWithAutoload, 'editable_wheel': EditableWheelWithAutoload},
     install_requires=[
         'basicsr==1.4.2',
@@ -67,14 +81,14 @@ setup(
     extras_require={
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
+        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
     },
     entry_points={
         'console_scripts': [
             'bebygan-train=bebygan_plugin.train:main',
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
-            'bebygan-prepare=bebygan_plugin.data.prepare_df2k:main',
+            'bebygan-prepare=bebygan_plugin.data.cli:prepare_main',
             'bebygan-eval=bebygan_plugin.evaluation.cli:main',
             'bebygan-infer=bebygan_plugin.inference.cli:infer_main',
             'bebygan-convert=bebygan_plugin.inference.cli:convert_main',

@@ -1,7 +1,8 @@
 """Beby-GAN (Best-Buddy GAN, Li et al. AAAI 2021) as a BasicSR plugin.
 
-Importing this package makes ``import basicsr`` work on current torchvision (see the ``bebygan_compat`` module)
-and registers the plugin's components in BasicSR's registries:
+Importing this package adapts BasicSR to current torch / torchvision (:mod:`bebygan_plugin.compat`, which also
+makes ``import basicsr`` work on torchvision >= 0.17) and registers the plugin's components in BasicSR's
+registries:
 
 - ``ARCH_REGISTRY``: ``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``, ``MatlabBicubicUpsampler``
 - ``LOSS_REGISTRY``: ``BestBuddyLoss``, ``BackProjectionLoss``, ``RelativisticAverageGANLoss``
@@ -12,9 +13,9 @@ and registers the plugin's components in BasicSR's registries:
 The texture mask of Eq. 5 is :func:`bebygan_plugin.texture_mask`; the bicubic operator S is
 :func:`bebygan_plugin.imresize_bicubic`.
 """
-import bebygan_compat
+from . import compat
 
-bebygan_compat.apply()
+compat.apply()
 
 from . import archs, losses, metrics, models  # noqa: E402,F401  (registration side effects)
 from .ops.imresize import imresize_bicubic  # noqa: E402

@@ -13,7 +13,7 @@
    index.html, results.csv, the comparison figure (figures/) and the super-resolved images (sr/).
 
 The perceptual loss (Eq. 6) is OFF here: it needs ImageNet-trained VGG19 weights, which cannot be downloaded
-offline, and a randomly initialised VGG would not be a perceptual loss. See README "Weights that need a download"
+offline, and a randomly initialised VGG would not be a perceptual loss. See docs/weights.md
 to turn it on. Both stages run through BasicSR's own training pipeline (``bebygan-train --quiet``: a progress line
 with it/s and ETA about every 10 s; the options and networks go to the log file), so the logs, checkpoints and
 validation images land in ``<workdir>/experiments/`` as in any BasicSR run.
@@ -26,7 +26,6 @@ import time
 from os import path as osp
 from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
 
-import cv2
 import numpy as np
 import yaml
 
@@ -55,6 +54,7 @@ def write_pairs(names, hr_dir: str, lr_dir: str) -> None:
     """HR PNGs and their bicubic x4 LR (same file names) for BasicSR's PairedImageDataset."""
     import torch
 
+    from bebygan_plugin.files.images import write_image
     from bebygan_plugin.ops.imresize import imresize_bicubic
 
     os.makedirs(hr_dir, exist_ok=True)
@@ -63,8 +63,8 @@ def write_pairs(names, hr_dir: str, lr_dir: str) -> None:
         hr = skimage_photo(name)
         hr_t = torch.from_numpy(hr).permute(2, 0, 1).float().div(255).unsqueeze(0)
         lr = imresize_bicubic(hr_t, 1 / SCALE)[0].clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).numpy()
-        cv2.imwrite(osp.join(hr_dir, f'{name}.png'), cv2.cvtColor(hr, cv2.COLOR_RGB2BGR))
-        cv2.imwrite(osp.join(lr_dir, f'{name}.png'), cv2.cvtColor(lr, cv2.COLOR_RGB2BGR))
+        write_image(osp.join(hr_dir, f'{name}.png'), hr, order='rgb')
+        write_image(osp.join(lr_dir, f'{name}.png'), lr, order='rgb')
 
 
 def _paired_set(name: str, root: str, phase_opts: Dict) -> Dict:

@@ -19,14 +19,13 @@ from typing import Optional
 import torch
 
 import bebygan_plugin  # noqa: F401  (compat patch before basicsr)
-import harness
-import reference as ref
-import step_profile
-import train_step
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import texture_mask
+
+from . import harness, step_profile, train_step
+from . import reference as ref
 
 PYRAMID = (1.0, 0.5, 0.25)
 

@@ -1,13 +1,14 @@
 """A real distributed training run: ``python -m torch.distributed.run --nproc_per_node=N bebygan_plugin/train.py
 -opt ... --launcher pytorch``, then an ``--auto_resume`` continuation, on Set5 crops from ``tests/data``.
 
-    python benchmarks/distributed_run.py                              # CPU: gloo, 2 processes
-    python benchmarks/distributed_run.py --gpu --nproc 1 --iters 200  # one GPU: NCCL (the backend BasicSR uses)
+    python -m benchmarks.distributed_run                              # CPU: gloo, 2 processes
+    python -m benchmarks.distributed_run --gpu --nproc 1 --iters 200  # one GPU: NCCL (the backend BasicSR uses)
 
-It prints the backend the run uses (``bebygan_compat.dist_backend`` of its options), seconds per iteration after the first logged one,
-whether checkpoints were written and whether the resumed run reached the new total. The network is the paper's
-discriminator with a small RRDB (``--blocks``) and 128x128 crops, the recipe's losses without the perceptual term
-(no VGG19 weights offline). Not part of the test run (``tests/test_distributed_ddp.py`` checks correctness on CPU).
+It prints the backend the run uses (``bebygan_plugin.training.distributed.dist_backend`` of its options), seconds per iteration after the
+first logged one, whether checkpoints were written and whether the resumed run reached the new total. The network is
+the paper's discriminator with a small RRDB (``--blocks``) and 128x128 crops, the recipe's losses without the
+perceptual term (no VGG19 weights offline). Not part of the test run (``tests/reliability/test_distributed_ddp.py``
+checks correctness on CPU).
 """
 import argparse
 import os
@@ -19,11 +20,9 @@ import tempfile
 import time
 from os import path as osp
 
-HERE = osp.dirname(osp.abspath(__file__))
-sys.path[:0] = [osp.dirname(HERE), osp.join(osp.dirname(HERE), 'tests')]
-
-import bebygan_compat  # noqa: E402
-import test_reliability_support as support  # noqa: E402  (Set5 crops and the tiny option dict, shared with tests)
+from tests.helpers import training_runs as support  # Set5 crops, free ports, the training script
+from tests.helpers.recipe import set5_recipe
+from bebygan_plugin.training.distributed import dist_backend
 
 
 def launch(root: str, nproc: int, extra_args) -> tuple:
@@ -61,8 +60,8 @@ def main() -> int:
 
 def run(args: argparse.Namespace, root: str) -> int:
     support.make_pairs(osp.join(root, 'train'), support.CROP_NAMES, gt_size=args.gt_size)
-    opt = support.tiny_options('run', osp.join(root, 'train'), batch=args.batch, total_iter=args.iters,
-                               save_freq=args.iters // 2, gt_size=args.gt_size, flips=True)
+    opt = set5_recipe('run', osp.join(root, 'train'), batch=args.batch, total_iter=args.iters,
+                      save_freq=args.iters // 2, gt_size=args.gt_size, flips=True)
     opt['num_gpu'] = args.nproc if args.gpu else 0
     opt['network_g'].update(num_feat=64, num_block=args.blocks, num_grow_ch=32)
     opt['network_d'] = {'type': 'MaskedVGGStyleDiscriminator', 'num_in_ch': 3, 'num_feat': 64,
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace, root: str) -> int:
     log_text = open(osp.join(root, 'experiments', 'run', logs[-1]), encoding='utf-8').read() if logs else ''
     models = sorted(os.listdir(osp.join(root, 'experiments', 'run', 'models')))
     print(f'[dist] {args.nproc} process(es), {"GPU" if args.gpu else "CPU"}, {args.amp or "fp32"}, backend '
-          f'{bebygan_compat.dist_backend(opt)}: exit {proc.returncode}, {wall:.1f} s wall, '
+          f'{dist_backend(opt)}: exit {proc.returncode}, {wall:.1f} s wall, '
           f'{seconds_per_iter(log_text):.4f} s/iter (median after the first logged), checkpoints {models}')
 
     resumed, wall = launch(root, args.nproc, ['--auto_resume', '--force_yml', f'train:total_iter={args.iters + 10}'])

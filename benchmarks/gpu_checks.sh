@@ -13,9 +13,9 @@ export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/.."
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))'
-timeout 150 $PY benchmarks/run.py --device cuda --no-memory --step-reps 7 \
+timeout 150 $PY -m benchmarks.run --device cuda --no-memory --step-reps 7 \
     --only best_buddy_paper_anchor_b1_196 train_step train_step_amp_bf16 train_step_channels_last
-timeout 150 $PY benchmarks/run.py --device cuda --no-memory --step-reps 5 --train-config paper \
+timeout 150 $PY -m benchmarks.run --device cuda --no-memory --step-reps 5 --train-config paper \
     --only train_step train_step_amp_bf16
-timeout 170 $PY benchmarks/inference.py --device cuda --only paper 4k --blocks 6 23 --paper-reps 5
-timeout 90 $PY benchmarks/distributed_run.py --gpu --nproc 1 --iters 200
+timeout 170 $PY -m benchmarks.inference --device cuda --only paper 4k --blocks 6 23 --paper-reps 5
+timeout 90 $PY -m benchmarks.distributed_run --gpu --nproc 1 --iters 200

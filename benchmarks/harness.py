@@ -11,7 +11,7 @@ from typing import Callable, Optional
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def synchronize(device) -> None:
@@ -96,17 +96,19 @@ def probe_memory(case_name: str, side: str, device: str, workdir: str, train_con
     CPU: RSS high-water mark (VmHWM, reset after inputs and a small warm-up call are in place) minus the RSS at
     that point (:func:`run_fresh_probe`). CUDA: ``max_memory_allocated`` delta.
     """
-    cmd = [sys.executable, os.path.join(HERE, 'memprobe.py'), case_name, side, '--device', device,
+    cmd = [sys.executable, '-m', 'benchmarks.memprobe', case_name, side, '--device', device,
            '--workdir', workdir, '--train-config', train_config]
     return run_fresh_probe(cmd, 'MEMPROBE ', timeout)
 
 
 def run_fresh_probe(cmd: list, marker: str, timeout: float) -> dict:
-    """Run ``cmd`` (a probe script) in a fresh process and return the JSON it printed after ``marker``, or
-    ``{'error': ...}``. glibc's adaptive mmap threshold is pinned (``MALLOC_MMAP_THRESHOLD_``) so freed large
+    """Run ``cmd`` (a probe module, ``python -m benchmarks.<probe>``) in a fresh process and return the JSON it
+    printed after ``marker``, or ``{'error': ...}``. The repository root goes on ``PYTHONPATH`` (the benchmark may
+    have changed directory). glibc's adaptive mmap threshold is pinned (``MALLOC_MMAP_THRESHOLD_``) so freed large
     blocks go back to the kernel and a peak RSS is what the measured operation itself needs."""
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
-               PYTHONWARNINGS='ignore')
+               PYTHONWARNINGS='ignore', PYTHONPATH=os.pathsep.join(filter(None, [REPO,
+                                                                                 os.environ.get('PYTHONPATH')])))
     try:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -1,9 +1,9 @@
 """Inference benchmarks: streaming tiles against a Real-ESRGAN-style tiler, tile overhead, the paper's timing case.
 
-    python benchmarks/inference.py                                  # every case, CPU, 6-block RRDB for 4K
-    python benchmarks/inference.py --only 4k --blocks 23            # the 4K case with the paper's 23 blocks
-    python benchmarks/inference.py --only paper --device cuda       # 1280x720 output, fp32 / bf16 (/ fp16)
-    python benchmarks/inference.py --only tile_difference --model experiments/.../net_g_latest.pth
+    python -m benchmarks.inference                                  # every case, CPU, 6-block RRDB for 4K
+    python -m benchmarks.inference --only 4k --blocks 23            # the 4K case with the paper's 23 blocks
+    python -m benchmarks.inference --only paper --device cuda       # 1280x720 output, fp32 / bf16 (/ fp16)
+    python -m benchmarks.inference --only tile_difference --model experiments/.../net_g_latest.pth
 
 Cases (random weights unless ``--model`` is given; the timings do not depend on the weights):
 
@@ -30,14 +30,12 @@ import sys
 import tempfile
 import time
 
+import numpy as np
+import torch
+
+from . import harness
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-import harness  # noqa: E402
 
 PAPER_MS = 193.6
 CASES = ('tile_difference', 'paper', '4k')
@@ -135,8 +133,8 @@ def probe(spec: dict) -> dict:
 
 
 def run_probe(spec: dict, timeout: float) -> dict:
-    return harness.run_fresh_probe([sys.executable, os.path.abspath(__file__), '--probe', json.dumps(spec)], 'PROBE ',
-                                   timeout)
+    return harness.run_fresh_probe([sys.executable, '-m', 'benchmarks.inference', '--probe', json.dumps(spec)],
+                                   'PROBE ', timeout)
 
 
 # ------------------------------------------------------------------------------------------------------ cases

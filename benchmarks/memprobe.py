@@ -5,14 +5,10 @@ Prints ``MEMPROBE {json}`` with ``peak_bytes`` (above the baseline) and how it w
 import argparse
 import json
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch
 
-import torch  # noqa: E402
-
-import cases  # noqa: E402
-import harness  # noqa: E402
+from . import cases, harness
 
 
 def main() -> None:

@@ -15,8 +15,8 @@ from torch.nn import functional as F
 
 import bebygan_plugin  # noqa: F401  (compat patch before basicsr)
 from basicsr.utils.matlab_functions import imresize as basicsr_imresize
+from bebygan_plugin.ops.color import luminance
 from bebygan_plugin.ops.imresize import imresize_bicubic
-from bebygan_plugin.ops.texture_mask import luminance
 
 
 def _starts(length: int, patch_size: int, stride: int) -> list:

@@ -1,9 +1,9 @@
 """Beby-GAN performance suite: project vs reference formulations, time and peak memory.
 
-    python benchmarks/run.py                      # CPU (or --device cuda), prints the table, writes JSON
-    python benchmarks/run.py --only texture_mask_b8_192 bp_downsample_b8_192 --reps 9
-    python benchmarks/run.py --only train_step --step-reps 9       # the training step ratio and its profile
-    python benchmarks/run.py --only train_step --train-config paper --step-reps 3  # batch 8, 23 blocks (slow)
+    python -m benchmarks.run                      # CPU (or --device cuda), prints the table, writes JSON
+    python -m benchmarks.run --only texture_mask_b8_192 bp_downsample_b8_192 --reps 9
+    python -m benchmarks.run --only train_step --step-reps 9       # the training step ratio and its profile
+    python -m benchmarks.run --only train_step --train-config paper --step-reps 3  # batch 8, 23 blocks (slow)
 
 Results go to ``benchmarks/results/bench-<device>-<time>.json`` and ``benchmarks/results/latest-<device>.json``
 (git-ignored). Not part of the test run. See README.md, "Performance", for how to read the table.
@@ -16,13 +16,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch
 
-import torch  # noqa: E402
-
-import cases  # noqa: E402
-import harness  # noqa: E402
-import train_step  # noqa: E402
+from . import cases, harness, train_step
 
 def fmt_time(seconds) -> str:
     if seconds is None:

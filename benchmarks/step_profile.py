@@ -20,7 +20,7 @@ from typing import Callable, Dict, List
 
 import torch
 
-import harness
+from . import harness
 
 # (part, model attribute) of the modules whose forward and backward are timed; absent attributes are skipped.
 MODULE_PARTS = (('G', 'net_g'), ('D', 'net_d'), ('pixel loss', 'cri_pix'), ('BP loss', 'cri_bp'),

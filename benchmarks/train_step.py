@@ -2,7 +2,8 @@
 
 The data are real photos: 192x192 crops of the ``skimage.data`` photos the demo uses (astronaut, coffee, rocket,
 immunohistochemistry, hubble_deep_field, chelsea; crop ``i`` of the batch from photo ``i mod 6`` at a seeded random
-position), LR made by the project's MATLAB-style bicubic operator, as BasicSR's benchmark LR images are.
+position), LR made by the project's MATLAB-style bicubic operator, as BasicSR's benchmark LR images are. The
+Beby-GAN options are ``options/train_BebyGAN_x4.yml`` at the configuration's size (``tests/helpers/recipe.py``).
 
 Both models get the same RRDBNet generator, the same U-Net discriminator widths (BasicSR's ``UNetDiscriminatorSN``
 for ESRGAN, the plugin's ``MaskedUNetDiscriminator`` subclass of it for Beby-GAN), the same VGG19 perceptual loss
@@ -22,6 +23,8 @@ import torch
 import bebygan_plugin  # noqa: F401  (compat patch + registration before basicsr)
 from basicsr.models import build_model
 from bebygan_plugin.ops.imresize import imresize_bicubic
+from tests.helpers.photos import SKIMAGE_PHOTOS, skimage_image
+from tests.helpers.recipe import tiny_recipe
 
 VGG_RELATIVE_PATH = os.path.join('experiments', 'pretrained_models', 'vgg19-dcbb9e9d.pth')
 
@@ -55,47 +58,34 @@ def prepare_random_vgg(root: str) -> str:
     return path
 
 
-def _common_opt(cfg: dict) -> dict:
-    return {
-        'name': 'bench', 'is_train': True, 'dist': False, 'num_gpu': cfg.get('num_gpu', 0), 'rank': 0,
-        'world_size': 1, 'scale': cfg['scale'], 'path': {},
-        'network_g': {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': cfg['g_feat'],
-                      'num_block': cfg['g_blocks'], 'num_grow_ch': cfg['g_grow'], 'scale': cfg['scale']},
-        'train': {
-            'ema_decay': 0,
-            'optim_g': {'type': 'Adam', 'lr': 1e-4, 'betas': [0.9, 0.999]},
-            'optim_d': {'type': 'Adam', 'lr': 1e-4, 'betas': [0.9, 0.999]},
-            'scheduler': {'type': 'MultiStepLR', 'milestones': [10 ** 6], 'gamma': 0.5},
-            'perceptual_opt': {'type': 'PerceptualLoss', 'vgg_type': 'vgg19', 'use_input_norm': True,
-                               'range_norm': False, 'perceptual_weight': 1.0, 'style_weight': 0,
-                               'criterion': 'l1',
-                               'layer_weights': {'conv3_4': 0.125, 'conv4_4': 0.25, 'conv5_4': 0.5}},
-            'net_d_iters': 1, 'net_d_init_iters': 0,
-        },
-    }
-
-
-def esrgan_opt(cfg: dict) -> dict:
-    opt = _common_opt(cfg)
-    opt['model_type'] = 'ESRGANModel'
-    opt['network_d'] = {'type': 'UNetDiscriminatorSN', 'num_in_ch': 3, 'num_feat': cfg['d_feat'],
-                        'skip_connection': True}
-    opt['train']['pixel_opt'] = {'type': 'L1Loss', 'loss_weight': 1e-2, 'reduction': 'mean'}
-    opt['train']['gan_opt'] = {'type': 'GANLoss', 'gan_type': 'vanilla', 'real_label_val': 1.0,
-                               'fake_label_val': 0.0, 'loss_weight': 5e-3}
+def bebygan_opt(cfg: dict) -> dict:
+    """``options/train_BebyGAN_x4.yml`` (perceptual loss included) at the size of ``cfg``, without EMA and with a
+    constant learning rate (as the ESRGAN side below)."""
+    opt = tiny_recipe('bench', batch=cfg['batch'], gt_size=cfg['gt_size'],
+                      perceptual=True, **{
+                          'scale': cfg['scale'], 'num_gpu': cfg.get('num_gpu', 0), 'network_g.scale': cfg['scale'],
+                          'network_g.num_feat': cfg['g_feat'], 'network_g.num_block': cfg['g_blocks'],
+                          'network_g.num_grow_ch': cfg['g_grow'], 'network_d.num_feat': cfg['d_feat'],
+                          'train.ema_decay': 0, 'train.bp_opt.scale': cfg['scale'],
+                          'train.scheduler': {'type': 'MultiStepLR', 'milestones': [10 ** 6], 'gamma': 0.5}})
+    opt.update(is_train=True, dist=False, rank=0, world_size=1)
     return opt
 
 
-def bebygan_opt(cfg: dict) -> dict:
-    opt = _common_opt(cfg)
-    opt['model_type'] = 'BebyGANModel'
-    opt['network_d'] = {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': cfg['d_feat'],
-                        'skip_connection': True, 'mask_logits': True}
-    opt['train']['pixel_opt'] = {'type': 'BestBuddyLoss', 'loss_weight': 0.1, 'alpha': 1.0, 'beta': 1.0,
-                                 'patch_size': 3, 'stride': 3, 'pyramid_scales': [1, 0.5, 0.25]}
-    opt['train']['bp_opt'] = {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': cfg['scale']}
-    opt['train']['gan_opt'] = {'type': 'RelativisticAverageGANLoss', 'loss_weight': 5e-3}
-    opt['train']['mask_opt'] = {'source': 'gt', 'kernel_size': 11, 'threshold': 0.025}
+def esrgan_opt(cfg: dict) -> dict:
+    """BasicSR's stock ``ESRGANModel`` with the same networks, perceptual loss, optimizers and data as
+    :func:`bebygan_opt`, and none of what Beby-GAN adds: L1 and a vanilla GAN on unmasked images (ESRGAN's
+    weights), BasicSR's ``UNetDiscriminatorSN``."""
+    opt = bebygan_opt(cfg)
+    train = opt['train']
+    for key in ('bp_opt', 'mask_opt', 'amp', 'channels_last', 'compile'):
+        train.pop(key)
+    opt['model_type'] = 'ESRGANModel'
+    opt['network_d'] = {'type': 'UNetDiscriminatorSN', 'num_in_ch': 3, 'num_feat': cfg['d_feat'],
+                        'skip_connection': True}
+    train['pixel_opt'] = {'type': 'L1Loss', 'loss_weight': 1e-2, 'reduction': 'mean'}
+    train['gan_opt'] = {'type': 'GANLoss', 'gan_type': 'vanilla', 'real_label_val': 1.0, 'fake_label_val': 0.0,
+                        'loss_weight': 5e-3}
     return opt
 
 
@@ -112,11 +102,8 @@ def synthetic_batch(cfg: dict, seed: int = 0, device='cpu') -> dict:
 
 
 def real_batch(cfg: dict, seed: int = 0, device='cpu') -> dict:
-    """GT: ``cfg['batch']`` real ``gt_size`` crops of the demo's ``skimage.data`` photos; LQ = S(GT, 1/scale)."""
-    from bebygan_plugin.demo import TRAIN_PHOTOS, VAL_PHOTOS, skimage_photo
-
-    photos = [torch.from_numpy(skimage_photo(name)).permute(2, 0, 1).float().div(255)
-              for name in TRAIN_PHOTOS + VAL_PHOTOS]
+    """GT: ``cfg['batch']`` real ``gt_size`` crops of :data:`SKIMAGE_PHOTOS`; LQ = S(GT, 1/scale)."""
+    photos = [skimage_image(name) for name in SKIMAGE_PHOTOS]
     gen = torch.Generator().manual_seed(seed)
     size, crops = cfg['gt_size'], []
     for i in range(cfg['batch']):

@@ -10,7 +10,11 @@ from ..ops.imresize import imresize_bicubic
 class MatlabBicubicUpsampler(nn.Module):
     """``network_g: {type: MatlabBicubicUpsampler, scale: 4}`` evaluates plain bicubic x4 with any test YAML
     (MATLAB ``imresize``, the anchor of the paper's benchmarks). It has no parameters: leave
-    ``path.pretrain_network_g`` empty."""
+    ``path.pretrain_network_g`` empty.
+
+    Args:
+        scale: the upsampling factor.
+    """
 
     def __init__(self, scale: int = 4) -> None:
         super().__init__()

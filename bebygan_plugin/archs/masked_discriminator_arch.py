@@ -25,7 +25,9 @@ class MaskedUNetDiscriminator(UNetDiscriminatorSN):
     loss over textured pixels only). H and W must be multiples of 8.
 
     Args:
-        num_in_ch: input channels. num_feat: base width. skip_connection: U-Net skips.
+        num_in_ch: input channels.
+        num_feat: base width.
+        skip_connection: U-Net skip connections.
         mask_logits: also zero the logits of flat pixels.
     """
 
@@ -52,7 +54,9 @@ class MaskedVGGStyleDiscriminator(nn.Module):
     at 192 (a 3 x 3 map before the head); 5 stages is ESRGAN's 128 x 128 layout.
 
     Args:
-        num_in_ch: input channels. num_feat: base width. input_size: training crop size.
+        num_in_ch: input channels.
+        num_feat: base width.
+        input_size: training crop size (datasets.train.gt_size).
         num_stages: stride-2 stages (5 or 6 in the usual layouts).
     """
 

@@ -17,11 +17,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
-                          report_skipped, run_command, worker_pool)
+from ..files.images import BadImageError
 from .image_files import DatasetError, ImageFile, bad_inputs_error, check_images, list_images, usable
-from .image_rules import BadImageError, encode_png, read_image
+from .image_rules import encode_png, read_dataset_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
+from .parallel import worker_pool
+from .reporting import human_bytes, report_ignored, report_skipped
 from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 
 
@@ -45,7 +46,7 @@ def encode_images(task: EncodeTask) -> EncodeResult:
     result = EncodeResult(task.key)
     try:
         for path in task.paths:
-            img = read_image(path, task.alpha)
+            img = read_dataset_image(path, task.alpha)
             result.encoded.append((encode_png(img, task.compress_level), img.shape))
     except BadImageError as err:
         return EncodeResult(task.key, error=err)
@@ -75,26 +76,6 @@ def check_pair_sizes(group: Tuple[ImageFile, ...], sizes: Dict[str, Tuple[int, i
                                f'{scale} it must be {height // scale}x{width // scale} and the first image a '
                                f'multiple of {scale} (crop the HR to a multiple of the scale, e.g. with '
                                f'generate_lr_bicubic.py --hr-out)')
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='create_lmdb',
-        description='Make BasicSR LMDBs (with meta_info.txt) from image folders; several folders are checked as '
-                    'pairs (same keys).',
-        epilog='Example (DIV2K from BasicSR-style sub-image folders): create_lmdb.py --input '
-               'datasets/DIV2K/DIV2K_train_HR_sub datasets/DIV2K/DIV2K_train_LR_bicubic/X4_sub --output '
-               'datasets/DIV2K/DIV2K_train_HR_sub.lmdb datasets/DIV2K/DIV2K_train_LR_bicubic_X4_sub.lmdb --scale 4')
-    parser.add_argument('--input', nargs='+', required=True, metavar='DIR', help='image folder(s)')
-    parser.add_argument('--output', nargs='+', required=True, metavar='LMDB',
-                        help='one output path ending in .lmdb per input folder')
-    parser.add_argument('--strip-suffix', default='',
-                        help='cut this suffix off file stems when making keys, e.g. x4 for 0001x4.png')
-    parser.add_argument('--scale', type=int, default=None,
-                        help='check that each image of the first folder is this many times the size of its pair')
-    parser.add_argument('--unpaired', action='store_true', help='do not check that the folders hold the same keys')
-    add_common_arguments(parser, compress_level=1)
-    return parser
 
 
 def create(args: argparse.Namespace, log=print) -> int:
@@ -170,22 +151,3 @@ def create(args: argparse.Namespace, log=print) -> int:
         log(f'  {final}  {len(writer.keys)} images, {human_bytes(folder_size(final))}')
     report_skipped(bad + failed, log)
     return 0
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``scripts/create_lmdb.py``."""
-    parser = build_parser()
-    args = parse_arguments(parser, argv)
-    if len(args.input) != len(args.output):
-        parser.error(f'give one --output per --input ({len(args.input)} inputs, {len(args.output)} outputs)')
-    if any(not path.rstrip('/\\').endswith('.lmdb') for path in args.output):
-        parser.error('every --output must end with .lmdb (BasicSR recognises LMDBs by that suffix)')
-    if len({os.path.normpath(p) for p in args.output}) != len(args.output):
-        parser.error('--output paths must differ')
-    if args.scale is not None and args.scale < 1:
-        parser.error('--scale must be positive')
-    return run_command(create, args)
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

@@ -14,15 +14,15 @@ import argparse
 import os
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
-from .cli_options import (add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command,
-                          worker_pool)
+from ..files.images import BadImageError
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import bad_inputs_error, check_images, list_images
-from .image_rules import BadImageError, encode_png, read_image
+from .image_rules import encode_png, read_dataset_image
+from .parallel import worker_pool
+from .reporting import report_ignored, report_skipped
 from .staging import staging_path
-from .subimages import check_crop_settings, iter_subimages
+from .subimages import iter_subimages
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ExtractTask:
 def extract_one(task: ExtractTask) -> FilesResult:
     """Write the sub-images of one image into ``task.out_dir``."""
     try:
-        img = read_image(task.path, task.alpha)
+        img = read_dataset_image(task.path, task.alpha)
     except BadImageError as err:
         return FilesResult(task.path, error=err)
     written = 0
@@ -48,20 +48,6 @@ def extract_one(task: ExtractTask) -> FilesResult:
         write_png(task.out_dir, f'{key}.png', encode_png(crop, task.compress_level))
         written += 1
     return FilesResult(task.path, written)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='extract_subimages',
-                                     description='Crop every image of a folder into overlapping sub-images (PNG).')
-    parser.add_argument('--input', required=True, metavar='DIR', help='folder of images')
-    parser.add_argument('--output', required=True, metavar='DIR', help='folder to create for the sub-images')
-    parser.add_argument('--crop-size', type=int, default=480, help='sub-image size (default: 480)')
-    parser.add_argument('--step', type=int, default=240, help='stride (default: 240)')
-    parser.add_argument('--thresh-size', type=int, default=0,
-                        help='add a crop flush with the far edge when more than this many pixels are left')
-    parser.add_argument('--strip-suffix', default='', help='cut this suffix off file stems, e.g. x4')
-    add_common_arguments(parser, compress_level=3)
-    return parser
 
 
 def extract(args: argparse.Namespace, log=print) -> int:
@@ -80,20 +66,3 @@ def extract(args: argparse.Namespace, log=print) -> int:
     log(f'Done in {time.time() - started:.1f} s: {written} sub-images in {final}')
     report_skipped(bad + failed, log)
     return 0
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``scripts/extract_subimages.py``."""
-    parser = build_parser()
-    args = parse_arguments(parser, argv)
-    if args.crop_size <= 0:
-        parser.error('--crop-size must be positive')
-    try:
-        check_crop_settings(args.crop_size, args.step, args.thresh_size)
-    except ValueError as err:
-        parser.error(str(err))
-    return run_command(extract, args)
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

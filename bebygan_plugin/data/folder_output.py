@@ -5,8 +5,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
+from ..files.images import BadImageError
 from .image_files import DatasetError, usable
-from .image_rules import BadImageError
 from .parallel import WorkerPool
 from .staging import is_up_to_date, remove_leftovers, staged, staging_path
 

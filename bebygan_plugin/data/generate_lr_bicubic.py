@@ -13,14 +13,15 @@ import argparse
 import os
 import time
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
-from .cli_options import (add_common_arguments, parse_arguments, report_ignored, report_skipped, run_command,
-                          worker_pool)
+from ..files.images import BadImageError
 from .folder_output import FilesResult, check_folder_outputs, write_folders, write_png
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images
-from .image_rules import BadImageError, encode_png, read_image
+from .image_rules import encode_png, read_dataset_image
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from .parallel import worker_pool
+from .reporting import report_ignored, report_skipped
 from .staging import staging_path
 
 
@@ -39,7 +40,7 @@ class LrTask:
 def generate_one(task: LrTask) -> FilesResult:
     """Write the LR (and the cropped HR, if asked) of one HR image."""
     try:
-        hr = mod_crop(read_image(task.path, task.alpha, min_size=min_hr_size(task.scale)), task.scale)
+        hr = mod_crop(read_dataset_image(task.path, task.alpha, min_size=min_hr_size(task.scale)), task.scale)
     except BadImageError as err:
         return FilesResult(task.path, error=err)
     write_png(task.lr_dir, f'{task.key}{task.suffix}.png',
@@ -47,20 +48,6 @@ def generate_one(task: LrTask) -> FilesResult:
     if task.hr_dir:
         write_png(task.hr_dir, f'{task.key}.png', encode_png(hr, task.compress_level))
     return FilesResult(task.path, 1)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog='generate_lr_bicubic',
-                                     description='MATLAB-style bicubic LR images (antialiased) from HR images; the HR '
-                                                 'is cropped to a multiple of the scale first.')
-    parser.add_argument('--hr', nargs='+', required=True, metavar='HR_DIR', help='folder(s) of HR images')
-    parser.add_argument('--out', required=True, metavar='LR_DIR', help='folder to create for the LR images')
-    parser.add_argument('--scale', type=int, default=4, help='downsampling factor (default: 4)')
-    parser.add_argument('--hr-out', default=None, metavar='DIR',
-                        help='also write the HR cropped to a multiple of the scale here (exact pairs)')
-    parser.add_argument('--suffix', default='', help='appended to LR file stems, e.g. x4 (DIV2K style)')
-    add_common_arguments(parser, compress_level=3)
-    return parser
 
 
 def generate(args: argparse.Namespace, log=print) -> int:
@@ -87,16 +74,3 @@ def generate(args: argparse.Namespace, log=print) -> int:
         + (f', cropped HR in {hr_final}' if hr_final else ''))
     report_skipped(bad + failed, log)
     return 0
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``scripts/generate_lr_bicubic.py``."""
-    parser = build_parser()
-    args = parse_arguments(parser, argv)
-    if args.scale < 2:
-        parser.error('--scale must be at least 2')
-    return run_command(generate, args)
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

@@ -1,9 +1,10 @@
 """Finding the images of a dataset folder and naming their LMDB keys.
 
-Rules (also in README.md, "Preparing DF2K"):
+Rules (also in docs/data.md, "Input rules"):
 
 - Only the files directly inside each folder are used (no recursion), sorted by name. Hidden files (``.x``, e.g.
-  macOS ``._0001.png``) and files without a PNG/JPEG/BMP extension are ignored and counted.
+  macOS ``._0001.png``) and files without an image extension (PNG, JPEG, BMP, TIFF, WebP:
+  :func:`bebygan_plugin.files.images.is_image_file`) are ignored and counted.
 - The key of an image is its file name without extension, with every character outside ``A-Z a-z 0-9 _ -``
   replaced by ``_``: BasicSR stores keys as ASCII, cuts the key at the first ``.`` of a ``meta_info.txt`` line and
   splits those lines at spaces. An optional suffix (e.g. ``x4`` for DIV2K's ``0001x4.png``) is cut off first.
@@ -16,7 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .image_rules import BadImageError, is_image_file, read_image
+from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
+from .image_rules import read_dataset_image
 from .parallel import WorkerPool
 
 _NOT_KEY_CHAR = re.compile(r'[^A-Za-z0-9_-]')
@@ -71,7 +73,7 @@ def list_images(folders: Sequence[str], strip_suffix: str = '') -> Tuple[List[Im
             found[key] = ImageFile(path, key)
             count += 1
         if count == 0:
-            raise DatasetError(f'input folder {folder} has no PNG/JPEG/BMP image')
+            raise DatasetError(f'input folder {folder} has no {FORMAT_NAMES} image')
     return [found[key] for key in sorted(found)], ignored
 
 
@@ -88,7 +90,7 @@ class CheckTask:
 def check_image(task: CheckTask) -> Tuple[Optional[Tuple[int, int]], Optional[BadImageError]]:
     """``((height, width), None)`` if the whole image decodes and passes the rules, else ``(None, error)``."""
     try:
-        height, width = read_image(task.path, task.alpha).shape[:2]
+        height, width = read_dataset_image(task.path, task.alpha).shape[:2]
         if min(height, width) < task.min_side:
             reason = task.why or f'the minimum is {task.min_side}'
             raise BadImageError(task.path, f'is only {height}x{width} pixels; {reason}', 'remove it or pass --skip-bad')

@@ -1,100 +1,26 @@
 """How an input image file becomes the 8-bit, 3-channel BGR array that BasicSR trains on.
 
 BasicSR decodes every LMDB entry with ``cv2.IMREAD_COLOR`` and divides by 255, so whatever a dataset ships is
-normalised here once, by these rules (also in README.md, "Preparing DF2K"):
+normalised here once, by these rules (also in docs/data.md, "Input rules"), on top of the one image reader
+:func:`bebygan_plugin.files.images.read_image` (its formats, decoding as stored, refusal of unreadable files):
 
-- Formats: PNG, JPEG (``.jpg``/``.jpeg``) and BMP, by extension (case-insensitive). Decoded with OpenCV as stored:
-  EXIF orientation and ICC profiles are ignored, as in BasicSR's own preparation scripts.
-- 8-bit: kept. 16-bit: reduced to 8 bits by ``round(v * 255 / 65535)``. Any other depth (float or 32-bit TIFF-like
-  data inside a renamed file) is refused.
+- 8-bit: kept. 16-bit: reduced to 8 bits by ``round(v * 255 / 65535)``. Any other depth is refused.
 - Gray (and palette, which OpenCV expands): replicated to three equal channels.
 - With alpha (RGBA, gray + alpha): an alpha channel that is fully opaque everywhere is dropped. An image with any
   transparent pixel is refused unless an alpha policy is chosen: ``drop`` (ignore alpha), ``white`` or ``black``
   (composite onto that background).
-- A file that cannot be read or decoded (empty, truncated, corrupt, not an image) is refused.
+- ``min_size``: an image whose height or width is below it is refused.
 
-Every refusal is a :class:`BadImageError` whose message names the file and says how to fix it.
+Every refusal is a :class:`~bebygan_plugin.files.images.BadImageError` whose message names the file and the fix.
 """
-import os
 from typing import Optional
 
-import cv2
 import numpy as np
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp')
+from ..files.images import BadImageError, encode_image, read_image, to_uint8
+
 ALPHA_POLICIES = ('error', 'drop', 'white', 'black')
-# BasicSR's ``imfrombytes(flag=...)`` names for OpenCV's decode flags
-IMREAD_FLAGS = {'color': cv2.IMREAD_COLOR, 'grayscale': cv2.IMREAD_GRAYSCALE, 'unchanged': cv2.IMREAD_UNCHANGED}
-
-
-class BadImageError(ValueError):
-    """An input image that breaks a rule; ``str()`` names the file and the fix."""
-
-    def __init__(self, path: str, problem: str, fix: str = '') -> None:
-        self.path, self.problem, self.fix = str(path), problem, fix
-        message = f'{self.path}: {problem}'
-        if fix:
-            message += f'; {fix}'
-        super().__init__(message)
-
-    def __reduce__(self):  # travels back from worker processes intact
-        return type(self), (self.path, self.problem, self.fix)
-
-
-def is_image_file(name: str) -> bool:
-    """True for a visible file name with a supported extension (``._x.png`` macOS metadata files are not images)."""
-    return not os.path.basename(name).startswith('.') and name.lower().endswith(IMAGE_EXTENSIONS)
-
-
-class UndecodableImageError(ValueError):
-    """Bytes that are no usable image; ``str()`` says why (the caller names the file)."""
-
-
-def decode_bytes(data: Optional[bytes], flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
-    """Decode an encoded image with OpenCV (``cv2.imdecode`` ``flags``), refusing what it would get wrong.
-
-    Raises:
-        UndecodableImageError: no data, data OpenCV cannot decode (corrupt, truncated, not an image), or a JPEG
-            without its end-of-image marker (older OpenCV builds decode those with a warning and fill in gray).
-    """
-    if data is None:
-        raise UndecodableImageError('is missing (no data stored under this name)')
-    if not len(data):
-        raise UndecodableImageError('is empty (0 bytes)')
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    if img is None:
-        raise UndecodableImageError('cannot be decoded as an image (corrupt, truncated, or not an image)')
-    if data[:2] == b'\xff\xd8' and b'\xff\xd9' not in data[-65536:]:
-        raise UndecodableImageError('is a truncated JPEG (no end-of-image marker)')
-    return img
-
-
 SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'
-
-
-def decode_image(path: str, skip_hint: str = SKIP_HINT) -> np.ndarray:
-    """The file's pixels exactly as stored (``cv2.IMREAD_UNCHANGED``): any depth, 2-D or HxWxC in BGR(A) order.
-    ``skip_hint`` is the fix a refusal suggests (how the calling program leaves a bad file out)."""
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except OSError as err:
-        raise BadImageError(path, f'cannot be read ({err.strerror or err})',
-                            'check that it exists and is readable') from err
-    try:
-        return decode_bytes(data)
-    except UndecodableImageError as err:
-        raise BadImageError(path, str(err), skip_hint) from None
-
-
-def to_uint8(img: np.ndarray, path: str) -> np.ndarray:
-    """8-bit pixels: uint8 kept, uint16 reduced by ``round(v * 255 / 65535)``; other depths refused."""
-    if img.dtype == np.uint8:
-        return img
-    if img.dtype == np.uint16:
-        return ((img.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    raise BadImageError(path, f'has {img.dtype} pixels; only 8-bit and 16-bit images are supported',
-                        'convert it to an 8-bit PNG')
 
 
 def _flatten_alpha(bgra: np.ndarray, path: str, alpha: str) -> np.ndarray:
@@ -116,7 +42,7 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
     """Apply the module's rules to decoded pixels: an ``HxWx3`` uint8 BGR array (C-contiguous).
 
     Args:
-        img: pixels from :func:`decode_image`.
+        img: pixels as stored, BGR(A) (:func:`~bebygan_plugin.files.images.read_image` with ``order='bgr'``).
         path: the file, for error messages.
         alpha: what to do with transparent pixels, one of ``ALPHA_POLICIES``.
     """
@@ -136,8 +62,8 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
                         'convert it to an RGB or grayscale PNG')
 
 
-def read_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) -> np.ndarray:
-    """Read ``path`` and normalise it (:func:`normalize_image`): ``HxWx3`` uint8 BGR.
+def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) -> np.ndarray:
+    """Read ``path`` and normalise it (:func:`normalize_image`): ``HxWx3`` uint8 BGR, as BasicSR trains on.
 
     Args:
         path: image file.
@@ -147,7 +73,7 @@ def read_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) 
     Raises:
         BadImageError: the file is unreadable, corrupt, or breaks a rule.
     """
-    img = normalize_image(decode_image(path), path, alpha)
+    img = normalize_image(read_image(path, order='bgr', fix=SKIP_HINT), path, alpha)
     if min_size is not None and min(img.shape[:2]) < min_size:
         raise BadImageError(path, f'is {img.shape[0]}x{img.shape[1]} pixels, smaller than the minimum {min_size}',
                             'remove it or pass --skip-bad')
@@ -155,8 +81,6 @@ def read_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) 
 
 
 def encode_png(img: np.ndarray, compress_level: int) -> bytes:
-    """PNG bytes of an ``HxWx3`` uint8 BGR array (zlib level ``compress_level``, 0-9)."""
-    ok, buf = cv2.imencode('.png', img, [cv2.IMWRITE_PNG_COMPRESSION, int(compress_level)])
-    if not ok:
-        raise RuntimeError(f'OpenCV could not encode a {img.shape} {img.dtype} image as PNG')
-    return buf.tobytes()
+    """PNG bytes of an ``HxWx3`` uint8 BGR array (zlib level ``compress_level``, 0-9), as the data commands store
+    every image."""
+    return encode_image(img, '.png', order='bgr', png_compression=compress_level)

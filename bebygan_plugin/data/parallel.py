@@ -137,3 +137,9 @@ class WorkerPool:
         finally:
             for _, future in pending:
                 future.cancel()
+
+
+def worker_pool(args, images: int, work_module: str) -> WorkerPool:
+    """A data command's pool (``args.workers``, ``args.start_method``, at most one worker per image);
+    ``work_module``: the module of its work function."""
+    return WorkerPool(min(args.workers, images), args.start_method, work_module)

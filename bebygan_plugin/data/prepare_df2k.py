@@ -23,18 +23,19 @@ import contextlib
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .cli_options import (add_common_arguments, human_bytes, parse_arguments, report_ignored,
-                          report_skipped, run_command, worker_pool)
+from ..files.images import BadImageError
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
-from .image_rules import BadImageError, encode_png, read_image
+from .image_rules import encode_png, read_dataset_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from .parallel import worker_pool
+from .reporting import human_bytes, report_ignored, report_skipped
 from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
-from .subimages import check_crop_settings, subimage_plan
+from .subimages import subimage_plan
 
 Entry = Tuple[str, bytes, Tuple[int, int, int]]
 
@@ -70,7 +71,7 @@ def make_pairs(task: PairTask) -> PairResult:
     """HR and LR entries (key, PNG bytes, shape) of one source image; a bad image gives ``error`` instead."""
     s = task.settings
     try:
-        hr = mod_crop(read_image(task.path, s.alpha, min_size=min_hr_size(s.scale)), s.scale)
+        hr = mod_crop(read_dataset_image(task.path, s.alpha, min_size=min_hr_size(s.scale)), s.scale)
     except BadImageError as err:
         return PairResult(task.path, error=err)
     lr = bicubic_downsample(hr, s.scale)
@@ -89,30 +90,6 @@ def planned_entries(height: int, width: int, key: str, s: PairSettings) -> List[
     """Keys and HR sizes of the entries one ``height x width`` source image will give."""
     height, width = height - height % s.scale, width - width % s.scale
     return [(k, (h, w)) for k, (_, _, h, w) in subimage_plan(height, width, key, s.crop_size, s.step, s.thresh_size)]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog='bebygan-prepare',
-        description='Make paired HR / LR LMDBs for BasicSR from HR images: optional overlapping sub-images, LR by '
-                    'MATLAB-style bicubic downsampling (HR cropped to a multiple of the scale first).',
-        epilog='Example (DF2K): bebygan-prepare --hr datasets/DIV2K/DIV2K_train_HR datasets/Flickr2K/Flickr2K_HR '
-               '--out datasets/DF2K --name DF2K_HR_sub --scale 4')
-    parser.add_argument('--hr', nargs='+', required=True, metavar='HR_DIR',
-                        help='folder(s) of HR images; several folders go into one dataset (keys must be unique)')
-    parser.add_argument('--out', required=True, metavar='OUT_DIR', help='folder for the two LMDBs')
-    parser.add_argument('--scale', type=int, default=4, help='SR factor (default: 4)')
-    parser.add_argument('--name', default=None,
-                        help='dataset name: writes NAME.lmdb and NAME_x{scale}.lmdb (default: the HR folder name, '
-                             'plus _sub when cropping)')
-    parser.add_argument('--crop-size', type=int, default=480,
-                        help='HR sub-image size (default: 480); 0 stores whole images')
-    parser.add_argument('--step', type=int, default=240, help='HR sub-image stride (default: 240)')
-    parser.add_argument('--thresh-size', type=int, default=0,
-                        help='add a crop flush with the far edge when more than this many pixels are left '
-                             '(default: 0)')
-    add_common_arguments(parser, compress_level=1)
-    return parser
 
 
 def output_paths(args: argparse.Namespace) -> Tuple[str, str]:
@@ -193,20 +170,3 @@ def prepare(args: argparse.Namespace, log=print) -> int:
         log(f'Note: images smaller than --crop-size were stored whole; the smallest HR entry is '
             f'{smallest[0]}x{smallest[1]}: keep gt_size at or below {min(smallest[:2])}.')
     return 0
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Console entry point ``bebygan-prepare``."""
-    parser = build_parser()
-    args = parse_arguments(parser, argv)
-    if args.scale < 2:
-        parser.error('--scale must be at least 2')
-    try:
-        check_crop_settings(args.crop_size, args.step, args.thresh_size, args.scale)
-    except ValueError as err:
-        parser.error(str(err))
-    return run_command(prepare, args)
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

@@ -19,9 +19,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ..data.image_files import image_key
-from ..data.image_rules import BadImageError, is_image_file
-from ..data.image_rules import read_image as read_dataset_image
+from ..data.image_rules import read_dataset_image
 from ..data.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
 from ..problems import Problem
 
 
@@ -71,7 +71,7 @@ def _images_by_key(folder: str, where: str, problems: List[Problem]) -> Dict[str
             continue
         found[key] = path
     if not found:
-        problems.append(Problem(where, f'folder {folder} has no PNG/JPEG/BMP image'))
+        problems.append(Problem(where, f'folder {folder} has no {FORMAT_NAMES} image'))
     return found
 
 

@@ -21,8 +21,6 @@ import torch
 from ..problems import Problem
 
 CROP_BORDER = 4
-FLAT_KERNEL_SIZE = 11  # Eq. 5: k = 11, delta = 0.025 for images in [0, 1] (the paper's values)
-FLAT_THRESHOLD = 0.025
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def flat_mask(gt: np.ndarray) -> np.ndarray:
     from ..ops.texture_mask import texture_mask
 
     rgb = torch.from_numpy(np.ascontiguousarray(gt[..., ::-1].transpose(2, 0, 1))).double().div(255)[None]
-    return texture_mask(rgb, FLAT_KERNEL_SIZE, FLAT_THRESHOLD)[0, 0].numpy() == 0
+    return texture_mask(rgb)[0, 0].numpy() == 0  # texture_mask's defaults: the paper's k and delta
 
 
 def flat_error(sr: np.ndarray, gt: np.ndarray) -> float:
@@ -107,7 +105,7 @@ CSV_ORDER = ('psnr', 'ssim', 'lpips', 'niqe', 'pi', 'flat')  # results.csv colum
 
 def metric_problems(name: str) -> List[Problem]:
     """Why ``name`` cannot run on this machine (empty when it can)."""
-    from ..weights import lpips_problems, pyiqa_pi_problems
+    from ..files.weights import lpips_problems, pyiqa_pi_problems
 
     where = f'--metrics {name}'
     if name == 'lpips':

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from os import path as osp
 from typing import Dict, List, Sequence
 
+from ..files.atomic import atomic_write
 from ..problems import Problem
-from ..training.checkpoint import atomic_write
 from .metrics import CSV_ORDER, METRICS
 
 TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim', 'niqe', 'flat')  # Table 2's rows first, then ours

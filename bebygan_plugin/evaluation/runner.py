@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from os import path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from tqdm import tqdm
 
-from ..inference import write_image
+from ..files.images import write_image
 from ..problems import Problem, raise_if_any
-from ..training.checkpoint import atomic_write
 from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
 from .figures import Crop, comparison_figure, pick_crop
 from .methods import PROGRAM, Method, build_methods
@@ -108,7 +108,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
             if sr.shape != gt.shape:
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
                                    f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
-            write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr[..., ::-1])
+            write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr, order='bgr')
             values[method.name], failures = compute_metrics(sr, gt, metrics)
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
@@ -121,7 +121,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         crop = config.crop or pick_crop(gt, list(srs.values()))
         figure = comparison_figure(f'{pair.dataset} / {pair.name}', gt, srs, values, crop)
         relative = f'figures/{pair.dataset}_{pair.name}.png'
-        atomic_write(osp.join(config.out_dir, relative), lambda f: figure.image.save(f, format='PNG'))
+        write_image(osp.join(config.out_dir, relative), np.asarray(figure.image), order='rgb')
         evaluation.figures.append({'dataset': pair.dataset, 'image': pair.name, 'path': relative})
     progress.close()
     return evaluation, write_report(evaluation, config.out_dir)

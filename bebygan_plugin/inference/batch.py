@@ -3,8 +3,8 @@
 Everything that can be known before the first image is checked first and reported together (inputs that match
 nothing, an output that would overwrite an input or that two inputs would write, the model). A bad image is
 named and skipped while the others go on; the run then ends non-zero with the list. Outputs are written atomically
-(:func:`~.images.write_image`), and hidden temporary files that a killed run left in the output folder are
-removed at the start of the next one.
+(:func:`bebygan_plugin.files.images.write_image`), and hidden temporary files that a killed run left in the output
+folder are removed at the start of the next one.
 """
 import glob
 import os
@@ -15,13 +15,15 @@ from typing import List, Sequence, Tuple
 import torch
 from tqdm import tqdm
 
-from ..data.image_rules import BadImageError, to_uint8
+from ..files.atomic import remove_stale_temp_files
+from ..files.images import (IMAGE_EXTENSIONS, SIXTEEN_BIT_EXTENSIONS, BadImageError, is_image_file, read_image,
+                            to_uint8, write_image)
 from ..problems import Problem
-from .images import IMAGE_EXTENSIONS, SIXTEEN_BIT_EXTENSIONS, is_image_path, read_image, write_image
 from .tiling import count_tiles, upscale
 
 OUTPUT_FORMATS = ('auto', 'png', 'jpg', 'webp', 'tif')
 TILE_BAR_MIN_TILES = 4  # images with more tiles than this get a bar of their own
+SKIP_HINT = 'the other images go on; replace or remove this one'
 
 
 @dataclass
@@ -60,7 +62,7 @@ def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
 
     for item in items:
         if os.path.isdir(item):
-            found = sorted(os.path.join(item, n) for n in os.listdir(item) if is_image_path(n)
+            found = sorted(os.path.join(item, n) for n in os.listdir(item) if is_image_file(n)
                            and os.path.isfile(os.path.join(item, n)))
             if not found:
                 problems.append(Problem(item, f'folder holds no image ({", ".join(IMAGE_EXTENSIONS)})'))
@@ -72,7 +74,7 @@ def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
             else:
                 add(item)
         elif glob.has_magic(item):
-            found = sorted(p for p in glob.glob(item) if os.path.isfile(p) and is_image_path(p))
+            found = sorted(p for p in glob.glob(item) if os.path.isfile(p) and is_image_file(p))
             if not found:
                 problems.append(Problem(item, 'matches no image file'))
             for path in found:
@@ -118,8 +120,6 @@ def _fits_format(image, dst: str):
 def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settings: InferSettings,
                   device: torch.device) -> RunSummary:
     """Super-resolve every ``(input, output)`` pair; returns what was written, skipped and failed."""
-    from ..training.checkpoint import remove_stale_temp_files
-
     start = time.perf_counter()
     summary = RunSummary()
     remove_stale_temp_files(*sorted({os.path.dirname(dst) or '.' for _, dst in pairs}))
@@ -128,7 +128,7 @@ def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settin
             summary.skipped.append(dst)
             continue
         try:
-            image = read_image(src)
+            image = read_image(src, order='rgb', fix=SKIP_HINT)
         except BadImageError as err:
             summary.failed.append((src, err.problem))
             tqdm.write(f'FAILED {err}')
@@ -143,7 +143,7 @@ def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settin
             continue
         try:
             os.makedirs(os.path.dirname(dst) or '.', exist_ok=True)
-            write_image(dst, _fits_format(result, dst))
+            write_image(dst, _fits_format(result, dst), order='rgb')
         except OSError as err:
             summary.failed.append((src, f'cannot write {dst}: {err.strerror or err}'))
             tqdm.write(f'FAILED {src}: cannot write {dst}: {err.strerror or err}')

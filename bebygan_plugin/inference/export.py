@@ -14,7 +14,8 @@ from typing import Optional
 import numpy as np
 import torch
 
-from ..training.checkpoint import temp_path_for
+from ..files.atomic import temp_path_for
+from ..files.images import read_image
 
 FP32_TOLERANCE = 1e-4
 FP16_TOLERANCE = 1e-2  # half precision alone rounds to about 1e-3 of the range
@@ -36,10 +37,8 @@ class ExportReport:
 
 def check_image(path: Optional[str], multiple: int = 1) -> np.ndarray:
     """A real RGB uint8 image for the parity check: ``path``, or a crop of scikit-image's ``chelsea`` photo."""
-    from .images import read_image
-
     if path:
-        image = read_image(path)
+        image = read_image(path, order='rgb')
         image = np.dstack([image] * 3) if image.ndim == 2 else image[..., :3]
     else:
         from skimage import data

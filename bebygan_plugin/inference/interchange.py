@@ -7,10 +7,10 @@ is a valid ``path.pretrain_network_g`` of any BasicSR option file.
 import os
 from typing import Dict
 
+from ..files.checkpoint import atomic_torch_save
+from ..files.weights import PARAM_KEYS, StateDict
 from ..problems import Problem, ProblemsFound
-from ..training.checkpoint import atomic_torch_save
-from .layouts import StateDict
-from .models import PARAM_KEYS, GeneratorWeights, read_generator_weights
+from .models import GeneratorWeights, read_generator_weights
 
 
 def _refuse_overwriting(dst: str, sources, program: str) -> None:

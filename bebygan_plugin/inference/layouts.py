@@ -20,6 +20,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from ..files.weights import StateDict
+
 BASICSR = 'BasicSR'
 SIMPLE_SR = 'Simple-SR'
 ESRGAN = 'ESRGAN'
@@ -37,7 +39,6 @@ _ESRGAN_RDB = re.compile(r'^model\.1\.sub\.(\d+)\.RDB([123])\.conv([1-5])\.0\.(w
 _ESRGAN_TRUNK = re.compile(r'^model\.1\.sub\.(\d+)\.(weight|bias)$')
 _BASICSR_BLOCK = re.compile(r'^body\.(\d+)\.rdb[123]\.conv[1-5]\.(weight|bias)$')
 
-StateDict = Dict[str, torch.Tensor]
 
 
 class LayoutError(ValueError):

@@ -1,8 +1,9 @@
 """Loading a generator for inference: a checkpoint in any supported layout, or a BasicSR option YAML.
 
-A checkpoint is read with ``weights_only`` (``training.checkpoint.load_checkpoint_file``) or, for
-``.safetensors``, with safetensors. Its tensors may sit under BasicSR's ``params_ema`` / ``params`` (the EMA
-weights are preferred), under ``state_dict``, or at the top; ``module.`` prefixes (DataParallel) are dropped.
+A checkpoint is read with :func:`bebygan_plugin.files.weights.read_weight_file` (``weights_only``, or safetensors
+for ``.safetensors``). Its tensors may sit under BasicSR's ``params_ema`` / ``params`` (the EMA weights are
+preferred), under ``state_dict``, or at the top; ``module.`` prefixes (DataParallel) are dropped
+(:func:`~bebygan_plugin.files.weights.weight_groups`).
 RRDB generators in any of the layouts of :mod:`.layouts` become a BasicSR ``RRDBNet`` whose shapes are read from
 the tensors. Other architectures (SwinIR, Real-ESRGAN's compact net, ...) load through spandrel when it is
 installed (``pip install "bebygan-plugin[interchange]"``).
@@ -17,17 +18,13 @@ from typing import Dict, List, Optional, Union
 
 import torch
 
+from ..files.weights import (INTERCHANGE_EXTRA, PARAM_KEYS, StateDict, WeightFileError, basicsr_param_key,
+                             read_weight_file, weight_groups)
 from ..problems import Problem, ProblemsFound, raise_if_any
-from .layouts import ESRGAN, SIMPLE_SR, LayoutError, StateDict, build_rrdbnet, detect_layout, rrdb_config, to_basicsr
+from .layouts import ESRGAN, SIMPLE_SR, LayoutError, build_rrdbnet, detect_layout, rrdb_config, to_basicsr
 
-PARAM_KEYS = ('params_ema', 'params')  # BasicSR's weight groups, in the order a generator is taken from
 YAML_SUFFIXES = ('.yml', '.yaml')
 PROGRAM = 'load_generator'
-INTERCHANGE_EXTRA = 'pip install "bebygan-plugin[interchange]"'
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be used; the message names the culprit and the fix."""
 
 
 @dataclass
@@ -44,7 +41,7 @@ class GeneratorWeights:
         """The state dict under ``param_key``, or the EMA weights when present, else ``params``."""
         if param_key is not None:
             if param_key not in self.groups:
-                raise ModelFileError(f'{self.path} has no {param_key!r} weights (it has {sorted(self.groups)})')
+                raise WeightFileError(f'{self.path} has no {param_key!r} weights (it has {sorted(self.groups)})')
             return self.groups[param_key]
         return next(self.groups[key] for key in PARAM_KEYS if key in self.groups)
 
@@ -54,66 +51,16 @@ class GeneratorWeights:
                 f"{c['num_grow_ch']}, {c['num_in_ch']}->{c['num_out_ch']} channels ({self.layout} layout)")
 
 
-# ------------------------------------------------------------------------------------------------------ files
-def read_checkpoint(path: str) -> dict:
-    """The object stored in ``path`` (``.safetensors`` or a PyTorch file); :class:`ModelFileError` otherwise."""
-    if osp.isdir(path):
-        raise ModelFileError(f'{path} is a folder; pass the checkpoint file inside it (e.g. models/net_g_latest.pth)')
-    if not osp.isfile(path):
-        raise ModelFileError(f'{path} does not exist; check the path (relative paths start at {os.getcwd()})')
-    if path.lower().endswith('.safetensors'):
-        try:
-            from safetensors.torch import load_file
-        except ImportError:
-            raise ModelFileError(f'{path} is a .safetensors file, which needs safetensors: '
-                                 f'{INTERCHANGE_EXTRA}') from None
-        try:
-            return load_file(path)
-        except Exception as err:  # noqa: BLE001  (safetensors raises its own error types)
-            raise ModelFileError(f'{path} cannot be read as safetensors ({type(err).__name__}: '
-                                 f'{str(err)[:200]}); is the download complete?') from None
-    from ..training.checkpoint import describe_load_error, load_checkpoint_file
-
-    try:
-        return load_checkpoint_file(path)
-    except Exception as err:  # noqa: BLE001
-        raise ModelFileError(f'{path} cannot be loaded ({describe_load_error(err)}); is the download '
-                             'complete, and is it a PyTorch .pth or a .safetensors file?') from None
-
-
-def state_groups(obj, path: str) -> Dict[str, StateDict]:
-    """The weight groups of a checkpoint object: ``{'params': ..., 'params_ema': ...}`` as present (a bare state
-    dict counts as ``params``), ``module.`` prefixes removed."""
-    if not isinstance(obj, dict) or not obj:
-        raise ModelFileError(f'{path} holds {type(obj).__name__}, not a state dict of tensors')
-    flat_groups = {key: {k[len(key) + 1:]: v for k, v in obj.items() if k.startswith(key + '.')} for key in PARAM_KEYS}
-    if any(flat_groups.values()) and all(any(k.startswith(p + '.') for p in PARAM_KEYS) for k in obj):
-        groups = {key: group for key, group in flat_groups.items() if group}  # flattened, e.g. by safetensors
-    elif any(isinstance(obj.get(key), dict) for key in PARAM_KEYS):
-        groups = {key: obj[key] for key in PARAM_KEYS if isinstance(obj.get(key), dict)}
-    elif isinstance(obj.get('state_dict'), dict):
-        groups = {'params': obj['state_dict']}
-    else:
-        groups = {'params': obj}
-    for key, group in groups.items():
-        bad = [k for k, v in group.items() if not torch.is_tensor(v)]
-        if bad or not group:
-            raise ModelFileError(f'{path}: {key!r} is not a state dict of tensors (entries {bad[:3]} are not '
-                                 'tensors); pass a generator checkpoint')
-        groups[key] = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in group.items()}
-    return groups
-
-
 def rrdb_weights(path: str) -> GeneratorWeights:
-    """Read ``path`` as an RRDB generator in any supported layout (:class:`ModelFileError` / :class:`LayoutError`)."""
-    groups = state_groups(read_checkpoint(path), path)
+    """Read ``path`` as an RRDB generator in any supported layout (:class:`WeightFileError` / :class:`LayoutError`)."""
+    groups = weight_groups(read_weight_file(path), path)
     converted, layouts = {}, set()
     for key, group in groups.items():
         converted[key], layout = to_basicsr(group)
         layouts.add(layout)
     configs = {key: tuple(sorted(rrdb_config(group).items())) for key, group in converted.items()}
     if len(set(configs.values())) > 1:
-        raise ModelFileError(f'{path}: its weight groups describe different networks ({configs})')
+        raise WeightFileError(f'{path}: its weight groups describe different networks ({configs})')
     return GeneratorWeights(path, converted, ' + '.join(sorted(layouts)), rrdb_config(next(iter(converted.values()))))
 
 
@@ -121,7 +68,7 @@ def read_generator_weights(path: str, program: str = PROGRAM) -> GeneratorWeight
     """:func:`rrdb_weights`, with every refusal as :class:`ProblemsFound` naming the file."""
     try:
         return rrdb_weights(str(path))
-    except (ModelFileError, LayoutError) as err:
+    except (WeightFileError, LayoutError) as err:
         raise ProblemsFound(program, [Problem(str(path), _without_path(err, path))]) from None
 
 
@@ -162,17 +109,17 @@ def _spandrel_network(path: str, device, param_key: Optional[str], reason: str) 
     try:
         import spandrel
     except ImportError:
-        raise ModelFileError(f'{path}: {reason}. Other architectures (SwinIR, Real-ESRGAN compact, ...) load through '
+        raise WeightFileError(f'{path}: {reason}. Other architectures (SwinIR, Real-ESRGAN compact, ...) load through '
                              f'spandrel: {INTERCHANGE_EXTRA}') from None
-    groups = state_groups(read_checkpoint(path), path)
+    groups = weight_groups(read_weight_file(path), path)
     state = groups[param_key] if param_key in groups else next(groups[k] for k in PARAM_KEYS if k in groups)
     try:
         descriptor = spandrel.ModelLoader().load_from_state_dict(state)
     except Exception as err:  # noqa: BLE001  (spandrel's UnsupportedModelError and load errors)
-        raise ModelFileError(f'{path}: {reason}; spandrel does not recognise it either ({type(err).__name__}: '
+        raise WeightFileError(f'{path}: {reason}; spandrel does not recognise it either ({type(err).__name__}: '
                              f'{str(err)[:200]})') from None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor):
-        raise ModelFileError(f'{path}: spandrel reads it as {descriptor.architecture.name}, which is not a '
+        raise WeightFileError(f'{path}: spandrel reads it as {descriptor.architecture.name}, which is not a '
                              'single-image model')
     return _finish(descriptor.model, device, descriptor.scale, descriptor.input_channels,
                    descriptor.output_channels, descriptor.size_requirements.multiple_of,
@@ -210,7 +157,7 @@ def load_generator(model: Union[str, os.PathLike], device: Union[str, torch.devi
             return _rrdb_network(rrdb_weights(path), device, param_key)
         except LayoutError as err:
             return _spandrel_network(path, device, param_key, str(err))
-    except ModelFileError as err:
+    except WeightFileError as err:
         raise ProblemsFound(program, [Problem(path, _without_path(err, path))]) from None
 
 
@@ -219,11 +166,11 @@ def option_file_problems(opt: dict) -> List[Problem]:
     """Unknown keys at the top level and in ``path``, and ``network_g``'s type and arguments."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
-    from ..preflight.options import TOP_LEVEL_KEYS, check_component, check_path_section, unknown_key_problem
+    from ..preflight.options import check_component, check_path_section
+    from ..schema import NETWORK_KEYS, TOP_LEVEL_KEYS, basicsr_keys, unknown_key_problem
 
-    valid = TOP_LEVEL_KEYS + ('network_g', 'network_d')
-    problems = [unknown_key_problem('top level', key, valid) for key in opt
-                if key not in TOP_LEVEL_KEYS and not str(key).startswith('network_')]
+    problems = [unknown_key_problem('top level', key, TOP_LEVEL_KEYS + NETWORK_KEYS) for key in opt
+                if key not in TOP_LEVEL_KEYS and not str(key).startswith(basicsr_keys.NETWORK_PREFIX)]
     if not isinstance(opt.get('network_g'), dict):
         problems.append(Problem('network_g', 'required: the generator, e.g. {type: RRDBNet, num_in_ch: 3, '
                                              'num_out_ch: 3, num_feat: 64, num_block: 23, num_grow_ch: 32}'))
@@ -255,15 +202,14 @@ def _network_from_options(path: str, device: torch.device, program: str) -> torc
         weights_file = osp.expanduser(str(weights_file))
         strict = paths.get('strict_load_g', True)
         try:
-            groups = state_groups(read_checkpoint(weights_file), weights_file)
-        except ModelFileError as err:
+            groups = weight_groups(read_weight_file(weights_file), weights_file)
+        except WeightFileError as err:
             raise ProblemsFound(program, [Problem('path.pretrain_network_g', str(err))], path) from None
-        param_key = paths.get('param_key_g', 'params')
-        if param_key not in groups and 'params' in groups:
-            param_key = 'params'  # BasicSR's own fallback
-        if param_key not in groups:
-            raise ProblemsFound(program, [Problem('path.param_key_g', f'{weights_file!r} has no {param_key!r} '
-                                                                      f'entry (it has {sorted(groups)})')], path)
+        wanted = paths.get('param_key_g', 'params')
+        param_key = basicsr_param_key(groups, wanted)
+        if param_key is None:
+            raise ProblemsFound(program, [Problem('path.param_key_g', f'{weights_file!r} has no {wanted!r} entry '
+                                                                      f'(it has {sorted(groups)})')], path)
         state = groups[param_key]
         if net_type == 'RRDBNet' and detect_layout(state) in (SIMPLE_SR, ESRGAN):
             state, _ = to_basicsr(state)

@@ -9,8 +9,8 @@ depth and written into the result. The whole image (``tile=0``) is the same loop
 A tile equals the whole-image result exactly (up to float rounding) when ``tile_pad`` is at least the network's
 receptive-field radius (``layouts.rrdb_receptive_radius``: 15 x num_block + 4 input pixels for an x4
 ``RRDBNet``); in practice far less context suffices because distant pixels contribute almost nothing. The
-default pad, ``DEFAULT_TILE_PAD``, and the difference it leaves are measured in README.md ("Using a trained
-model").
+default pad, ``DEFAULT_TILE_PAD``, and the difference it leaves are measured in docs/performance.md ("Tile
+seams").
 """
 import math
 from typing import Iterator, Tuple, Union
@@ -20,12 +20,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from ..files.images import check_image_array
+from ..ops.color import luminance
 from .banded import banded_rrdb_forward, is_banded_rrdb
-from .images import check_image_array
 
 DEFAULT_TILE_PAD = 10
 PRECISIONS = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, as OpenCV's RGB -> gray
 ALPHA_PAD = 4  # the bicubic kernel of the alpha upscaling reaches 2 input pixels
 
 
@@ -72,9 +72,8 @@ def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, 
     result = None
     dtype = PRECISIONS[precision]
     autocast = torch.autocast(device.type, dtype=dtype, enabled=precision != 'fp32')
-    luma = torch.tensor(LUMA_WEIGHTS, device=device).view(1, 3, 1, 1)
     # On the CPU, where memory is the limit, an RRDBNet's x4 tail runs in bands (a quarter of the memory, the same
-    # time); a GPU runs it whole, faster than many small bands (README "Inference performance").
+    # time); a GPU runs it whole, faster than many small bands (docs/performance.md, "Inference").
     banded = is_banded_rrdb(net) and device.type == 'cpu'
     forward = (lambda x: banded_rrdb_forward(net, x)) if banded else net
     bar = tqdm(total=count_tiles(height, width, tile), desc='tiles', unit='tile', leave=False,
@@ -95,7 +94,7 @@ def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, 
                 out = forward(patch)
             out = out[:, :, (y0 - py0) * scale:(y1 - py0) * scale, (x0 - px0) * scale:(x1 - px0) * scale].float()
             if to_gray and out.shape[1] == 3:
-                out = (out * luma).sum(dim=1, keepdim=True)
+                out = luminance(out)
             out = out.clamp_(0, 1).mul_(max_value).round_().to(torch.int32)[0].permute(1, 2, 0).cpu().numpy()
             if result is None:
                 result = np.empty((height * scale, width * scale, out.shape[2]), planes.dtype)
@@ -112,7 +111,8 @@ def upscale(net: torch.nn.Module, image: np.ndarray, tile: int = 0, tile_pad: in
     Args:
         net: the generator; its ``scale`` attribute is the factor (``in_channels`` and ``size_multiple`` are read
             when present).
-        image: HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA), uint8 or uint16, as :func:`~.images.read_image` returns.
+        image: HxW (gray), HxWx3 (RGB) or HxWx4 (RGBA), uint8 or uint16, as
+            :func:`bebygan_plugin.files.images.read_image` returns.
         tile: input pixels per tile side; 0 runs the whole image at once.
         tile_pad: input pixels of context around each tile (see the module docstring).
         precision: ``fp32``, ``bf16`` (autocast, CPU or CUDA) or ``fp16`` (CUDA only).
@@ -121,8 +121,9 @@ def upscale(net: torch.nn.Module, image: np.ndarray, tile: int = 0, tile_pad: in
 
     Returns:
         The result with the input's layout and dtype, ``net.scale`` times larger: gray in gives gray out (the
-        network sees three equal channels; its output is reduced to BT.601 luma), RGBA gives RGBA (the colour
-        through the network, the alpha channel upscaled separately with MATLAB bicubic, in the same tiles).
+        network sees three equal channels; its output is reduced to BT.601 luma,
+        :func:`~bebygan_plugin.ops.color.luminance`), RGBA gives RGBA (the colour through the network, the alpha
+        channel upscaled separately with MATLAB bicubic, in the same tiles).
     """
     from ..archs.bicubic_arch import MatlabBicubicUpsampler
 

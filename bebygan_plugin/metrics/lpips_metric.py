@@ -34,7 +34,13 @@ def _to_lpips_tensor(img: np.ndarray, input_order: str) -> torch.Tensor:
 @METRIC_REGISTRY.register()
 def calculate_lpips(img: np.ndarray, img2: np.ndarray, crop_border: int = 0, input_order: str = 'HWC',
                     net: str = 'vgg', **kwargs) -> float:
-    """LPIPS distance (lower is better) between two uint8 BGR images, with ``net`` 'vgg' as in the paper."""
+    """LPIPS distance (lower is better) between two uint8 BGR images, with ``net`` 'vgg' as in the paper.
+
+    Args:
+        crop_border: pixels cropped from each border first.
+        input_order: 'HWC' or 'CHW'.
+        net: LPIPS backbone, 'vgg' (the paper) or 'alex'.
+    """
     if img.shape != img2.shape:
         raise ValueError(f'calculate_lpips: image shapes differ: {img.shape} vs {img2.shape}')
     a, b = _to_lpips_tensor(img, input_order), _to_lpips_tensor(img2, input_order)

@@ -28,7 +28,13 @@ def _to_rgb_tensor(img: np.ndarray, input_order: str) -> torch.Tensor:
 @METRIC_REGISTRY.register()
 def calculate_pyiqa(img: np.ndarray, img2: np.ndarray = None, metric_name: str = 'pi', crop_border: int = 0,
                     input_order: str = 'HWC', **kwargs) -> float:
-    """pyiqa's ``metric_name`` on uint8 BGR images; no-reference metrics (pi, niqe) ignore ``img2``."""
+    """pyiqa's ``metric_name`` on uint8 BGR images; no-reference metrics (pi, niqe) ignore ``img2``.
+
+    Args:
+        metric_name: pyiqa metric, e.g. 'pi' (the paper's), 'niqe', 'musiq'.
+        crop_border: pixels cropped from each border first.
+        input_order: 'HWC' or 'CHW'.
+    """
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     metric = _pyiqa_metric(metric_name, device)
     tensors = [_to_rgb_tensor(x, input_order) for x in ((img,) if metric.metric_mode == 'NR' else (img, img2))]

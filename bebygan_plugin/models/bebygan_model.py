@@ -11,14 +11,12 @@ from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ..ops.texture_mask import BT601_LUMA, texture_mask
+from ..ops.texture_mask import texture_mask
+from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..training.distributed import gather_batch, global_batch_loss
 from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from .lr_scheduler import WarmupCosineRestartLR
-
-MASK_SOURCES = ('gt', 'lq_bicubic')
-AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 
 @MODEL_REGISTRY.register()
@@ -32,11 +30,13 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     - ``perceptual_opt``: BasicSR ``PerceptualLoss`` (VGG19 conv3_4/4_4/5_4, Eq. 6);
     - ``gan_opt``: ``RelativisticAverageGANLoss`` (Eq. 7-9);
 
-    each optional (leave one out to ablate it), each weighted by its own ``loss_weight``. ``mask_opt``
-    (``source``: 'gt' as in the paper or 'lq_bicubic' as in the authors' code; ``kernel_size`` 11; ``threshold``
-    0.025; ``luma_weights``, ``unbiased_std``, ``clamp_source``: see :meth:`compute_texture_mask`) turns on
-    region-aware adversarial learning (Eq. 5): both real and fake images are multiplied by the same texture mask
-    before the discriminator. Without ``mask_opt`` it is plain RaGAN (the paper's "w/o RA").
+    each optional (leave one out to ablate it), each weighted by its own ``loss_weight``. ``mask_opt`` (see
+    :meth:`compute_texture_mask`) turns on region-aware adversarial learning (Eq. 5): both real and fake images are
+    multiplied by the same texture mask before the discriminator. Without ``mask_opt`` it is plain RaGAN (the paper's
+    "w/o RA"). Every option the plugin adds to ``train`` (rule, default, doc) is declared once in
+    :data:`bebygan_plugin.schema.BEBYGAN_TRAIN` (``docs/options.md`` lists them); :meth:`init_training_settings`
+    refuses bad values with the preflight's messages, also when BasicSR's own ``basicsr/train.py`` builds the
+    model.
 
     The discriminator may take the mask itself (``MaskedUNetDiscriminator``, ``MaskedVGGStyleDiscriminator``) or be
     any BasicSR discriminator, whose inputs are then masked here. A discriminator with ``mask_logits = True``
@@ -48,7 +48,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
 
     Reliability: checkpoints (networks with EMA, optimizers, schedulers, GradScalers, RNG states) are written
     atomically (``CrashSafeCheckpointMixin``). A step whose G or D loss is NaN/Inf skips that update with a
-    warning; ``train.max_consecutive_nonfinite`` (default 10) such iterations in a row stop the run with an error.
+    warning; ``train.max_consecutive_nonfinite`` such iterations in a row stop the run with an error.
     Both are decided on the device and reported when the host next reads the step records (:meth:`read_step_records`:
     BasicSR's log every ``logger.print_freq`` iterations, a checkpoint save), so a step that does not print never
     waits for the device (Adam is built with ``fused=True`` for that; see ``training.step_records``).
@@ -58,29 +58,20 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     """
 
     def init_training_settings(self) -> None:
+        """The ``train`` options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError`
+        lists every bad value, each named by its option key), then BasicSR's SRGAN settings and the plugin's."""
         train_opt = self.opt['train']
+        settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
-        self.mask_opt = dict(train_opt.get('mask_opt') or {})
-        source = self.mask_opt.get('source', 'gt')
-        if self.mask_opt and source not in MASK_SOURCES:
-            raise ValueError(f'train.mask_opt.source must be one of {MASK_SOURCES}, got {source!r}')
+        self.mask_opt = settings['mask_opt'] or {}  # every key filled in; empty: no texture mask
         super().init_training_settings()
-        if getattr(self, 'cri_ldl', None) is not None:
-            raise ValueError('train.ldl_opt is not used by BebyGANModel; remove it')
-        gan_type = type(getattr(self, 'cri_gan', None)).__name__
-        if gan_type != 'RelativisticAverageGANLoss':
-            raise ValueError(f'BebyGANModel needs train.gan_opt.type: RelativisticAverageGANLoss (Eq. 7-9), '
-                             f'got {gan_type}')
-        self.setup_amp(train_opt.get('amp') or {})
-        self.max_consecutive_nonfinite = train_opt.get('max_consecutive_nonfinite', 10)
-        if not isinstance(self.max_consecutive_nonfinite, int) or self.max_consecutive_nonfinite < 1:
-            raise ValueError('train.max_consecutive_nonfinite must be an integer >= 1, '
-                             f'got {self.max_consecutive_nonfinite!r}')
+        self.setup_amp(settings['amp'])
+        self.max_consecutive_nonfinite = settings['max_consecutive_nonfinite']
         self.nonfinite_streak = 0
         bare_d = self.get_bare_model(self.net_d)
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
-        self.setup_speed_options(train_opt)
+        self.setup_speed_options(settings['channels_last'], settings['compile'])
         self.setup_step_records()
 
     def setup_step_records(self) -> None:
@@ -90,14 +81,10 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         self.log_dict = OrderedDict()
         self.max_pending_records = max(1, min(int((self.opt.get('logger') or {}).get('print_freq', 100)), 1000))
 
-    def setup_speed_options(self, train_opt: dict) -> None:
+    def setup_speed_options(self, channels_last: bool, compile_opt) -> None:
         """``train.channels_last``: G and D weights in NHWC layout (the convolutions then run channels-last).
         ``train.compile``: ``torch.compile`` of G and D (``true``, or a mapping of ``torch.compile`` arguments such
         as ``{mode: max-autotune}``). Neither changes what is computed; both only change how fast."""
-        channels_last, compile_opt = train_opt.get('channels_last', False), train_opt.get('compile', False)
-        if not isinstance(channels_last, bool) or not isinstance(compile_opt, (bool, dict)):
-            raise ValueError('train.channels_last must be true or false and train.compile true, false or a mapping of '
-                             f'torch.compile arguments; got {channels_last!r} and {compile_opt!r}')
         if channels_last:
             for net in (self.net_g, self.net_d):
                 net.to(memory_format=torch.channels_last)
@@ -110,13 +97,9 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         return super().get_bare_model(getattr(net, '_orig_mod', net))
 
     def setup_amp(self, amp_opt: dict) -> None:
-        """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only)."""
-        self.amp_dtype = None
-        if amp_opt.get('enabled', False):
-            name = amp_opt.get('dtype', 'bf16')
-            if name not in AMP_DTYPES:
-                raise ValueError(f'train.amp.dtype must be one of {sorted(AMP_DTYPES)}, got {name!r}')
-            self.amp_dtype = AMP_DTYPES[name]
+        """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only), from
+        the checked ``train.amp`` with its defaults."""
+        self.amp_dtype = AMP_DTYPES[amp_opt['dtype']] if amp_opt['enabled'] else None
         use_scaler = self.amp_dtype == torch.float16
         self.grad_scalers = [torch.amp.GradScaler(self.device.type, enabled=use_scaler) for _ in self.optimizers]
 
@@ -183,15 +166,14 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         bicubic-upsampled LR (``lq_bicubic``, the authors' code), clamped to [0, 1] first unless ``clamp_source:
         false``, with the ``luma_weights`` and ``unbiased_std`` of :func:`texture_mask`."""
         opt = self.mask_opt
-        if opt.get('source', 'gt') == 'gt':
+        if opt['source'] == 'gt':
             source = self.gt
         else:
             source = F.interpolate(self.lq, size=self.gt.shape[-2:], mode='bicubic', align_corners=False)
-        if opt.get('clamp_source', True):
+        if opt['clamp_source']:
             source = source.clamp(0, 1)
-        return texture_mask(source, opt.get('kernel_size', 11), opt.get('threshold', 0.025),
-                            luma_weights=tuple(opt.get('luma_weights', BT601_LUMA)),
-                            unbiased=opt.get('unbiased_std', False))
+        return texture_mask(source, opt['kernel_size'], opt['threshold'], luma_weights=tuple(opt['luma_weights']),
+                            unbiased=opt['unbiased_std'])
 
     def discriminator_logits(self, img: torch.Tensor, mask) -> torch.Tensor:
         """C(x) of Eq. 9 for one batch of real or of fake images, masked by the texture mask (Eq. 5).

@@ -1,34 +1,15 @@
 """Texture mask of the region-aware adversarial learning (Eq. 5)."""
-from typing import Dict, Sequence
+from typing import Sequence
 
 import torch
 from torch.nn import functional as F
 
-# ITU-R BT.601 luma weights for RGB in [0, 1]; the authors' code uses (0.2989, 0.587, 0.114) (MATLAB's rgb2gray).
-BT601_LUMA = (0.299, 0.587, 0.114)
+from .color import BT601_LUMA, luminance
 
-
-_DEVICE_WEIGHTS: Dict[tuple, torch.Tensor] = {}  # (weights, device, dtype) -> (1, 3, 1, 1) tensor
-
-
-def _channel_weights(weights: Sequence[float], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """``weights`` as a ``(1, 3, 1, 1)`` tensor, made once per device and dtype (no host copy in a training step)."""
-    key = (tuple(float(w) for w in weights), device, dtype)
-    tensor = _DEVICE_WEIGHTS.get(key)
-    if tensor is None:
-        tensor = _DEVICE_WEIGHTS[key] = torch.tensor(key[0], device=device, dtype=dtype).view(1, 3, 1, 1)
-    return tensor
-
-
-def luminance(img: torch.Tensor, weights: Sequence[float] = BT601_LUMA) -> torch.Tensor:
-    """``(B, 3, H, W)`` RGB (or ``(B, 1, H, W)`` gray) -> ``(B, 1, H, W)`` luma, ``sum_c weights[c] * img[:, c]``."""
-    if img.dim() != 4 or img.size(1) not in (1, 3):
-        raise ValueError(f'expected a (B, 3, H, W) RGB or (B, 1, H, W) gray batch, got shape {tuple(img.shape)}')
-    if img.size(1) == 1:
-        return img
-    if len(weights) != 3:
-        raise ValueError(f'luma weights need one weight per RGB channel, got {tuple(weights)}')
-    return (img * _channel_weights(weights, img.device, img.dtype)).sum(dim=1, keepdim=True)
+# Eq. 5 as the paper sets it: a k x k window, k = 11, and delta = 0.025 for images in [0, 1]. These are the defaults
+# of train.mask_opt (declared in bebygan_plugin.schema) and of the flat-region metrics.
+KERNEL_SIZE = 11
+THRESHOLD = 0.025
 
 
 def _local_variance(gray: torch.Tensor, kernel_size: int, unbiased: bool = False) -> torch.Tensor:
@@ -50,7 +31,7 @@ def _local_variance(gray: torch.Tensor, kernel_size: int, unbiased: bool = False
     return variance.mul_(count / (count - 1)) if unbiased else variance
 
 
-def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False) -> torch.Tensor:
+def local_std(gray: torch.Tensor, kernel_size: int = KERNEL_SIZE, unbiased: bool = False) -> torch.Tensor:
     """Std of every ``k x k`` window centred on each pixel (reflect-padded borders), in O(k*H*W).
 
     Population std by default (divided by ``k*k``); ``unbiased`` divides by ``k*k - 1`` (``torch.std``'s default,
@@ -62,7 +43,7 @@ def local_std(gray: torch.Tensor, kernel_size: int = 11, unbiased: bool = False)
 
 
 @torch.no_grad()
-def texture_mask(img: torch.Tensor, kernel_size: int = 11, threshold: float = 0.025,
+def texture_mask(img: torch.Tensor, kernel_size: int = KERNEL_SIZE, threshold: float = THRESHOLD,
                  luma_weights: Sequence[float] = BT601_LUMA, unbiased: bool = False) -> torch.Tensor:
     """Binary texture mask M of Eq. 5: 1 where the local luminance std is >= delta (textured), 0 where flat.
 

@@ -74,7 +74,7 @@ def decoded_size(read: Callable[[str], Optional[bytes]], name: str) -> Tuple[Sha
     ``(None, why not)``."""
     import cv2
 
-    from ..data.image_rules import UndecodableImageError, decode_bytes
+    from ..files.images import UndecodableImageError, decode_bytes
 
     try:
         return decode_bytes(read(name), cv2.IMREAD_COLOR).shape[:2], None

@@ -6,12 +6,11 @@ from typing import List
 import torch
 
 from ..problems import Problem
+from ..training.distributed import DIST_BACKENDS, dist_backend, uses_cuda
 
 
 def check_launch(opt: dict, launcher: str) -> List[Problem]:
     """``num_gpu`` against the visible GPUs; ``--launcher`` against how the processes were started; the backend."""
-    import bebygan_compat
-
     problems = []
     num_gpu = opt.get('num_gpu', 'auto')
     cuda = torch.cuda.is_available()
@@ -38,16 +37,16 @@ def check_launch(opt: dict, launcher: str) -> List[Problem]:
     elif launcher == 'slurm' and 'SLURM_PROCID' not in os.environ:
         problems.append(Problem('--launcher slurm', 'SLURM_PROCID is unset: start the job with srun'))
     if launcher in ('pytorch', 'slurm'):
-        backend = bebygan_compat.dist_backend(opt)
-        if backend not in bebygan_compat.DIST_BACKENDS:
-            problems.append(Problem('dist_params.backend', f'must be one of {bebygan_compat.DIST_BACKENDS}, got '
+        backend = dist_backend(opt)
+        if backend not in DIST_BACKENDS:
+            problems.append(Problem('dist_params.backend', f'must be one of {DIST_BACKENDS}, got '
                                                            f'{backend!r}'))
-        elif backend == 'nccl' and not bebygan_compat.uses_cuda(num_gpu):
+        elif backend == 'nccl' and not uses_cuda(num_gpu):
             problems.append(Problem('dist_params.backend', 'nccl needs CUDA GPUs but this run computes on the CPU '
                                                            '(num_gpu: 0 or no GPU visible); use gloo or remove '
                                                            'dist_params.backend (it then follows the device)'))
         local_world = int(os.environ.get('LOCAL_WORLD_SIZE', '1') or 1)
-        if bebygan_compat.uses_cuda(num_gpu) and local_world > torch.cuda.device_count():
+        if uses_cuda(num_gpu) and local_world > torch.cuda.device_count():
             problems.append(Problem('--nproc_per_node', f'{local_world} processes per node but only '
                                                         f'{torch.cuda.device_count()} GPU(s) visible'))
     return problems

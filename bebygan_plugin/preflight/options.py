@@ -1,91 +1,29 @@
 """Static checks of a BasicSR option dict: unknown keys (with the closest valid one), component types, values.
 
-Valid keys come from BasicSR's documented options and, for components (losses, networks, schedulers, optimizers,
-metrics), from the signature of the registered class or function, so a misspelled ``loss_wieght`` is reported as
-``train.pixel_opt: unknown key 'loss_wieght'; did you mean 'loss_weight'?`` instead of a ``TypeError`` (or silence)
-hours later. Each problem names the option key it is about. Training runs (``is_train``) and test runs differ in
-the sections they need (``train`` / ``logger`` and a ``datasets.train`` set, or ``val.save_img`` and ``test_*``
-sets). Nothing here touches files or the network; the other modules of :mod:`bebygan_plugin.preflight` do that.
+Valid keys and the rules of the plugin's options come from their declarations in :mod:`bebygan_plugin.schema`
+(BasicSR's keys; ``BebyGANModel``'s ``train`` section, which the model checks the same way), and for components
+(losses, networks, schedulers, optimizers, metrics) from the signature of the registered class or function, so a
+misspelled ``loss_wieght`` is reported as ``train.pixel_opt: unknown key 'loss_wieght'; did you mean
+'loss_weight'?`` instead of a ``TypeError`` (or silence) hours later. Each problem names the option key it is about.
+Training runs (``is_train``) and test runs differ in the sections they need (``train`` / ``logger`` and a
+``datasets.train`` set, or ``val.save_img`` and ``test_*`` sets). Nothing here touches files or the network; the
+other modules of :mod:`bebygan_plugin.preflight` do that.
 """
-import difflib
-import inspect
 import numbers
-from typing import Callable, Iterable, List, Optional
+from typing import Iterable, List, Optional
 
 import torch
 
-from ..data.corrupt_images import SKIP_OPTION
 from ..problems import Problem
+from ..schema import (BEBYGAN_TRAIN, DATASET_KEYS, DIST_PARAMS_KEYS, GAN_TRAIN_KEYS, LOGGER_KEYS, NETWORK_KEYS,
+                      PATH_KEYS, PATH_NETWORK_PREFIXES, SKIP_CORRUPT_IMAGES, SR_TRAIN_KEYS, TOP_LEVEL_KEYS, VAL_KEYS,
+                      WANDB_KEYS, basicsr_keys, check_keys, closest, scheduler_classes, signature_keys,
+                      unknown_key_problem)
 
-
-TOP_LEVEL_KEYS = ('name', 'model_type', 'scale', 'num_gpu', 'manual_seed', 'datasets', 'path', 'train', 'val',
-                  'logger', 'dist_params', 'find_unused_parameters')
-LOGGER_KEYS = ('print_freq', 'save_checkpoint_freq', 'use_tb_logger', 'wandb')
-WANDB_KEYS = ('project', 'resume_id')
-VAL_KEYS = ('val_freq', 'save_img', 'metrics', 'pbar', 'suffix')
-PATH_KEYS = ('resume_state', 'ignore_resume_networks', 'experiments_root', 'models', 'training_states', 'log',
-             'visualization', 'results_root')
-PATH_NETWORK_PREFIXES = ('pretrain_network_', 'param_key_', 'strict_load_')
-DIST_PARAMS_KEYS = ('backend', 'port')
-MASK_OPT_KEYS = ('source', 'kernel_size', 'threshold', 'luma_weights', 'unbiased_std', 'clamp_source')
-AMP_KEYS = ('enabled', 'dtype')
-LOADER_KEYS = ('name', 'type', 'phase', 'scale', 'num_worker_per_gpu', 'batch_size_per_gpu', 'dataset_enlarge_ratio',
-               'prefetch_mode', 'pin_memory', 'persistent_workers', 'num_prefetch_queue', 'use_shuffle')
-DATASET_KEYS = {
-    'PairedImageDataset': LOADER_KEYS + ('dataroot_gt', 'dataroot_lq', 'meta_info_file', 'io_backend',
-                                         'filename_tmpl', 'gt_size', 'use_hflip', 'use_rot', 'color', 'mean', 'std',
-                                         SKIP_OPTION),
-    'SingleImageDataset': LOADER_KEYS + ('dataroot_lq', 'meta_info_file', 'io_backend', 'color', 'mean', 'std',
-                                         SKIP_OPTION),
-}
-IO_BACKENDS = ('disk', 'lmdb', 'memcached')
-TRAIN_REQUIRED_LOADER_KEYS = ('batch_size_per_gpu', 'num_worker_per_gpu')
-
-SR_TRAIN_KEYS = ('total_iter', 'warmup_iter', 'scheduler', 'optim_g', 'ema_decay', 'pixel_opt', 'perceptual_opt')
-GAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'ldl_opt', 'net_d_iters', 'net_d_init_iters')
-BEBYGAN_TRAIN_KEYS = SR_TRAIN_KEYS + ('optim_d', 'gan_opt', 'bp_opt', 'mask_opt', 'amp', 'net_d_iters',
-                                      'net_d_init_iters', 'max_consecutive_nonfinite', 'channels_last', 'compile')
-BASICSR_SCHEDULERS = ('MultiStepLR', 'MultiStepRestartLR', 'CosineAnnealingRestartLR')
 # BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
                          'srvgg_arch', 'ecbsr_arch', 'ridnet_arch', 'basic_loss', 'gan_loss')
 SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
-
-
-def closest(name: str, valid: Iterable[str]) -> Optional[str]:
-    """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
-    valid = list(valid)
-    lowered = {v.lower(): v for v in valid}
-    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[match[0]] if match else None
-
-
-def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str = '') -> Problem:
-    valid = sorted(set(valid))
-    suggestion = closest(key, valid)
-    hint = f"did you mean '{suggestion}'?" if suggestion else f'valid keys{owner}: {", ".join(valid)}'
-    return Problem(where, f"unknown key '{key}'; {hint}")
-
-
-def check_keys(section: dict, where: str, valid: Iterable[str], owner: str = '') -> List[Problem]:
-    valid = tuple(valid)
-    return [unknown_key_problem(where, key, valid, owner) for key in section if key not in valid]
-
-
-def keyed_mapping(value, where: str, valid: Iterable[str], problems: List[Problem], shape: str = '') -> Optional[dict]:
-    """``value`` if it is a mapping (its unknown keys reported), else ``None`` with a problem naming ``where``."""
-    if not isinstance(value, dict):
-        problems.append(Problem(where, f'must be a mapping{shape}, got {value!r}'))
-        return None
-    problems.extend(check_keys(value, where, valid))
-    return value
-
-
-def signature_keys(func: Callable, skip: Iterable[str] = ('self',)):
-    """``(parameter names, accepts **kwargs)`` of a function or a class's ``__init__``."""
-    params = inspect.signature(func).parameters
-    names = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in skip]
-    return names, any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
@@ -134,16 +72,20 @@ def constructible(cls) -> bool:
     return module.startswith('bebygan_plugin.') or module.rsplit('.', 1)[-1] in CONSTRUCTIBLE_MODULES
 
 
+def is_bebygan(model_cls) -> bool:
+    from ..models.bebygan_model import BebyGANModel
+
+    return model_cls is not None and issubclass(model_cls, BebyGANModel)
+
+
 def model_train_keys(model_cls) -> Optional[tuple]:
     """The ``train`` keys a model type reads (None for model types this check does not know)."""
     from basicsr.models.esrgan_model import ESRGANModel
     from basicsr.models.sr_model import SRModel
     from basicsr.models.srgan_model import SRGANModel
 
-    from ..models.bebygan_model import BebyGANModel
-
-    if issubclass(model_cls, BebyGANModel):
-        return BEBYGAN_TRAIN_KEYS
+    if is_bebygan(model_cls):
+        return BEBYGAN_TRAIN.keys
     if model_cls in (SRGANModel, ESRGANModel):
         return GAN_TRAIN_KEYS
     if model_cls is SRModel:
@@ -159,8 +101,8 @@ def check_top_level(opt: dict, problems: List[Problem], is_train: bool = True):
     from basicsr.utils.registry import MODEL_REGISTRY
 
     for key in opt:
-        if key not in TOP_LEVEL_KEYS and not str(key).startswith('network_'):
-            problems.append(unknown_key_problem('top level', key, TOP_LEVEL_KEYS + ('network_g', 'network_d')))
+        if key not in TOP_LEVEL_KEYS and not str(key).startswith(basicsr_keys.NETWORK_PREFIX):
+            problems.append(unknown_key_problem('top level', key, TOP_LEVEL_KEYS + NETWORK_KEYS))
     needed = ('train', 'logger') if is_train else ('val',)
     for key in ('name', 'model_type', 'scale', 'datasets', 'network_g', 'path') + needed:
         if key not in opt:
@@ -188,7 +130,7 @@ def check_networks(opt: dict, model_cls, problems: List[Problem], is_train: bool
     for key in [k for k in opt if str(k).startswith('network_')]:
         check_component(opt[key], key, ARCH_REGISTRY, 'network', problems, construct=True)
     gan_model = is_train and model_cls is not None and \
-        model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN_KEYS)
+        model_train_keys(model_cls) in (GAN_TRAIN_KEYS, BEBYGAN_TRAIN.keys)
     if gan_model and 'network_d' not in opt:
         problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
                                              'section (e.g. type: MaskedUNetDiscriminator)'))
@@ -204,7 +146,9 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
             problems.append(Problem('train', 'must be a mapping'))
         return
     known = model_train_keys(model_cls) if model_cls is not None else None
-    if known is not None:
+    if is_bebygan(model_cls):  # keys and the values of the plugin's options, as BebyGANModel checks them
+        problems.extend(BEBYGAN_TRAIN.problems(train, 'train', f' of {opt["model_type"]}'))
+    elif known is not None:
         problems.extend(check_keys(train, 'train', known, f' of {opt["model_type"]}'))
     if not _positive_number(train.get('total_iter')):
         problems.append(Problem('train.total_iter', f'must be a positive number of iterations, got '
@@ -222,7 +166,7 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
             problems.append(Problem(f'train.{key}', 'required: an optimizer section such as {type: Adam, lr: 1e-4}'))
             continue
         if model_cls is not None and model_cls.get_optimizer is BaseModel.get_optimizer \
-                and section.get('type') != 'Adam':
+                and section.get('type') not in basicsr_keys.OPTIMIZERS:
             problems.append(Problem(f'train.{key}.type', f"BasicSR 1.4.2 only supports 'Adam', got "
                                                          f"{section.get('type')!r}"))
             continue
@@ -232,40 +176,20 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
         problems.extend(check_keys({k: v for k, v in section.items() if k != 'type'}, f'train.{key}', names,
                                    ' of torch.optim.Adam'))
     check_scheduler(opt, model_cls, problems)
-    if known is BEBYGAN_TRAIN_KEYS:
-        check_bebygan_train(train, problems)
-    if known is SR_TRAIN_KEYS and not train.get('pixel_opt') and not train.get('perceptual_opt'):
+    if known == SR_TRAIN_KEYS and not train.get('pixel_opt') and not train.get('perceptual_opt'):
         problems.append(Problem('train', 'SRModel needs train.pixel_opt or train.perceptual_opt'))
 
 
-def scheduler_class(name: str, model_cls):
-    from basicsr.models import lr_scheduler
-
-    from ..models.bebygan_model import BebyGANModel
-    from ..models.lr_scheduler import WarmupCosineRestartLR
-
-    if name in ('MultiStepLR', 'MultiStepRestartLR'):
-        return lr_scheduler.MultiStepRestartLR
-    if name == 'CosineAnnealingRestartLR':
-        return lr_scheduler.CosineAnnealingRestartLR
-    if name == 'WarmupCosineRestartLR' and (model_cls is None or issubclass(model_cls, BebyGANModel)):
-        return WarmupCosineRestartLR
-    return None
-
-
 def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
-    from ..models.bebygan_model import BebyGANModel
-
     section = opt['train'].get('scheduler')
     if not isinstance(section, dict):
         problems.append(Problem('train.scheduler', 'required: a scheduler section such as '
                                                    '{type: WarmupCosineRestartLR, periods: [...]}'))
         return
     name = section.get('type')
-    cls = scheduler_class(name, model_cls)
+    cls = scheduler_classes(with_plugin=model_cls is None or is_bebygan(model_cls)).get(name)
     if cls is None:
-        valid = BASICSR_SCHEDULERS + (('WarmupCosineRestartLR',) if model_cls is not None and
-                                      issubclass(model_cls, BebyGANModel) else ())
+        valid = tuple(scheduler_classes(with_plugin=is_bebygan(model_cls)))
         suggestion = closest(name, valid) if isinstance(name, str) else None
         extra = (' (WarmupCosineRestartLR needs model_type: BebyGANModel)' if name == 'WarmupCosineRestartLR'
                  else '')
@@ -283,76 +207,6 @@ def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
             problems.append(Problem('train.scheduler', f'{name} rejects these options: {err}'))
 
 
-def check_bebygan_train(train: dict, problems: List[Problem]) -> None:
-    from ..models.bebygan_model import AMP_DTYPES, MASK_SOURCES
-    from ..ops.texture_mask import BT601_LUMA
-
-    from basicsr.utils.registry import LOSS_REGISTRY
-
-    gan = train.get('gan_opt')
-    gan_type = gan.get('type') if isinstance(gan, dict) else None
-    if not gan:
-        problems.append(Problem('train.gan_opt', 'required by BebyGANModel: {type: RelativisticAverageGANLoss, '
-                                                 'loss_weight: 0.005}'))
-    elif gan_type in LOSS_REGISTRY and gan_type != 'RelativisticAverageGANLoss':
-        problems.append(Problem('train.gan_opt.type', 'BebyGANModel needs RelativisticAverageGANLoss (Eq. 7-9), '
-                                                      f'got {gan_type!r}'))
-    if train.get('ldl_opt'):
-        problems.append(Problem('train.ldl_opt', 'is not used by BebyGANModel; remove it'))
-    mask = train.get('mask_opt')
-    if mask and keyed_mapping(mask, 'train.mask_opt', MASK_OPT_KEYS, problems) is not None:
-        if mask.get('source', 'gt') not in MASK_SOURCES:
-            problems.append(Problem('train.mask_opt.source', f'must be one of {MASK_SOURCES}, got '
-                                                             f'{mask.get("source")!r}'))
-        kernel = mask.get('kernel_size', 11)
-        if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
-            problems.append(Problem('train.mask_opt.kernel_size', 'must be a positive odd integer (a window '
-                                                                  f'centred on each pixel), got {kernel!r}'))
-        if not isinstance(mask.get('threshold', 0.025), numbers.Real):
-            problems.append(Problem('train.mask_opt.threshold', f'must be a number, got '
-                                                                f'{mask.get("threshold")!r}'))
-        luma = mask.get('luma_weights', BT601_LUMA)
-        if not isinstance(luma, (list, tuple)) or len(luma) != 3 or \
-                not all(isinstance(w, numbers.Real) and not isinstance(w, bool) for w in luma):
-            problems.append(Problem('train.mask_opt.luma_weights', 'must be three numbers, the R, G, B weights '
-                                                                   f'of the luminance, got {luma!r}'))
-        for key in ('unbiased_std', 'clamp_source'):
-            if not isinstance(mask.get(key, False), bool):
-                problems.append(Problem(f'train.mask_opt.{key}', f'must be true or false, got {mask[key]!r}'))
-        if mask.get('unbiased_std') is True and kernel == 1:
-            problems.append(Problem('train.mask_opt.unbiased_std', 'needs kernel_size > 1 (a one-pixel window '
-                                                                   'has no unbiased std)'))
-    amp = train.get('amp')
-    if amp and keyed_mapping(amp, 'train.amp', AMP_KEYS, problems, ' {enabled, dtype}') is not None:
-        if amp.get('enabled', False) and amp.get('dtype', 'bf16') not in AMP_DTYPES:
-            problems.append(Problem('train.amp.dtype', f'must be one of {sorted(AMP_DTYPES)}, got '
-                                                       f'{amp.get("dtype")!r}'))
-    limit = train.get('max_consecutive_nonfinite', 10)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        problems.append(Problem('train.max_consecutive_nonfinite', f'must be an integer >= 1, got {limit!r}'))
-    if not isinstance(train.get('channels_last', False), bool):
-        problems.append(Problem('train.channels_last', f'must be true or false, got {train["channels_last"]!r}'))
-    problems.extend(compile_problems(train.get('compile', False)))
-
-
-def compile_problems(compile_opt) -> List[Problem]:
-    """``train.compile``: a bool, or a mapping of ``torch.compile`` arguments that ``torch.compile`` accepts
-    (it checks ``backend`` and ``mode`` when called; the compilation itself happens at the first step)."""
-    if isinstance(compile_opt, bool):
-        return []
-    if not isinstance(compile_opt, dict):
-        return [Problem('train.compile', f'must be true, false or a mapping of torch.compile arguments (e.g. '
-                                         f'{{mode: max-autotune}}), got {compile_opt!r}')]
-    names, _ = signature_keys(torch.compile, skip=('model',))
-    problems = check_keys(compile_opt, 'train.compile', names, ' of torch.compile')
-    if not problems:
-        try:
-            torch.compile(torch.nn.Identity(), **compile_opt)
-        except (RuntimeError, TypeError, ValueError) as err:  # an unknown backend raises InvalidBackend(RuntimeError)
-            problems.append(Problem('train.compile', f'torch.compile rejects these options: {err}'))
-    return problems
-
-
 def check_path_section(opt: dict, problems: List[Problem]) -> None:
     """Keys of the ``path`` section (``pretrain_network_<x>``, ``param_key_<x>``, ``strict_load_<x>`` and BasicSR's
     folders)."""
@@ -360,8 +214,8 @@ def check_path_section(opt: dict, problems: List[Problem]) -> None:
     if isinstance(path, dict):
         for key in path:
             if key not in PATH_KEYS and not str(key).startswith(PATH_NETWORK_PREFIXES):
-                problems.append(unknown_key_problem('path', key, PATH_KEYS + ('pretrain_network_g', 'param_key_g',
-                                                                              'strict_load_g')))
+                problems.append(unknown_key_problem('path', key, PATH_KEYS + tuple(f'{p}g' for p in
+                                                                                   PATH_NETWORK_PREFIXES)))
     elif 'path' in opt:
         problems.append(Problem('path', 'must be a mapping (it may be empty: {})'))
 
@@ -397,7 +251,8 @@ def check_sections(opt: dict, problems: List[Problem], is_train: bool = True) ->
             func = registry_lookup(METRIC_REGISTRY, metric.get('type'), f'{where}.type', 'metric', problems)
             if func is not None:
                 names, _ = signature_keys(func, skip=('img', 'img2'))
-                problems.extend(check_keys(metric, where, ['type', 'better'] + names, f' of {metric["type"]}'))
+                problems.extend(check_keys(metric, where, ['type', *basicsr_keys.METRIC_EXTRA] + names,
+                                           f' of {metric["type"]}'))
             if metric.get('better', 'higher') not in ('higher', 'lower'):
                 problems.append(Problem(f'{where}.better', f"must be 'higher' or 'lower', got {metric['better']!r}"))
     datasets = opt.get('datasets')
@@ -432,20 +287,22 @@ def check_sections(opt: dict, problems: List[Problem], is_train: bool = True) ->
             problems.extend(check_keys(section, where, DATASET_KEYS[section['type']], f' of {section["type"]}'))
         backend = (section.get('io_backend') or {}).get('type') if isinstance(section.get('io_backend'), dict) \
             else None
-        if 'io_backend' in DATASET_KEYS.get(section['type'], ('io_backend',)) and backend not in IO_BACKENDS:
-            problems.append(Problem(f'{where}.io_backend', f'needs type: one of {IO_BACKENDS}, got '
+        if 'io_backend' in DATASET_KEYS.get(section['type'], ('io_backend',)) and \
+                backend not in basicsr_keys.IO_BACKENDS:
+            problems.append(Problem(f'{where}.io_backend', f'needs type: one of {basicsr_keys.IO_BACKENDS}, got '
                                                            f'{section.get("io_backend")!r}'))
-        skip = section.get(SKIP_OPTION)
-        if skip is not None and not isinstance(skip, bool):
-            problems.append(Problem(f'{where}.{SKIP_OPTION}', f'must be true or false, got {skip!r}'))
+        skip_key = SKIP_CORRUPT_IMAGES.key
+        skip = section.get(skip_key)
+        if skip is not None and not SKIP_CORRUPT_IMAGES.rule.accepts(skip):
+            problems.extend(SKIP_CORRUPT_IMAGES.rule.problems(skip, f'{where}.{skip_key}'))
         elif skip and phase != 'train':
-            problems.append(Problem(f'{where}.{SKIP_OPTION}', 'only applies to the training set: a skipped '
-                                                                      f'{kind} image would change the averaged '
-                                                                      'metrics; replace or remove the image'))
+            problems.append(Problem(f'{where}.{skip_key}', 'only applies to the training set: a skipped '
+                                                           f'{kind} image would change the averaged metrics; '
+                                                           'replace or remove the image'))
         if phase == 'train':
-            for key in TRAIN_REQUIRED_LOADER_KEYS + ('gt_size', 'use_hflip', 'use_rot'):
-                if key not in section and (key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] ==
-                                           'PairedImageDataset'):
+            required = basicsr_keys.TRAIN_REQUIRED_LOADER_KEYS
+            for key in required + ('gt_size', 'use_hflip', 'use_rot'):
+                if key not in section and (key in required or section['type'] == 'PairedImageDataset'):
                     problems.append(Problem(f'{where}.{key}', 'required for the training set'))
             batch = section.get('batch_size_per_gpu')
             if batch is not None and (not isinstance(batch, int) or batch < 1):

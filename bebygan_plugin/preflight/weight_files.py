@@ -4,7 +4,7 @@
   back to) and fits the network's shapes; a test run of a network with parameters needs
   ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
 - ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
-  :mod:`bebygan_plugin.weights`: downloaded now when missing and the machine is online); pyiqa is installed for
+  :mod:`bebygan_plugin.files.weights`: downloaded now when missing and the machine is online); pyiqa is installed for
   ``calculate_pyiqa``.
 """
 import importlib.util
@@ -13,8 +13,9 @@ from typing import List
 
 import torch
 
+from ..files.checkpoint import describe_load_error, load_checkpoint_file
+from ..files.weights import basicsr_param_key, lpips_problems, torchvision_weights_problems
 from ..problems import Problem
-from ..weights import lpips_problems, torchvision_weights_problems
 from .options import constructible
 
 
@@ -38,8 +39,6 @@ def _network_has_parameters(net_opt: dict) -> bool:
 def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool = False) -> List[Problem]:
     """Every ``path.pretrain_network_*`` loads, holds its ``param_key_*`` and fits ``network_*``; with
     ``require_generator`` (test runs) ``path.pretrain_network_g`` must be set when the generator has parameters."""
-    from ..training.checkpoint import describe_load_error, load_checkpoint_file
-
     problems = []
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
     if require_generator and not path.get('pretrain_network_g') and _network_has_parameters(opt.get('network_g')):
@@ -60,12 +59,11 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
         except Exception as err:  # noqa: BLE001
             problems.append(Problem(where, f'{file!r} cannot be loaded ({describe_load_error(err)})'))
             continue
-        param_key = path.get(f'param_key_{label}', 'params')
-        if param_key is not None and isinstance(loaded, dict):
-            if param_key not in loaded and 'params' in loaded:
-                param_key = 'params'
-            if param_key not in loaded:
-                problems.append(Problem(f'path.param_key_{label}', f'{file!r} has no {param_key!r} entry (it has '
+        wanted = path.get(f'param_key_{label}', 'params')
+        if wanted is not None and isinstance(loaded, dict):
+            param_key = basicsr_param_key(loaded, wanted)
+            if param_key is None:
+                problems.append(Problem(f'path.param_key_{label}', f'{file!r} has no {wanted!r} entry (it has '
                                                                    f'{sorted(loaded)[:5]})'))
                 continue
             loaded = loaded[param_key]

@@ -1,13 +1,15 @@
 """The model side of crash-safe checkpoints: a mixin for BasicSR models that writes and restores them.
 
-File-level machinery (atomic writes, loading, RNG states) is in :mod:`.checkpoint`; choosing what to resume from is
-in :mod:`.resume`.
+File-level machinery (atomic writes, loading) is in :mod:`bebygan_plugin.files.checkpoint`, the RNG states in
+:mod:`.rng_states`; choosing what to resume from is in :mod:`.resume`.
 """
 from os import path as osp
 from typing import Any, Dict
 
-from .checkpoint import gather_rng_states, rank_and_world, restore_rng_state, save_with_retries
+from ..files.checkpoint import save_with_retries
+from .distributed import rank_and_world
 from .resume import pop_resume_warnings
+from .rng_states import gather_rng_states, restore_rng_state
 
 
 class CrashSafeCheckpointMixin:

@@ -12,7 +12,8 @@ import sys
 from os import path as osp
 from typing import List, Optional, Tuple
 
-from .checkpoint import CheckpointError, describe_load_error, load_checkpoint_file, remove_stale_temp_files
+from ..files.atomic import remove_stale_temp_files
+from ..files.checkpoint import CheckpointError, describe_load_error, load_checkpoint_file
 
 _PENDING_WARNINGS: List[str] = []
 

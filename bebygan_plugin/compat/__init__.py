@@ -1,0 +1,24 @@
+"""Every adaptation of BasicSR 1.4.2 to current torch / torchvision and to the plugin's guarantees, one module per
+patch, named for what it fixes. ``import bebygan_plugin`` calls :func:`apply`; every patch is idempotent and edits
+no file on disk.
+
+1. :mod:`.torchvision_functional_tensor`: ``import basicsr`` fails on torchvision >= 0.17.
+2. :mod:`.weights_only_scheduler_states`: torch >= 2.6 cannot load BasicSR's resume states (``weights_only``).
+3. :mod:`.resume_state_loading`: BasicSR's resume fails on a CPU-only machine and loads torn checkpoints.
+4. The ``.pth`` import hook (the root module ``bebygan_autoload``): BasicSR's own ``basicsr/train.py`` does not
+   find the plugin's components. It is not in this package, so that it imports nothing of it at start-up.
+5. :mod:`.distributed_on_cpu`: BasicSR's distributed start-up needs NCCL and GPUs; CPU models get no DDP.
+6. :mod:`.undecodable_images`: a corrupt image stops training with ``'NoneType' object has no attribute
+   'astype'``, naming no file.
+7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
+"""
+import importlib
+
+PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
+           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors')  # in this order: (1) first
+
+
+def apply() -> None:
+    """Apply every patch of :data:`PATCHES` (the alias first: the others import basicsr)."""
+    for name in PATCHES:
+        importlib.import_module(f'{__name__}.{name}').apply()
