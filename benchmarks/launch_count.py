@@ -14,8 +14,9 @@ pre/post hooks), so Adam's own operators, the same on both sides, are left out. 
 
 ``--search-budget gpu`` (the default) counts the best-buddy search as a GPU runs it: on CUDA the chunk budget comes
 from free device memory (``ops.best_buddy.search_plan``), one chunk and one argmin at the paper's setting; here the
-CPU's cache-sized blocks and two-level argmin are lifted to that plan. ``cpu``: the search as the CPU runs it. A printing step (``get_current_log``, BasicSR's ``print_freq``) is counted
-separately: that is where the logged values become floats.
+CPU's cache-sized blocks and two-level argmin are lifted to that plan. ``cpu``: the search as the CPU runs it.
+A printing step (``get_current_log``, BasicSR's ``print_freq``) is counted separately: that is where the logged
+values become floats.
 """
 import argparse
 import contextlib
@@ -25,66 +26,12 @@ from collections import Counter
 from typing import Dict, Iterator
 
 import torch
-from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from benchmarks import train_step
 from bebygan_plugin.ops import best_buddy
+from tests.helpers.op_counts import SYNC_OPS, OpCounter, counting
 
-SYNC_OPS = ('_local_scalar_dense', 'tolist')  # .item() / bool() / float(); Tensor.tolist (not an aten operator)
 GPU_FREE_BYTES = 60 * 2 ** 30  # the free memory of an 80 GB card during a paper-setting step, for --search-budget gpu
-
-
-class OpCounter(TorchDispatchMode):
-    """Counts dispatched aten operators by ``overloadpacket.__name__`` while ``active``; paused in optimizer steps."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: Counter = Counter()
-        self.active = True
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if self.active:
-            self.counts[func.overloadpacket.__name__] += 1
-        return func(*args, **(kwargs or {}))
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def syncs(self) -> int:
-        return sum(self.counts[name] for name in SYNC_OPS)
-
-
-@contextlib.contextmanager
-def counting() -> Iterator[OpCounter]:
-    """An active :class:`OpCounter`, paused between every optimizer's step pre- and post-hook."""
-    counter = OpCounter()
-
-    def pause(*_):
-        counter.active = False
-
-    def resume(*_):
-        counter.active = True
-
-    tolist = torch.Tensor.tolist
-
-    def counted_tolist(tensor):  # reads device memory on a GPU (one sync) without dispatching an operator
-        if counter.active:
-            counter.counts['tolist'] += 1
-        return tolist(tensor)
-
-    handles = [register_optimizer_step_pre_hook(pause), register_optimizer_step_post_hook(resume)]
-    torch.Tensor.tolist = counted_tolist
-    try:
-        with counter:
-            yield counter
-    finally:
-        torch.Tensor.tolist = tolist
-        for handle in handles:
-            handle.remove()
-
 
 @contextlib.contextmanager
 def search_budget(kind: str) -> Iterator[None]:
