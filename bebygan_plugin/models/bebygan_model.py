@@ -83,18 +83,21 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
 
     def setup_speed_options(self, channels_last: bool, compile_opt) -> None:
         """``train.channels_last``: G and D weights in NHWC layout (the convolutions then run channels-last).
-        ``train.compile``: ``torch.compile`` of G and D (``true``, or a mapping of ``torch.compile`` arguments such
-        as ``{mode: max-autotune}``). Neither changes what is computed; both only change how fast."""
+        ``train.compile``: ``torch.compile`` of the step's two passes, each with its losses (:meth:`generator_pass`:
+        texture mask, G, best-buddy, back-projection, perceptual and RaGAN losses; :meth:`discriminator_pass`: D on
+        real and fake, RaGAN loss), ``true`` or a mapping of ``torch.compile`` arguments such as ``{mode:
+        reduce-overhead}`` (CUDA graphs) or ``{mode: max-autotune}``; static shapes unless ``dynamic`` is given. The
+        first step runs eagerly (it fills the losses' device caches); the passes compile at the second, once. The
+        networks themselves stay plain modules (checkpoints, EMA and validation see them as without compile).
+        Neither option changes what is computed; both only change how fast."""
         if channels_last:
             for net in (self.net_g, self.net_d):
                 net.to(memory_format=torch.channels_last)
+        self.compiled_passes = None
         if compile_opt:
-            kwargs = {} if compile_opt is True else dict(compile_opt)
-            self.net_g, self.net_d = torch.compile(self.net_g, **kwargs), torch.compile(self.net_d, **kwargs)
-
-    def get_bare_model(self, net):
-        """BasicSR's, also unwrapping ``torch.compile`` (checkpoints and EMA see the plain network's keys)."""
-        return super().get_bare_model(getattr(net, '_orig_mod', net))
+            kwargs = {'dynamic': False, **({} if compile_opt is True else dict(compile_opt))}
+            self.compiled_passes = (torch.compile(self.generator_pass, **kwargs),
+                                    torch.compile(self.discriminator_pass, **kwargs))
 
     def setup_amp(self, amp_opt: dict) -> None:
         """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only), from
@@ -222,41 +225,60 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
                 'too high, fp16 overflow (try train.amp.dtype: bf16), or corrupt training images; fix it and '
                 'resume with --auto_resume.')
 
-    def generator_losses(self, mask) -> OrderedDict:
-        """The terms of Eq. 10 for the current batch, each already multiplied by its lambda."""
+    def generator_losses(self, output: torch.Tensor, mask) -> OrderedDict:
+        """The terms of Eq. 10 for ``output`` (G's estimate of the current batch), each already multiplied by its
+        lambda."""
         losses = OrderedDict()
         if self.cri_pix:
-            losses['l_g_bb'] = self.cri_pix(self.output, self.gt)
+            losses['l_g_bb'] = self.cri_pix(output, self.gt)
         if self.cri_bp:
-            losses['l_g_bp'] = self.cri_bp(self.output, self.lq)
+            losses['l_g_bp'] = self.cri_bp(output, self.lq)
         if self.cri_perceptual:
-            l_percep, l_style = self.cri_perceptual(self.output, self.gt)
+            l_percep, l_style = self.cri_perceptual(output, self.gt)
             if l_percep is not None:
                 losses['l_g_percep'] = l_percep
             if l_style is not None:
                 losses['l_g_style'] = l_style
         with torch.no_grad():  # D is frozen in the G step and C(x_r) is a constant of Eq. 8: no graph needed
             real_logits = self.discriminator_logits(self.gt, mask)
-        fake_logits = self.discriminator_logits(self.output, mask)
+        fake_logits = self.discriminator_logits(output, mask)
         losses['l_g_gan'] = self.gan_loss(real_logits, fake_logits, False, mask)
         return losses
+
+    def generator_pass(self, train_g: bool):
+        """The G half of a step up to its backward: the texture mask (Eq. 5), G's estimate of the current batch and,
+        when ``train_g``, the terms of Eq. 10 and their sum; returns ``(output, mask, losses, l_g_total)``. One unit
+        for ``train.compile`` (no graph break in it)."""
+        mask = self.compute_texture_mask() if self.mask_opt else None
+        with self.autocast():
+            output = self.net_g(self.lq)
+            losses = self.generator_losses(output, mask) if train_g else OrderedDict()
+        l_g_total = torch.stack(list(losses.values())).sum() if train_g else None
+        return output, mask, losses, l_g_total
+
+    def discriminator_pass(self, fake: torch.Tensor, mask):
+        """The D half of a step up to its backward: D on the real and on the (detached) fake batch and the RaGAN loss
+        of Eq. 7; returns ``(l_d, real_logits, fake_logits)``. One unit for ``train.compile``."""
+        with self.autocast():
+            real_logits = self.discriminator_logits(self.gt, mask)
+            fake_logits = self.discriminator_logits(fake, mask)  # the fake of this iteration's G
+            return self.gan_loss(real_logits, fake_logits, True, mask), real_logits, fake_logits
 
     def optimize_parameters(self, current_iter: int) -> None:
         if self.step_records.pending >= self.max_pending_records:
             self.read_step_records()  # nobody printed for a while: keep the records (and the streak check) bounded
-        mask = self.compute_texture_mask() if self.mask_opt else None
+        generator_pass, discriminator_pass = self.generator_pass, self.discriminator_pass
+        if self.compiled_passes and self.step_records.steps_recorded:  # the first step fills the caches eagerly
+            generator_pass, discriminator_pass = self.compiled_passes
         log = OrderedDict()
         flags = OrderedDict()
 
         for p in self.net_d.parameters():
             p.requires_grad = False
         self.optimizer_g.zero_grad()
-        with self.autocast():
-            self.output = self.net_g(self.lq)
-            train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
-            losses = self.generator_losses(mask) if train_g else OrderedDict()
+        train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
+        self.output, mask, losses, l_g_total = generator_pass(train_g)
         if train_g:
-            l_g_total = torch.stack(list(losses.values())).sum()
             flags['G'] = nonfinite_flag(l_g_total)
             self.backward_and_step(l_g_total, 0, flags['G'])
             log.update(losses)
@@ -266,10 +288,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             p.requires_grad = True
         self.optimizer_d.zero_grad()
         with self.keep_saved_norm_statistics():
-            with self.autocast():
-                real_logits = self.discriminator_logits(self.gt, mask)
-                fake_logits = self.discriminator_logits(self.output.detach(), mask)  # the fake of this iteration's G
-                l_d = self.gan_loss(real_logits, fake_logits, True, mask)
+            l_d, real_logits, fake_logits = discriminator_pass(self.output.detach(), mask)
             flags['D'] = nonfinite_flag(l_d)
             self.backward_and_step(l_d, 1, flags['D'])
 

@@ -68,11 +68,12 @@ class StepRecords:
     ``flags`` of the steps' skip flags (``'G'``, ``'D'``). Under DDP the row is averaged over the ranks (one
     all-reduce, no host sync), so every rank logs the global means (BasicSR's ``reduce_loss_dict`` gives them to rank
     0 only). ``read()`` returns ``[(iter, values, skipped updates)]`` of the steps recorded since the last read, as
-    floats, in one transfer; ``pending`` is how many there are.
+    floats, in one transfer; ``pending`` is how many there are, ``steps_recorded`` how many were recorded in all.
     """
 
     def __init__(self) -> None:
         self.entries: List[Tuple[int, Tuple[str, ...], Tuple[str, ...], torch.Tensor]] = []
+        self.steps_recorded = 0
 
     @property
     def pending(self) -> int:
@@ -86,6 +87,7 @@ class StepRecords:
             dist.all_reduce(row)
             row = row / size
         self.entries.append((current_iter, tuple(values), tuple(flags), row))
+        self.steps_recorded += 1
 
     def read(self) -> List[Tuple[int, Dict[str, float], List[str]]]:
         if not self.entries:
