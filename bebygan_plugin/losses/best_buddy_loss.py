@@ -77,7 +77,7 @@ class BestBuddyLoss(nn.Module):
         # gradient still reaches ``pred`` in its own dtype.
         compute = torch.promote_types(pred.dtype, torch.float32)
         if stride != p:  # overlapping patches: each element weighs 1 / (patches covering its pixel)
-            weights = coverage_weights(height, width, p, stride, channels, pred.device).to(compute)
+            weights = coverage_weights(height, width, p, stride, channels, pred.device, compute)
             residual = (extract_patches(pred, p, stride).to(compute) - buddies.to(compute)).abs()
             return self.loss_weight * (residual * weights).sum() / (pred.size(0) * channels * height * width)
         # Non-overlapping patches (the paper's setting): the buddies tile an image, and Eq. 3 is the L1 between the

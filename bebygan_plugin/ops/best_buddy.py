@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch.nn import functional as F
 
+from .constants import device_constant
 from .imresize import imresize_bicubic
 
 _GROUP = 128  # candidates per group of the two-level argmin
@@ -42,9 +43,9 @@ def extract_patches(img: torch.Tensor, patch_size: int, stride: int) -> torch.Te
             return F.unfold(img, kernel_size=p, stride=stride).transpose(1, 2)
         grid = img.reshape(batch, channels, len(rows), p, len(cols), p).permute(0, 2, 4, 1, 3, 5)
         return grid.reshape(batch, len(rows) * len(cols), channels * p * p)
-    offsets = torch.arange(p, device=img.device)
-    row_index = torch.tensor(rows, device=img.device)[:, None] + offsets  # (rows, p)
-    col_index = torch.tensor(cols, device=img.device)[:, None] + offsets  # (cols, p)
+    row_index, col_index = (device_constant(('patch rows', tuple(starts), p),
+                                            lambda: torch.tensor(starts)[:, None] + torch.arange(p), img.device)
+                            for starts in (rows, cols))  # (rows, p), (cols, p)
     grid = img[:, :, row_index[:, None, :, None], col_index[None, :, None, :]]  # (B, C, rows, cols, p, p)
     return grid.permute(0, 2, 3, 1, 4, 5).reshape(batch, len(rows) * len(cols), channels * p * p)
 
@@ -69,25 +70,33 @@ def assemble_patches(patches: torch.Tensor, channels: int, height: int, width: i
     grid = patches.reshape(patches.size(0), rows, cols, channels, p, p).permute(0, 3, 1, 4, 2, 5)
     image = grid.reshape(patches.size(0), channels, rows * p, cols * p)
     if rows * p != height:
-        image = image.index_select(-2, _owner_rows(height, p).to(image.device))
+        image = image.index_select(-2, device_constant(('owner rows', height, p), lambda: _owner_rows(height, p),
+                                                       image.device))
     if cols * p != width:
-        image = image.index_select(-1, _owner_rows(width, p).to(image.device))
+        image = image.index_select(-1, device_constant(('owner rows', width, p), lambda: _owner_rows(width, p),
+                                                       image.device))
     return image
 
 
-def coverage_weights(height: int, width: int, patch_size: int, stride: int, channels: int,
-                     device=None) -> torch.Tensor:
+def coverage_weights(height: int, width: int, patch_size: int, stride: int, channels: int, device=None,
+                     dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """``(L, C*p*p)`` weights of the elements of :func:`extract_patches`' patches: 1 / the number of patches that
-    cover the element's pixel, so that every pixel weighs 1 in all (overlapping patches)."""
-    p = patch_size
-    per_axis = []
-    for length in (height, width):
-        index = torch.tensor(patch_starts(length, p, stride))[:, None] + torch.arange(p)  # (patches, p)
-        per_axis.append(1.0 / torch.bincount(index.flatten(), minlength=length)[index].double())
-    wy, wx = per_axis
-    weights = wy[:, None, None, :, None] * wx[None, :, None, None, :]  # (rows, cols, 1, p, p)
-    weights = weights.expand(-1, -1, channels, -1, -1)
-    return weights.reshape(-1, channels * p * p).to(device)
+    cover the element's pixel, so that every pixel weighs 1 in all (overlapping patches). Made once per size and
+    device (:func:`~.constants.device_constant`)."""
+    def build() -> torch.Tensor:
+        p = patch_size
+        per_axis = []
+        for length in (height, width):
+            starts = torch.tensor(patch_starts(length, p, stride))
+            pixels = starts[:, None, None] + torch.arange(p)[:, None]  # (patches, p, 1): the pixels of each patch
+            covering = ((pixels >= starts) & (pixels < starts + p)).sum(-1)  # patches covering each of them
+            per_axis.append(1.0 / covering.double())
+        wy, wx = per_axis
+        weights = wy[:, None, None, :, None] * wx[None, :, None, None, :]  # (rows, cols, 1, p, p)
+        return weights.expand(-1, -1, channels, -1, -1).reshape(-1, channels * p * p)
+
+    return device_constant(('coverage', height, width, patch_size, stride, channels), build,
+                           device if device is not None else 'cpu', dtype)
 
 
 def gt_pyramid(gt: torch.Tensor, scales: Sequence[float], resize: str = 'matlab') -> list:

@@ -8,9 +8,10 @@ autograd, and runs on any device and floating dtype.
 """
 import math
 from functools import lru_cache
-from typing import Dict
 
 import torch
+
+from .constants import device_constant
 
 
 def _cubic(x: torch.Tensor) -> torch.Tensor:
@@ -48,25 +49,9 @@ def _resize_matrix_cpu64(in_len: int, out_len: int, scale: float, antialiasing: 
 
 def resize_matrix(in_len: int, scale: float, antialiasing: bool = True, device=None,
                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """The 1-D MATLAB bicubic resize as a dense ``ceil(in_len * scale) x in_len`` matrix (a fresh tensor)."""
+    """The 1-D MATLAB bicubic resize as a dense ``ceil(in_len * scale) x in_len`` matrix."""
     out_len = math.ceil(in_len * scale)
     return _resize_matrix_cpu64(in_len, out_len, float(scale), antialiasing).to(device=device, dtype=dtype)
-
-
-_DEVICE_MATRICES: Dict[tuple, torch.Tensor] = {}  # (in_len, scale, antialiasing, device, dtype) -> matrix
-
-
-def cached_resize_matrix(in_len: int, scale: float, antialiasing: bool, device: torch.device,
-                         dtype: torch.dtype) -> torch.Tensor:
-    """:func:`resize_matrix`, made once per device and dtype and kept there (read-only: do not modify it).
-
-    A training step resizes the same shapes every time; copying the matrix from host memory at each call would be
-    an extra operator and, on CUDA, a copy from pageable memory that waits for the device to drain its queue."""
-    key = (in_len, float(scale), antialiasing, torch.device(device), dtype)
-    matrix = _DEVICE_MATRICES.get(key)
-    if matrix is None:
-        matrix = _DEVICE_MATRICES[key] = resize_matrix(in_len, scale, antialiasing, device, dtype)
-    return matrix
 
 
 def imresize_bicubic(img: torch.Tensor, scale: float, antialiasing: bool = True) -> torch.Tensor:
@@ -87,8 +72,9 @@ def imresize_bicubic(img: torch.Tensor, scale: float, antialiasing: bool = True)
     height, width = img.shape[-2:]
     # float64 matrices keep the weights exact for fp16/bf16 inputs; compute in the input dtype otherwise.
     compute_dtype = img.dtype if img.dtype in (torch.float32, torch.float64) else torch.float32
-    rows = cached_resize_matrix(height, scale, antialiasing, img.device, compute_dtype)
-    cols = cached_resize_matrix(width, scale, antialiasing, img.device, compute_dtype)
+    rows, cols = (device_constant(('imresize', length, float(scale), antialiasing),
+                                  lambda: resize_matrix(length, scale, antialiasing, dtype=torch.float64),
+                                  img.device, compute_dtype) for length in (height, width))
     with torch.autocast(img.device.type, enabled=False):  # the weights need float32 even under AMP
         # Columns first, as one matrix product over all rows of the batch, then rows, as one batched product: four
         # operators in all (two of them views).
