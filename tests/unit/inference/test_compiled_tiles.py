@@ -1,6 +1,5 @@
 """``upscale(..., compile=...)`` / ``bebygan-infer --compile``: fixed-size windows (one input shape for every tile) and
 the network through ``torch.compile`` (inductor here; CUDA graphs on a GPU) give the eager result, compiled once."""
-import numpy as np
 import pytest
 import torch
 
