@@ -90,6 +90,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         first step runs eagerly (it fills the losses' device caches); the passes compile at the second, once. The
         networks themselves stay plain modules (checkpoints, EMA and validation see them as without compile).
         Neither option changes what is computed; both only change how fast."""
+        self.channels_last = channels_last
         if channels_last:
             for net in (self.net_g, self.net_d):
                 net.to(memory_format=torch.channels_last)
@@ -129,6 +130,16 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             return saved.clone() if saved.data_ptr() in addresses else saved
 
         return torch.autograd.graph.saved_tensors_hooks(pack, lambda saved: saved)
+
+    def feed_data(self, data) -> None:
+        """BasicSR's, with the batch in channels-last layout when ``train.channels_last`` is on: every network then
+        takes its input as its convolutions want it (no layout conversion at the first convolution of G, of each D
+        pass and of VGG, a kernel each on a GPU)."""
+        super().feed_data(data)
+        if getattr(self, 'channels_last', False):
+            for name in ('lq', 'gt'):
+                if hasattr(self, name):
+                    setattr(self, name, getattr(self, name).contiguous(memory_format=torch.channels_last))
 
     def get_optimizer(self, optim_type, params, lr, **kwargs):
         """BasicSR's Adam, fused unless ``fused`` or ``foreach`` is set in ``train.optim_*``: a fused optimizer skips a

@@ -55,6 +55,8 @@ def test_channels_last_trains_the_same_with_nhwc_weights():
     assert conv_weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in conv_weights)
     assert not reference.net_g.conv_first.weight.is_contiguous(memory_format=torch.channels_last)
     _assert_same_training(model, reference)
+    assert model.lq.is_contiguous(memory_format=torch.channels_last)  # the batch too: no conversion at each net
+    assert model.gt.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_compile_trains_the_same_with_the_losses_inside_and_keeps_plain_networks(tmp_path):
