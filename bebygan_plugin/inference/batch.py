@@ -34,6 +34,7 @@ class InferSettings:
     suffix: str = ''
     ext: str = 'auto'
     skip_existing: bool = False
+    compile: bool = False
 
 
 @dataclass
@@ -139,7 +140,8 @@ def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settin
         many_tiles = count_tiles(image.shape[0], image.shape[1], settings.tile) > TILE_BAR_MIN_TILES
         try:
             result = upscale(net, image, tile=settings.tile, tile_pad=settings.tile_pad,
-                             precision=settings.precision, device=device, progress=many_tiles)
+                             precision=settings.precision, device=device, progress=many_tiles,
+                             compile=settings.compile)
         except torch.OutOfMemoryError:
             summary.failed.append((src, f'out of memory on {device} at --tile {settings.tile}; lower --tile'))
             tqdm.write(f'FAILED {src}: out of memory; lower --tile')

@@ -35,6 +35,9 @@ def infer_main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--ext', choices=OUTPUT_FORMATS, default='auto',
                         help="output format; auto keeps the input's (default)")
     parser.add_argument('--skip-existing', action='store_true', help='leave outputs that already exist alone')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the network for fixed-size tiles (CUDA graphs on a GPU); the first tile '
+                             'compiles, worth it for many images or tiles')
     args = parser.parse_args(argv)
 
     problems: List[Problem] = []
@@ -64,9 +67,9 @@ def infer_main(argv: Optional[List[str]] = None) -> None:
     except ProblemsFound as err:
         exit_on_problems(err)
     print(f'Model: {net.description}; {len(pairs)} image(s) -> {args.output} on {device} ({args.precision}, '
-          f'tile {args.tile or "whole image"}, pad {args.tile_pad})', flush=True)
+          f'tile {args.tile or "whole image"}, pad {args.tile_pad}{", compiled" if args.compile else ""})', flush=True)
     summary = run_inference(net, pairs, InferSettings(args.tile, args.tile_pad, args.precision, args.suffix,
-                                                      args.ext, args.skip_existing), device)
+                                                      args.ext, args.skip_existing, args.compile), device)
     print(summary.report(), flush=True)
     if summary.failed:
         sys.exit(1)

@@ -11,9 +11,15 @@ receptive-field radius (``layouts.rrdb_receptive_radius``: 15 x num_block + 4 in
 ``RRDBNet``); in practice far less context suffices because distant pixels contribute almost nothing. The
 default pad, ``DEFAULT_TILE_PAD``, and the difference it leaves are measured in docs/performance.md ("Tile
 seams").
+
+Fixed windows (``fixed_windows``, on with ``compile``): every tile is cut with the same window, ``tile + 2 *
+tile_pad`` pixels a side (or the whole image side, if smaller), shifted inwards at the image border (border tiles
+get more context, never less), so the network always sees one input shape. ``compile``: the network through
+``torch.compile`` with static shapes, on CUDA in ``reduce-overhead`` mode (CUDA graphs: a tile is one graph replay);
+compiled once per network, window shape and precision.
 """
 import math
-from typing import Iterator, Tuple, Union
+from typing import Callable, Iterator, Tuple, Union
 
 import numpy as np
 import torch
@@ -60,8 +66,40 @@ def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
 
 
+def window(start: int, stop: int, pad: int, length: int, size: int = 0) -> Tuple[int, int]:
+    """The input span ``[w0, w1)`` cut for the tile ``[start, stop)`` of an axis of ``length`` pixels: ``pad`` pixels
+    of context on each side, clipped at the border; or (``size`` > 0: fixed windows) ``size`` pixels around the
+    tile, shifted inwards at the border."""
+    if size <= 0:
+        return max(start - pad, 0), min(stop + pad, length)
+    first = min(max(start - pad, 0), length - size)
+    return first, first + size
+
+
+def compiled_forward(net: torch.nn.Module, device: torch.device, options) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``torch.compile(net)`` for fixed-size tiles, made once per network and options (kept on the network): static
+    shapes, and CUDA graphs (``mode='reduce-overhead'``) on CUDA; ``options`` (a mapping) replaces these arguments."""
+    kwargs = {'dynamic': False, **({'mode': 'reduce-overhead'} if device.type == 'cuda' else {})}
+    if isinstance(options, dict):
+        kwargs.update(options)
+    cache = net.__dict__.setdefault('_bebygan_compiled', {})
+    key = tuple(sorted(kwargs.items()))
+    if key not in cache:
+        cache[key] = torch.compile(net, **kwargs)
+    compiled = cache[key]
+    if device.type != 'cuda' or kwargs.get('mode') not in ('reduce-overhead', 'max-autotune'):
+        return compiled
+
+    def replay(x: torch.Tensor) -> torch.Tensor:
+        torch.compiler.cudagraph_mark_step_begin()
+        return compiled(x).clone()  # a CUDA graph's output is overwritten by its next replay
+
+    return replay
+
+
 def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, tile_pad: int, precision: str,
-               device: torch.device, to_gray: bool, progress: bool) -> np.ndarray:
+               device: torch.device, to_gray: bool, progress: bool, compile_options=False,
+               fixed_windows: bool = False) -> np.ndarray:
     """``planes`` (HxWxC, uint8/uint16) through ``net`` tile by tile; HxWxC_out (HxW when ``to_gray``)."""
     height, width, channels = planes.shape
     max_value = float(np.iinfo(planes.dtype).max)
@@ -74,14 +112,18 @@ def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, 
     autocast = torch.autocast(device.type, dtype=dtype, enabled=precision != 'fp32')
     # On the CPU, where memory is the limit, an RRDBNet's x4 tail runs in bands (a quarter of the memory, the same
     # time); a GPU runs it whole, faster than many small bands (docs/performance.md, "Inference").
-    banded = is_banded_rrdb(net) and device.type == 'cpu'
+    banded = is_banded_rrdb(net) and device.type == 'cpu' and not compile_options
     forward = (lambda x: banded_rrdb_forward(net, x)) if banded else net
+    if compile_options:
+        forward = compiled_forward(net, device, compile_options)
+    fixed = tile > 0 and (fixed_windows or bool(compile_options))
+    window_h, window_w = (min(height, tile + 2 * tile_pad), min(width, tile + 2 * tile_pad)) if fixed else (0, 0)
     bar = tqdm(total=count_tiles(height, width, tile), desc='tiles', unit='tile', leave=False,
                disable=not progress)
     with bar, torch.inference_mode():
         for y0, y1, x0, x1 in tile_grid(height, width, tile):
             pad = tile_pad if tile > 0 else 0
-            py0, py1, px0, px1 = max(y0 - pad, 0), min(y1 + pad, height), max(x0 - pad, 0), min(x1 + pad, width)
+            (py0, py1), (px0, px1) = window(y0, y1, pad, height, window_h), window(x0, x1, pad, width, window_w)
             patch = torch.from_numpy(np.ascontiguousarray(planes[py0:py1, px0:px1])).to(device)
             patch = patch.permute(2, 0, 1).unsqueeze(0).float().div_(max_value)  # a channels-last view
             if channels == 1 and in_channels == 3:
@@ -104,8 +146,8 @@ def _run_tiles(net: torch.nn.Module, planes: np.ndarray, scale: int, tile: int, 
 
 
 def upscale(net: torch.nn.Module, image: np.ndarray, tile: int = 0, tile_pad: int = DEFAULT_TILE_PAD,
-            precision: str = 'fp32', device: Union[str, torch.device, None] = None,
-            progress: bool = False) -> np.ndarray:
+            precision: str = 'fp32', device: Union[str, torch.device, None] = None, progress: bool = False,
+            compile: Union[bool, dict] = False, fixed_windows: bool = False) -> np.ndarray:
     """Super-resolve ``image`` with ``net`` (from :func:`~.models.load_generator`), streaming tiles.
 
     Args:
@@ -118,6 +160,10 @@ def upscale(net: torch.nn.Module, image: np.ndarray, tile: int = 0, tile_pad: in
         precision: ``fp32``, ``bf16`` (autocast, CPU or CUDA) or ``fp16`` (CUDA only).
         device: where the tiles run; default the network's device (they must agree).
         progress: a tqdm bar over the tiles.
+        compile: run the network through ``torch.compile`` (``True``, or a mapping of its arguments): static
+            shapes, CUDA graphs on CUDA, fixed windows (module docstring). The first tile of a new shape or
+            precision compiles (seconds to minutes); worth it for many tiles or images of one size.
+        fixed_windows: cut every tile with the same window (module docstring), also without ``compile``.
 
     Returns:
         The result with the input's layout and dtype, ``net.scale`` times larger: gray in gives gray out (the
@@ -143,12 +189,12 @@ def upscale(net: torch.nn.Module, image: np.ndarray, tile: int = 0, tile_pad: in
     colour = image[..., None] if gray else image[..., :3]
     if getattr(net, 'in_channels', 3) == 1 and not gray:
         raise ValueError('this network takes gray images; pass an HxW array')
-    result = _run_tiles(net, colour, scale, tile, tile_pad, precision, device, gray, progress)
+    result = _run_tiles(net, colour, scale, tile, tile_pad, precision, device, gray, progress, compile, fixed_windows)
     if image.ndim == 3 and image.shape[2] == 4:
         bicubic = MatlabBicubicUpsampler(scale).to(device)
         bicubic.in_channels = 1
         alpha = _run_tiles(bicubic, image[..., 3:], scale, tile, max(tile_pad, ALPHA_PAD), 'fp32', device, False,
-                           False)
+                           False, fixed_windows=fixed_windows or bool(compile))
         result = np.concatenate([result, alpha], axis=2)
     return result
 

@@ -1,5 +1,5 @@
 """Best-buddy loss (Eq. 1-3), registered in BasicSR's LOSS_REGISTRY."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from basicsr.utils.registry import LOSS_REGISTRY
@@ -30,12 +30,14 @@ class BestBuddyLoss(nn.Module):
         pyramid_scales: GT pyramid factors; must start with 1 (paper: 1, 1/2, 1/4).
         pyramid_resize: how the pyramid is downsampled: 'matlab' (MATLAB ``imresize`` bicubic, antialiased: the
             paper's S) or 'torch_bicubic' (``F.interpolate`` bicubic without antialiasing: the authors' code).
-        max_chunk_elems: bound on the score block of one search chunk (memory knob, not a result knob).
+        max_chunk_elems: a cap on the score block of one search chunk (memory knob, not a result knob); default
+            None: the device's budget (``ops.best_buddy.search_plan``: cache-sized blocks on the CPU, a quarter of
+            the free memory on a GPU, one chunk at the paper's setting).
     """
 
     def __init__(self, loss_weight: float = 1.0, alpha: float = 1.0, beta: float = 1.0, patch_size: int = 3,
                  stride: int = 3, pyramid_scales: Sequence[float] = (1.0, 0.5, 0.25), pyramid_resize: str = 'matlab',
-                 max_chunk_elems: int = 1 << 24) -> None:
+                 max_chunk_elems: Optional[int] = None) -> None:
         super().__init__()
         if alpha < 0 or beta < 0 or alpha + beta == 0:
             raise ValueError(f'BestBuddyLoss needs alpha >= 0, beta >= 0 and alpha + beta > 0; got {alpha}, {beta}')
@@ -66,8 +68,8 @@ class BestBuddyLoss(nn.Module):
         with torch.no_grad():
             target = target.detach()
             pred_patches = extract_patches(pred.detach(), p, stride)
-            gt_patches = extract_patches(target, p, stride)
             candidates = candidate_patches(target, self.pyramid_scales, p, stride, self.pyramid_resize)
+            gt_patches = candidates[:, :pred_patches.size(1)]  # the first level: the GT's own patches
             buddy_idx = find_best_buddies(pred_patches, gt_patches, candidates, self.alpha, self.beta,
                                           self.max_chunk_elems)
             buddies = torch.gather(candidates, 1, buddy_idx.unsqueeze(-1).expand(-1, -1, candidates.size(-1)))
@@ -75,7 +77,7 @@ class BestBuddyLoss(nn.Module):
         # gradient still reaches ``pred`` in its own dtype.
         compute = torch.promote_types(pred.dtype, torch.float32)
         if stride != p:  # overlapping patches: each element weighs 1 / (patches covering its pixel)
-            weights = coverage_weights(height, width, p, stride, channels, pred.device).to(compute)
+            weights = coverage_weights(height, width, p, stride, channels, pred.device, compute)
             residual = (extract_patches(pred, p, stride).to(compute) - buddies.to(compute)).abs()
             return self.loss_weight * (residual * weights).sum() / (pred.size(0) * channels * height * width)
         # Non-overlapping patches (the paper's setting): the buddies tile an image, and Eq. 3 is the L1 between the

@@ -9,29 +9,38 @@ from torch.nn import functional as F
 TERM_REDUCTIONS = ('sum', 'mean')
 
 
-def _weighted_mean(x: torch.Tensor, weight: Optional[torch.Tensor]) -> torch.Tensor:
-    """Mean of ``x``, or its ``weight``-weighted mean (0 when the weights sum to 0, e.g. an all-flat batch)."""
+def _weighted_mean(x: torch.Tensor, weight: Optional[torch.Tensor], weight_sum: Optional[torch.Tensor] = None
+                   ) -> torch.Tensor:
+    """Mean of ``x``, or its ``weight``-weighted mean (0 when the weights sum to 0, e.g. an all-flat batch).
+    ``weight_sum``: :func:`_weight_sum` of ``weight`` for ``x``, when the caller already has it."""
     if weight is None:
         return x.mean()
-    weight = weight.expand_as(x)
-    return (x * weight).sum() / weight.sum().clamp_min(1)
+    if weight_sum is None:
+        weight_sum = _weight_sum(x, weight)
+    return (x * weight.expand_as(x)).sum() / weight_sum
+
+
+def _weight_sum(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """The denominator of :func:`_weighted_mean`: the weights over ``x``'s elements, at least 1."""
+    return weight.expand_as(x).sum().clamp_min(1)
 
 
 def relativistic_logits(real: torch.Tensor, fake: torch.Tensor, weight: Optional[torch.Tensor] = None,
-                        detach_means: bool = False):
+                        detach_means: bool = False, weight_sum: Optional[torch.Tensor] = None):
     """Eq. 9 before the sigmoid: ``C(x_r) - E_f[C(x_f)]`` and ``C(x_f) - E_r[C(x_r)]``.
 
     ``detach_means`` treats both expectations as constants (no gradient flows through them).
     """
-    mean_fake, mean_real = _weighted_mean(fake, weight), _weighted_mean(real, weight)
+    mean_fake, mean_real = _weighted_mean(fake, weight, weight_sum), _weighted_mean(real, weight, weight_sum)
     if detach_means:
         mean_fake, mean_real = mean_fake.detach(), mean_real.detach()
     return real - mean_fake, fake - mean_real
 
 
-def _bce(logits: torch.Tensor, target_is_real: bool, weight: Optional[torch.Tensor]) -> torch.Tensor:
+def _bce(logits: torch.Tensor, target_is_real: bool, weight: Optional[torch.Tensor],
+         weight_sum: Optional[torch.Tensor] = None) -> torch.Tensor:
     target = torch.ones_like(logits) if target_is_real else torch.zeros_like(logits)
-    return _weighted_mean(F.binary_cross_entropy_with_logits(logits, target, reduction='none'), weight)
+    return _weighted_mean(F.binary_cross_entropy_with_logits(logits, target, reduction='none'), weight, weight_sum)
 
 
 @LOSS_REGISTRY.register()
@@ -65,9 +74,13 @@ class RelativisticAverageGANLoss(nn.Module):
 
     def forward(self, real_logits: torch.Tensor, fake_logits: torch.Tensor, for_discriminator: bool,
                 weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        # the four expectations of Eq. 7 / Eq. 8 share one denominator (real and fake logits have the same shape)
+        weight_sum = None if weight is None else _weight_sum(real_logits, weight)
         if for_discriminator:  # Eq. 7: real should look more realistic than the average fake, and vice versa
-            rel_real, rel_fake = relativistic_logits(real_logits, fake_logits, weight, self.detach_d_means)
-            return self.term_scale * (_bce(rel_real, True, weight) + _bce(rel_fake, False, weight))
+            rel_real, rel_fake = relativistic_logits(real_logits, fake_logits, weight, self.detach_d_means, weight_sum)
+            return self.term_scale * (_bce(rel_real, True, weight, weight_sum)
+                                      + _bce(rel_fake, False, weight, weight_sum))
         # Eq. 8: the generator swaps the targets
-        rel_real, rel_fake = relativistic_logits(real_logits, fake_logits, weight)
-        return self.loss_weight * self.term_scale * (_bce(rel_real, False, weight) + _bce(rel_fake, True, weight))
+        rel_real, rel_fake = relativistic_logits(real_logits, fake_logits, weight, weight_sum=weight_sum)
+        return self.loss_weight * self.term_scale * (_bce(rel_real, False, weight, weight_sum)
+                                                     + _bce(rel_fake, True, weight, weight_sum))

@@ -1,6 +1,7 @@
 """BebyGANModel: the Beby-GAN training step (Eq. 10) on top of BasicSR's SRGAN conventions."""
 import contextlib
 import inspect
+import math
 from collections import OrderedDict
 
 import torch
@@ -13,7 +14,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..training.distributed import all_finite, gather_batch, global_batch_loss
+from ..training.distributed import gather_batch, global_batch_loss
+from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from .lr_scheduler import WarmupCosineRestartLR
 
 
@@ -47,6 +49,9 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     Reliability: checkpoints (networks with EMA, optimizers, schedulers, GradScalers, RNG states) are written
     atomically (``CrashSafeCheckpointMixin``). A step whose G or D loss is NaN/Inf skips that update with a
     warning; ``train.max_consecutive_nonfinite`` such iterations in a row stop the run with an error.
+    Both are decided on the device and reported when the host next reads the step records (:meth:`read_step_records`:
+    BasicSR's log every ``logger.print_freq`` iterations, a checkpoint save), so a step that does not print never
+    waits for the device (Adam is built with ``fused=True`` for that; see ``training.step_records``).
     Under DDP the relativistic averages of the GAN loss span the global batch, so N processes with batch B each
     train like one process with batch N*B; only a BatchNorm discriminator differs, as it normalises over each
     process's B images (as the authors' code does).
@@ -67,21 +72,33 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
         self.setup_speed_options(settings['channels_last'], settings['compile'])
+        self.setup_step_records()
+
+    def setup_step_records(self) -> None:
+        """Step records kept on the device (``training.step_records``), read at the latest every ``print_freq``
+        steps (at most 1000) even if nothing prints."""
+        self.step_records = StepRecords()
+        self.log_dict = OrderedDict()
+        self.max_pending_records = max(1, min(int((self.opt.get('logger') or {}).get('print_freq', 100)), 1000))
 
     def setup_speed_options(self, channels_last: bool, compile_opt) -> None:
         """``train.channels_last``: G and D weights in NHWC layout (the convolutions then run channels-last).
-        ``train.compile``: ``torch.compile`` of G and D (``true``, or a mapping of ``torch.compile`` arguments such
-        as ``{mode: max-autotune}``). Neither changes what is computed; both only change how fast."""
+        ``train.compile``: ``torch.compile`` of the step's two passes, each with its losses (:meth:`generator_pass`:
+        texture mask, G, best-buddy, back-projection, perceptual and RaGAN losses; :meth:`discriminator_pass`: D on
+        real and fake, RaGAN loss), ``true`` or a mapping of ``torch.compile`` arguments such as ``{mode:
+        reduce-overhead}`` (CUDA graphs) or ``{mode: max-autotune}``; static shapes unless ``dynamic`` is given. The
+        first step runs eagerly (it fills the losses' device caches); the passes compile at the second, once. The
+        networks themselves stay plain modules (checkpoints, EMA and validation see them as without compile).
+        Neither option changes what is computed; both only change how fast."""
+        self.channels_last = channels_last
         if channels_last:
             for net in (self.net_g, self.net_d):
                 net.to(memory_format=torch.channels_last)
+        self.compiled_passes = None
         if compile_opt:
-            kwargs = {} if compile_opt is True else dict(compile_opt)
-            self.net_g, self.net_d = torch.compile(self.net_g, **kwargs), torch.compile(self.net_d, **kwargs)
-
-    def get_bare_model(self, net):
-        """BasicSR's, also unwrapping ``torch.compile`` (checkpoints and EMA see the plain network's keys)."""
-        return super().get_bare_model(getattr(net, '_orig_mod', net))
+            kwargs = {'dynamic': False, **({} if compile_opt is True else dict(compile_opt))}
+            self.compiled_passes = (torch.compile(self.generator_pass, **kwargs),
+                                    torch.compile(self.discriminator_pass, **kwargs))
 
     def setup_amp(self, amp_opt: dict) -> None:
         """Autocast dtype (None = full precision) and one GradScaler per optimizer (enabled for fp16 only), from
@@ -114,12 +131,42 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
 
         return torch.autograd.graph.saved_tensors_hooks(pack, lambda saved: saved)
 
-    def backward_and_step(self, loss: torch.Tensor, optimizer_index: int) -> None:
-        """``loss.backward(); optimizer.step()`` through the optimizer's GradScaler (a no-op unless fp16 AMP)."""
+    def feed_data(self, data) -> None:
+        """BasicSR's, with the batch in channels-last layout when ``train.channels_last`` is on: every network then
+        takes its input as its convolutions want it (no layout conversion at the first convolution of G, of each D
+        pass and of VGG, a kernel each on a GPU)."""
+        super().feed_data(data)
+        if getattr(self, 'channels_last', False):
+            for name in ('lq', 'gt'):
+                if hasattr(self, name):
+                    setattr(self, name, getattr(self, name).contiguous(memory_format=torch.channels_last))
+
+    def get_optimizer(self, optim_type, params, lr, **kwargs):
+        """BasicSR's Adam, fused unless ``fused`` or ``foreach`` is set in ``train.optim_*``: a fused optimizer skips a
+        non-finite step on the device (``training.step_records``), and runs as a few kernels on a GPU."""
+        if optim_type == 'Adam' and 'fused' not in kwargs and 'foreach' not in kwargs:
+            kwargs['fused'] = True
+        return super().get_optimizer(optim_type, params, lr, **kwargs)
+
+    def resume_training(self, resume_state):
+        """Also keeps the optimizers fused when the checkpoint was written by non-fused ones (an older version)."""
+        fused = [skips_on_device(optimizer) for optimizer in self.optimizers]
+        super().resume_training(resume_state)
+        for optimizer, was_fused in zip(self.optimizers, fused):
+            if was_fused and not skips_on_device(optimizer):
+                for group in optimizer.param_groups:
+                    group['fused'] = True
+                    for param in group['params']:
+                        state = optimizer.state.get(param, {})
+                        if 'step' in state:
+                            state['step'] = state['step'].to(param.device, torch.float32)
+
+    def backward_and_step(self, loss: torch.Tensor, optimizer_index: int, found_inf: torch.Tensor) -> None:
+        """``loss.backward(); optimizer.step()`` through the optimizer's GradScaler (a no-op unless fp16 AMP); the
+        update is skipped, on the device, when ``found_inf`` is 1 (``training.step_records.step_without_sync``)."""
         scaler, optimizer = self.grad_scalers[optimizer_index], self.optimizers[optimizer_index]
         scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
+        step_without_sync(optimizer, scaler, found_inf)
 
     def setup_schedulers(self) -> None:
         sched_opt = dict(self.opt['train']['scheduler'])
@@ -165,69 +212,86 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             return global_batch_loss(self.cri_gan(real, fake, for_discriminator, weight))
         return self.cri_gan(real, fake, for_discriminator, weight)
 
-    def finite_or_skip(self, losses: dict, update: str, current_iter: int) -> bool:
-        """True if every loss is finite (on every rank); otherwise logs that the ``update`` step is skipped."""
-        if all_finite(losses.values()):
-            return True
+    def warn_skipped(self, update: str, values: dict, current_iter: int) -> None:
+        """Logs that the ``update`` ('G' or 'D') of ``current_iter`` was skipped, naming its non-finite losses."""
         from basicsr.utils import get_root_logger
 
-        bad = ', '.join(f'{k}={v.item():g}' for k, v in losses.items() if not torch.isfinite(v.detach()).all())
+        names = [k for k in values if k.startswith('l_g_') and k != 'l_g_total'] if update == 'G' else ['l_d']
+        bad = ', '.join(f'{k}={values[k]:g}' for k in names if not math.isfinite(values[k]))
         get_root_logger().warning(f'iter {current_iter}: non-finite loss ({bad or "on another rank"}): {update} '
-                                  f'update skipped ({self.nonfinite_streak + 1} iteration(s) in a row; the run '
+                                  f'update skipped ({self._nonfinite_streak + 1} iteration(s) in a row; the run '
                                   f'stops at {self.max_consecutive_nonfinite}, train.max_consecutive_nonfinite)')
-        return False
 
     def count_nonfinite(self, skipped: list, current_iter: int) -> None:
         """Track iterations with a skipped update; too many in a row stop the run with an error."""
         if not skipped:
-            self.nonfinite_streak = 0
+            self._nonfinite_streak = 0
             return
-        self.nonfinite_streak += 1
-        if self.nonfinite_streak >= self.max_consecutive_nonfinite:
+        self._nonfinite_streak += 1
+        if self._nonfinite_streak >= self.max_consecutive_nonfinite:
             raise RuntimeError(
-                f'Stopping at iter {current_iter}: the losses were NaN/Inf in {self.nonfinite_streak} consecutive '
+                f'Stopping at iter {current_iter}: the losses were NaN/Inf in {self._nonfinite_streak} consecutive '
                 f'iterations (last skipped: {", ".join(skipped)}; limit train.max_consecutive_nonfinite = '
                 f'{self.max_consecutive_nonfinite}). Checkpoints on disk are intact. Likely causes: a learning rate '
                 'too high, fp16 overflow (try train.amp.dtype: bf16), or corrupt training images; fix it and '
                 'resume with --auto_resume.')
 
-    def generator_losses(self, mask) -> OrderedDict:
-        """The terms of Eq. 10 for the current batch, each already multiplied by its lambda."""
+    def generator_losses(self, output: torch.Tensor, mask) -> OrderedDict:
+        """The terms of Eq. 10 for ``output`` (G's estimate of the current batch), each already multiplied by its
+        lambda."""
         losses = OrderedDict()
         if self.cri_pix:
-            losses['l_g_bb'] = self.cri_pix(self.output, self.gt)
+            losses['l_g_bb'] = self.cri_pix(output, self.gt)
         if self.cri_bp:
-            losses['l_g_bp'] = self.cri_bp(self.output, self.lq)
+            losses['l_g_bp'] = self.cri_bp(output, self.lq)
         if self.cri_perceptual:
-            l_percep, l_style = self.cri_perceptual(self.output, self.gt)
+            l_percep, l_style = self.cri_perceptual(output, self.gt)
             if l_percep is not None:
                 losses['l_g_percep'] = l_percep
             if l_style is not None:
                 losses['l_g_style'] = l_style
         with torch.no_grad():  # D is frozen in the G step and C(x_r) is a constant of Eq. 8: no graph needed
             real_logits = self.discriminator_logits(self.gt, mask)
-        fake_logits = self.discriminator_logits(self.output, mask)
+        fake_logits = self.discriminator_logits(output, mask)
         losses['l_g_gan'] = self.gan_loss(real_logits, fake_logits, False, mask)
         return losses
 
-    def optimize_parameters(self, current_iter: int) -> None:
+    def generator_pass(self, train_g: bool):
+        """The G half of a step up to its backward: the texture mask (Eq. 5), G's estimate of the current batch and,
+        when ``train_g``, the terms of Eq. 10 and their sum; returns ``(output, mask, losses, l_g_total)``. One unit
+        for ``train.compile`` (no graph break in it)."""
         mask = self.compute_texture_mask() if self.mask_opt else None
+        with self.autocast():
+            output = self.net_g(self.lq)
+            losses = self.generator_losses(output, mask) if train_g else OrderedDict()
+        l_g_total = torch.stack(list(losses.values())).sum() if train_g else None
+        return output, mask, losses, l_g_total
+
+    def discriminator_pass(self, fake: torch.Tensor, mask):
+        """The D half of a step up to its backward: D on the real and on the (detached) fake batch and the RaGAN loss
+        of Eq. 7; returns ``(l_d, real_logits, fake_logits)``. One unit for ``train.compile``."""
+        with self.autocast():
+            real_logits = self.discriminator_logits(self.gt, mask)
+            fake_logits = self.discriminator_logits(fake, mask)  # the fake of this iteration's G
+            return self.gan_loss(real_logits, fake_logits, True, mask), real_logits, fake_logits
+
+    def optimize_parameters(self, current_iter: int) -> None:
+        if self.step_records.pending >= self.max_pending_records:
+            self.read_step_records()  # nobody printed for a while: keep the records (and the streak check) bounded
+        generator_pass, discriminator_pass = self.generator_pass, self.discriminator_pass
+        if self.compiled_passes and self.step_records.steps_recorded:  # the first step fills the caches eagerly
+            generator_pass, discriminator_pass = self.compiled_passes
         log = OrderedDict()
-        skipped = []
+        flags = OrderedDict()
 
         for p in self.net_d.parameters():
             p.requires_grad = False
         self.optimizer_g.zero_grad()
-        with self.autocast():
-            self.output = self.net_g(self.lq)
-            train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
-            losses = self.generator_losses(mask) if train_g else OrderedDict()
+        train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
+        self.output, mask, losses, l_g_total = generator_pass(train_g)
         if train_g:
-            l_g_total = sum(losses.values())
-            if self.finite_or_skip(losses, 'G', current_iter):
-                self.backward_and_step(l_g_total, 0)
-            else:
-                skipped.append('G')
+            flags['G'] = nonfinite_flag(l_g_total)
+            self.backward_and_step(l_g_total, 0, flags['G'])
             log.update(losses)
             log['l_g_total'] = l_g_total
 
@@ -235,22 +299,51 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             p.requires_grad = True
         self.optimizer_d.zero_grad()
         with self.keep_saved_norm_statistics():
-            with self.autocast():
-                real_logits = self.discriminator_logits(self.gt, mask)
-                fake_logits = self.discriminator_logits(self.output.detach(), mask)  # the fake of this iteration's G
-                l_d = self.gan_loss(real_logits, fake_logits, True, mask)
-            if self.finite_or_skip({'l_d': l_d}, 'D', current_iter):
-                self.backward_and_step(l_d, 1)
-            else:
-                skipped.append('D')
+            l_d, real_logits, fake_logits = discriminator_pass(self.output.detach(), mask)
+            flags['D'] = nonfinite_flag(l_d)
+            self.backward_and_step(l_d, 1, flags['D'])
 
         log['l_d'] = l_d
         log['out_d_real'] = real_logits.detach().mean()
         log['out_d_fake'] = fake_logits.detach().mean()
         if mask is not None:
             log['mask_ratio'] = mask.mean()
-        self.log_dict = self.reduce_loss_dict({k: v.detach() for k, v in log.items()})
+        self.step_records.record(current_iter, log, flags)
 
         if self.ema_decay > 0:
             self.model_ema(decay=self.ema_decay)
-        self.count_nonfinite(skipped, current_iter)
+
+    # ---------------------------------------------------------------------------------------- host-side reading
+    def read_step_records(self) -> None:
+        """Reads the steps recorded since the last read (one host sync): warns of each skipped update, counts the
+        iterations with one in a row (too many raise, :meth:`count_nonfinite`) and sets ``log_dict`` to the floats
+        of the last step, as BasicSR's ``reduce_loss_dict`` would have."""
+        for current_iter, values, skipped in self.step_records.read():
+            for update in skipped:
+                self.warn_skipped(update, values, current_iter)
+            self._log_dict = values
+            self.count_nonfinite(skipped, current_iter)
+
+    @property
+    def log_dict(self) -> OrderedDict:
+        """The last step's logged values as floats (reading them waits for the device)."""
+        self.read_step_records()
+        return self._log_dict
+
+    @log_dict.setter
+    def log_dict(self, value) -> None:
+        self._log_dict = value
+
+    @property
+    def nonfinite_streak(self) -> int:
+        """Iterations in a row, up to the last one, with a skipped update (reading it waits for the device)."""
+        self.read_step_records()
+        return self._nonfinite_streak
+
+    @nonfinite_streak.setter
+    def nonfinite_streak(self, value: int) -> None:
+        self._nonfinite_streak = value
+
+    def save(self, epoch, current_iter):
+        self.read_step_records()  # a run past train.max_consecutive_nonfinite stops before writing checkpoints
+        super().save(epoch, current_iter)

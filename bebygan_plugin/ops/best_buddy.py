@@ -1,14 +1,17 @@
 """Best-buddy search of Eq. 1-2: GT pyramid candidates and a chunked, gradient-free nearest-candidate search."""
-from typing import Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch.nn import functional as F
 
+from .constants import device_constant
 from .imresize import imresize_bicubic
 
 _GROUP = 128  # candidates per group of the two-level argmin
 _PAD_SCORE = 1e30  # score of the padding columns (finite: no inf * 0 in the product)
 _CPU_CHUNK_ELEMS = 1 << 23  # preferred score-block size on CPU (32 MB in float32)
+_DEVICE_MEMORY_SHARE = 0.25  # share of a GPU's free memory one chunk of scores may take
+_COMPILED_CHUNK_ELEMS = 1 << 28  # GPU budget while torch.compile traces (1 GB in float32; the free memory is not read)
 
 
 PYRAMID_RESIZES = ('matlab', 'torch_bicubic')
@@ -40,9 +43,9 @@ def extract_patches(img: torch.Tensor, patch_size: int, stride: int) -> torch.Te
             return F.unfold(img, kernel_size=p, stride=stride).transpose(1, 2)
         grid = img.reshape(batch, channels, len(rows), p, len(cols), p).permute(0, 2, 4, 1, 3, 5)
         return grid.reshape(batch, len(rows) * len(cols), channels * p * p)
-    offsets = torch.arange(p, device=img.device)
-    row_index = torch.tensor(rows, device=img.device)[:, None] + offsets  # (rows, p)
-    col_index = torch.tensor(cols, device=img.device)[:, None] + offsets  # (cols, p)
+    row_index, col_index = (device_constant(('patch rows', tuple(starts), p),
+                                            lambda: torch.tensor(starts)[:, None] + torch.arange(p), img.device)
+                            for starts in (rows, cols))  # (rows, p), (cols, p)
     grid = img[:, :, row_index[:, None, :, None], col_index[None, :, None, :]]  # (B, C, rows, cols, p, p)
     return grid.permute(0, 2, 3, 1, 4, 5).reshape(batch, len(rows) * len(cols), channels * p * p)
 
@@ -67,25 +70,33 @@ def assemble_patches(patches: torch.Tensor, channels: int, height: int, width: i
     grid = patches.reshape(patches.size(0), rows, cols, channels, p, p).permute(0, 3, 1, 4, 2, 5)
     image = grid.reshape(patches.size(0), channels, rows * p, cols * p)
     if rows * p != height:
-        image = image.index_select(-2, _owner_rows(height, p).to(image.device))
+        image = image.index_select(-2, device_constant(('owner rows', height, p), lambda: _owner_rows(height, p),
+                                                       image.device))
     if cols * p != width:
-        image = image.index_select(-1, _owner_rows(width, p).to(image.device))
+        image = image.index_select(-1, device_constant(('owner rows', width, p), lambda: _owner_rows(width, p),
+                                                       image.device))
     return image
 
 
-def coverage_weights(height: int, width: int, patch_size: int, stride: int, channels: int,
-                     device=None) -> torch.Tensor:
+def coverage_weights(height: int, width: int, patch_size: int, stride: int, channels: int, device=None,
+                     dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """``(L, C*p*p)`` weights of the elements of :func:`extract_patches`' patches: 1 / the number of patches that
-    cover the element's pixel, so that every pixel weighs 1 in all (overlapping patches)."""
-    p = patch_size
-    per_axis = []
-    for length in (height, width):
-        index = torch.tensor(patch_starts(length, p, stride))[:, None] + torch.arange(p)  # (patches, p)
-        per_axis.append(1.0 / torch.bincount(index.flatten(), minlength=length)[index].double())
-    wy, wx = per_axis
-    weights = wy[:, None, None, :, None] * wx[None, :, None, None, :]  # (rows, cols, 1, p, p)
-    weights = weights.expand(-1, -1, channels, -1, -1)
-    return weights.reshape(-1, channels * p * p).to(device)
+    cover the element's pixel, so that every pixel weighs 1 in all (overlapping patches). Made once per size and
+    device (:func:`~.constants.device_constant`)."""
+    def build() -> torch.Tensor:
+        p = patch_size
+        per_axis = []
+        for length in (height, width):
+            starts = torch.tensor(patch_starts(length, p, stride))
+            pixels = starts[:, None, None] + torch.arange(p)[:, None]  # (patches, p, 1): the pixels of each patch
+            covering = ((pixels >= starts) & (pixels < starts + p)).sum(-1)  # patches covering each of them
+            per_axis.append(1.0 / covering.double())
+        wy, wx = per_axis
+        weights = wy[:, None, None, :, None] * wx[None, :, None, None, :]  # (rows, cols, 1, p, p)
+        return weights.expand(-1, -1, channels, -1, -1).reshape(-1, channels * p * p)
+
+    return device_constant(('coverage', height, width, patch_size, stride, channels), build,
+                           device if device is not None else 'cpu', dtype)
 
 
 def gt_pyramid(gt: torch.Tensor, scales: Sequence[float], resize: str = 'matlab') -> list:
@@ -112,17 +123,54 @@ def candidate_patches(gt: torch.Tensor, scales: Sequence[float], patch_size: int
     return torch.cat([extract_patches(lvl, patch_size, stride) for lvl in levels], dim=1)
 
 
+def _device_free_bytes(device: torch.device) -> int:
+    """Bytes a new tensor can take on ``device`` now: the driver's free memory plus what PyTorch's caching allocator
+    holds unused. (Queried before tracing by :func:`torch.compile`; see :func:`search_plan`.)"""
+    free, _ = torch.cuda.mem_get_info(device)
+    return free + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+
+
+def search_plan(device: torch.device, batch: int, num: int, num_cand: int, max_chunk_elems: Optional[int] = None,
+                element_size: int = 4, free_bytes: Optional[int] = None) -> Tuple[int, int, Optional[int]]:
+    """How :func:`find_best_buddies` splits the ``batch x num x num_cand`` score block: ``(images, rows, group)``,
+    the images and patch rows of one chunk, and the candidate group size of the two-level argmin (None: one argmin).
+
+    On the CPU the blocks are cache-sized (:data:`_CPU_CHUNK_ELEMS` scores) and the argmin two-level (:data:`_GROUP`
+    candidates per group: a vectorised min over groups, then an argmin inside the winning group, about three times
+    faster than one argmin there). On a GPU the budget is a quarter of the device's free memory (``free_bytes``,
+    queried when not given), so the paper's setting (B=8, 192x192: 8 x 4096 x 5376 scores, 0.7 GB) is one chunk and
+    one argmin: a handful of kernel launches. ``max_chunk_elems`` caps the budget on any device.
+    """
+    device = torch.device(device)
+    group = _GROUP if device.type == 'cpu' else None
+    width = -(-num_cand // group) * group if group else num_cand
+    if device.type == 'cpu':
+        budget = _CPU_CHUNK_ELEMS
+    elif free_bytes is not None:
+        budget = int(free_bytes * _DEVICE_MEMORY_SHARE) // element_size
+    elif device.type == 'cuda' and not torch.compiler.is_compiling():
+        budget = int(_device_free_bytes(device) * _DEVICE_MEMORY_SHARE) // element_size
+    else:
+        budget = _COMPILED_CHUNK_ELEMS
+    if max_chunk_elems is not None:
+        budget = min(budget, int(max_chunk_elems))
+    budget = max(1, budget)
+    images = max(1, min(batch, budget // width))
+    rows = max(1, min(num, budget // (images * width)))
+    return images, rows, group
+
+
 @torch.no_grad()
 @torch.autocast('cuda', enabled=False)
 @torch.autocast('cpu', enabled=False)
 def find_best_buddies(pred_patches: torch.Tensor, gt_patches: torch.Tensor, candidates: torch.Tensor, alpha: float,
-                      beta: float, max_chunk_elems: int = 1 << 24) -> torch.Tensor:
+                      beta: float, max_chunk_elems: Optional[int] = None) -> torch.Tensor:
     """Eq. 2: for every estimated patch, the candidate minimising alpha*||g - g_i||^2 + beta*||g - p_i||^2.
 
     ``alpha*||g-g_i||^2 + beta*||g-p_i||^2 = (alpha+beta)*||g||^2 - 2<g, alpha*g_i + beta*p_i> + const_i``, so one
-    batched matrix product per chunk of rows scores all candidates: the per-candidate term rides along as an extra
-    column (``[-2q, 1] . [g, (alpha+beta)||g||^2]``), so each chunk is one ``bmm`` into a reused buffer plus one
-    ``argmin``. The ``B x N x M`` score tensor never exists at once (at most ``max_chunk_elems`` scores per chunk)
+    batched matrix product scores all candidates: the per-candidate term rides along as an extra column
+    (``[q, 1] . [-2g, (alpha+beta)||g||^2]``), and an ``argmin`` picks the buddy. The score block is split into
+    chunks as :func:`search_plan` says (cache-sized blocks on the CPU, one chunk on a GPU with the memory for it),
     and nothing is recorded for autograd.
 
     Numerics: the search runs in float32 (float64 for float64 inputs) whatever the autocast state, on coordinates
@@ -138,63 +186,69 @@ def find_best_buddies(pred_patches: torch.Tensor, gt_patches: torch.Tensor, cand
         gt_patches: ``(B, N, D)`` predefined GT patches g_i; they must be ``candidates[:, :N]``.
         candidates: ``(B, M, D)`` candidate database, ``M >= N``.
         alpha, beta: the weights of Eq. 2.
-        max_chunk_elems: memory bound on one chunk's score block (``images x rows x M``).
+        max_chunk_elems: a cap on one chunk's score block (``images x rows x M``); None: the device's budget.
 
     Returns:
         ``(B, N)`` int64 indices into ``candidates``.
     """
     batch, num, dim = pred_patches.shape
     num_cand = candidates.size(1)
-    device = pred_patches.device
     compute = torch.float64 if candidates.dtype == torch.float64 else torch.float32  # AMP-safe search
     cand = candidates.to(compute)
     gt_c, pred_c = gt_patches.to(compute), pred_patches.to(compute)
+    images, rows, group = search_plan(cand.device, batch, num, num_cand, max_chunk_elems, cand.element_size())
+
+    # lhs = [alpha*(g_i - c) + beta*(p_i - c), 1], rhs = [-2 (g - c), (alpha+beta) * ||g - c||^2], c the centre
     centre = cand.mean(dim=1, keepdim=True)  # (B, 1, D)
-
-    # lhs = [-2 * (alpha*(g_i - c) + beta*(p_i - c)), 1], rhs = [(g - c)^T ; (alpha+beta) * ||g - c||^2]
-    lhs = torch.empty(batch, num, dim + 1, dtype=compute, device=device)
-    torch.mul(gt_c - centre, -2.0 * alpha, out=lhs[..., :dim])
-    lhs[..., :dim].add_(pred_c - centre, alpha=-2.0 * beta)
-    lhs[..., dim] = 1.0
+    lhs = F.pad(gt_c.mul(alpha).add_(pred_c, alpha=beta).sub_(centre, alpha=alpha + beta), (0, 1), value=1.0)
     cand_centred = cand - centre
-    # Scores are reduced group-wise: min over groups of _GROUP contiguous candidates (a vectorised min), argmin over
-    # the group minima, argmin inside the winning group. Same result as one argmin (the first minimal index) in
-    # roughly a third of the time on CPU, where argmin does not vectorise. Padding columns score huge, never win.
-    padded = -(-num_cand // _GROUP) * _GROUP
-    groups = padded // _GROUP
-    rhs = torch.empty(batch, dim + 1, padded, dtype=compute, device=device)
-    rhs[:, :dim, :num_cand] = cand_centred.transpose(1, 2)
-    rhs[:, dim, :num_cand] = (alpha + beta) * cand_centred.pow(2).sum(-1)
-    rhs[:, :dim, num_cand:] = 0.0
-    rhs[:, dim, num_cand:] = _PAD_SCORE
-    del cand_centred
+    norms = cand_centred.square().sum(-1, keepdim=True).mul_(alpha + beta)
+    cand_centred.mul_(-2.0)
+    if group:  # padding candidates up to whole groups: they score huge and never win
+        padding = -num_cand % group
+        cand_centred, norms = F.pad(cand_centred, (0, 0, 0, padding)), F.pad(norms, (0, 0, 0, padding),
+                                                                              value=_PAD_SCORE)
+    rhs = torch.cat([cand_centred, norms], dim=-1).transpose(1, 2)  # (B, D + 1, M')
+    del cand_centred, norms
 
-    budget = max(1, int(max_chunk_elems))
-    if device.type == 'cpu':
-        budget = min(budget, _CPU_CHUNK_ELEMS)  # cache-sized blocks: the product and its reduction stay in cache
-    images = max(1, min(batch, budget // padded))  # images per chunk (all of them unless M is huge)
-    rows = max(1, min(num, budget // (images * padded)))  # patch rows per chunk
-    buffer = torch.empty(images * rows * padded, dtype=compute, device=device)
-    best = torch.empty(batch, num, dtype=torch.long, device=device)
-    row_offsets = torch.arange(images * rows, device=device) * groups
+    if images == batch and rows == num and group is None:
+        best = torch.bmm(lhs, rhs).argmin(dim=-1)  # the whole search in two kernels
+    else:
+        best = _chunked_argmin(lhs, rhs, images, rows, group)
+        best.clamp_(max=num_cand - 1)  # a padding column only wins with non-finite inputs
+
+    # Exact re-scoring of the chosen buddy against g_i itself.
+    chosen = torch.gather(cand, 1, best.unsqueeze(-1).expand(-1, -1, dim))
+    chosen_err, estimate_err, self_err = (torch.stack([chosen, chosen, gt_c]) - torch.stack([gt_c, pred_c, pred_c])
+                                          ).square_().sum(-1).unbind(0)
+    chosen_score = alpha * chosen_err + beta * estimate_err
+    self_score = beta * self_err
+    self_index = torch.arange(num, device=best.device)
+    self_wins = torch.where(self_score == chosen_score, self_index < best, self_score < chosen_score)
+    return torch.where(self_wins, self_index, best)
+
+
+def _chunked_argmin(lhs: torch.Tensor, rhs: torch.Tensor, images: int, rows: int, group: Optional[int]):
+    """``(lhs @ rhs).argmin(-1)`` in chunks of ``images x rows`` rows of ``lhs`` (reusing one score buffer), with
+    the two-level argmin over groups of ``group`` columns when ``group`` is set (``rhs`` has whole groups then)."""
+    batch, num, _ = lhs.shape
+    width = rhs.size(-1)
+    buffer = torch.empty(images * rows * width, dtype=lhs.dtype, device=lhs.device)
+    best = torch.empty(batch, num, dtype=torch.long, device=lhs.device)
+    groups = width // group if group else 1
+    row_offsets = torch.arange(images * rows, device=lhs.device) * groups
     for b0 in range(0, batch, images):
         b1 = min(batch, b0 + images)
         for start in range(0, num, rows):
             stop = min(num, start + rows)
             nb, nr = b1 - b0, stop - start
-            scores = buffer[:nb * nr * padded].view(nb, nr, padded)
+            scores = buffer[:nb * nr * width].view(nb, nr, width)
             torch.bmm(lhs[b0:b1, start:stop], rhs[b0:b1], out=scores)
-            grouped = scores.view(nb * nr * groups, _GROUP)
-            group = grouped.amin(dim=-1).view(nb * nr, groups).argmin(dim=-1)  # winning group of each row
-            members = grouped.index_select(0, group + row_offsets[:nb * nr])  # (nb * nr, _GROUP)
-            best[b0:b1, start:stop] = (group * _GROUP + members.argmin(dim=-1)).view(nb, nr)
-    del buffer
-    best.clamp_(max=num_cand - 1)  # only reachable with non-finite inputs
-
-    # Exact re-scoring of the chosen buddy against g_i itself.
-    chosen = torch.gather(cand, 1, best.unsqueeze(-1).expand(-1, -1, dim))
-    chosen_score = alpha * (chosen - gt_c).pow(2).sum(-1) + beta * (chosen - pred_c).pow(2).sum(-1)
-    self_score = beta * (gt_c - pred_c).pow(2).sum(-1)
-    self_index = torch.arange(num, device=device).expand(batch, num)
-    self_wins = (self_score < chosen_score) | ((self_score == chosen_score) & (self_index < best))
-    return torch.where(self_wins, self_index, best)
+            if group is None:
+                best[b0:b1, start:stop] = scores.argmin(dim=-1)
+                continue
+            grouped = scores.view(nb * nr * groups, group)
+            winner = grouped.amin(dim=-1).view(nb * nr, groups).argmin(dim=-1)  # winning group of each row
+            members = grouped.index_select(0, winner + row_offsets[:nb * nr])  # (nb * nr, group)
+            best[b0:b1, start:stop] = (winner * group + members.argmin(dim=-1)).view(nb, nr)
+    return best

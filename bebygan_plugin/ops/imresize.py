@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import torch
 
+from .constants import device_constant
+
 
 def _cubic(x: torch.Tensor) -> torch.Tensor:
     """Keys' cubic convolution kernel with a = -0.5 (MATLAB's 'bicubic')."""
@@ -70,8 +72,12 @@ def imresize_bicubic(img: torch.Tensor, scale: float, antialiasing: bool = True)
     height, width = img.shape[-2:]
     # float64 matrices keep the weights exact for fp16/bf16 inputs; compute in the input dtype otherwise.
     compute_dtype = img.dtype if img.dtype in (torch.float32, torch.float64) else torch.float32
-    rows = resize_matrix(height, scale, antialiasing, img.device, compute_dtype)
-    cols = resize_matrix(width, scale, antialiasing, img.device, compute_dtype)
+    rows, cols = (device_constant(('imresize', length, float(scale), antialiasing),
+                                  lambda: resize_matrix(length, scale, antialiasing, dtype=torch.float64),
+                                  img.device, compute_dtype) for length in (height, width))
     with torch.autocast(img.device.type, enabled=False):  # the weights need float32 even under AMP
-        out = rows @ img.to(compute_dtype) @ cols.transpose(0, 1)
-    return out.to(img.dtype)
+        # Columns first, as one matrix product over all rows of the batch, then rows, as one batched product: four
+        # operators in all (two of them views).
+        planes = img.to(compute_dtype).reshape(-1, height, width)
+        out = torch.bmm(rows.expand(planes.size(0), -1, -1), torch.matmul(planes, cols.t()))
+    return out.reshape(*img.shape[:-2], *out.shape[-2:]).to(img.dtype)

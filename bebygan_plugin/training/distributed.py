@@ -121,17 +121,6 @@ def global_batch_loss(loss: torch.Tensor) -> torch.Tensor:
     return loss * size - loss.detach() * (size - 1)
 
 
-def all_finite(values) -> bool:
-    """True when every value is finite on every rank (one all-reduce in DDP, so all ranks decide alike)."""
-    values = [v.detach().float().reshape(-1) for v in values]
-    if not values:
-        return True
-    ok = torch.isfinite(torch.cat(values)).all().to(torch.int32)
-    if world_size() > 1:
-        dist.all_reduce(ok, op=dist.ReduceOp.MIN)
-    return bool(ok.item())
-
-
 def finish() -> None:
     """End a distributed run cleanly: wait for every rank (rank 0 saves and validates last), then destroy the process
     group, so that no rank exits while others still use it (a gloo rank exiting with a live group can abort)."""
