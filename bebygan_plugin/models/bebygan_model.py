@@ -13,6 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
+from ..schema.basicsr_keys import OPTIMIZERS
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..training.distributed import gather_batch, global_batch_loss
 from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
@@ -140,6 +141,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             for name in ('lq', 'gt'):
                 if hasattr(self, name):
                     setattr(self, name, getattr(self, name).contiguous(memory_format=torch.channels_last))
+
+    optimizer_types = OPTIMIZERS  # what get_optimizer builds (the preflight checks train.optim_*.type against it)
 
     def get_optimizer(self, optim_type, params, lr, **kwargs):
         """BasicSR's Adam, fused unless ``fused`` or ``foreach`` is set in ``train.optim_*``: a fused optimizer skips a

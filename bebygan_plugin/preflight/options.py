@@ -169,12 +169,12 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
         if not isinstance(section, dict):
             problems.append(Problem(f'train.{key}', 'required: an optimizer section such as {type: Adam, lr: 1e-4}'))
             continue
-        if model_cls is not None and model_cls.get_optimizer is BaseModel.get_optimizer \
-                and section.get('type') not in basicsr_keys.OPTIMIZERS:
+        supported = optimizer_types(model_cls, BaseModel) if model_cls is not None else None
+        if supported is not None and section.get('type') not in supported:
             problems.append(Problem(f'train.{key}.type', f"BasicSR 1.4.2 only supports 'Adam', got "
                                                          f"{section.get('type')!r}"))
             continue
-        if section.get('type') != 'Adam':  # a model with its own get_optimizer: its types are its business
+        if section.get('type') != 'Adam':  # a model with its own optimizer types: their arguments are its business
             continue
         names, _ = signature_keys(torch.optim.Adam, skip=('self', 'params'))
         problems.extend(check_keys({k: v for k, v in section.items() if k != 'type'}, f'train.{key}', names,
@@ -182,6 +182,14 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
     check_scheduler(opt, model_cls, problems)
     if known == SR_TRAIN_KEYS and not train.get('pixel_opt') and not train.get('perceptual_opt'):
         problems.append(Problem('train', 'SRModel needs train.pixel_opt or train.perceptual_opt'))
+
+
+def optimizer_types(model_cls, base_model) -> Optional[tuple]:
+    """The ``train.optim_*.type`` values a model builds: its ``optimizer_types``, BasicSR's for a model that keeps
+    ``BaseModel.get_optimizer``, None (not checked) for a model with a ``get_optimizer`` of its own."""
+    if hasattr(model_cls, 'optimizer_types'):
+        return model_cls.optimizer_types
+    return basicsr_keys.OPTIMIZERS if model_cls.get_optimizer is base_model.get_optimizer else None
 
 
 def check_scheduler(opt: dict, model_cls, problems: List[Problem]) -> None:
