@@ -14,6 +14,7 @@ Cases (random weights unless ``--model`` is given; the timings do not depend on 
   peak memory, each side in a fresh process (CPU: the process's peak RSS, VmHWM; CUDA: max_memory_allocated).
 - ``paper``: the paper's timing case, 320x180 to 1280x720 with the 23-block RRDB (paper: 193.6 ms on an RTX 2080
   Ti), whole image, fp32 against bf16 (and fp16 on CUDA), alternating; the largest output difference in levels.
+  ``--compile`` adds each precision through ``upscale(..., compile=True)`` (CUDA graphs on a GPU).
 - ``tile_difference``: max |tiled - whole image| in grey levels on a real photo at several pads (the default
   included), with ``--model`` (a trained generator) or random weights.
 
@@ -178,26 +179,33 @@ def case_paper(args, workdir: str) -> dict:
     net = load_generator(model_file(23, workdir, args.model), device=device)
     image = photo(180, 320)
     precisions = ['fp32', 'bf16'] + (['fp16'] if device.type == 'cuda' else [])
-    outputs, samples = {}, {p: [] for p in precisions}
-    for precision in precisions:  # warm-up, and the outputs compared below
-        outputs[precision] = upscale(net, image, precision=precision)
+    variants = [(p, False) for p in precisions] + [(p, True) for p in precisions if args.compile]
+
+    def name(precision, compiled):
+        return f'{precision}_compiled' if compiled else precision
+
+    outputs, samples = {}, {name(*v): [] for v in variants}
+    for precision, compiled in variants:  # warm-up (compiled: a few runs, CUDA graphs record), outputs compared
+        for _ in range(3 if compiled else 1):
+            outputs[name(precision, compiled)] = upscale(net, image, precision=precision, compile=compiled)
     for rep in range(args.paper_reps):
-        for precision in (precisions if rep % 2 == 0 else precisions[::-1]):
+        for precision, compiled in (variants if rep % 2 == 0 else variants[::-1]):
             harness.synchronize(device)
             start = time.perf_counter()
-            upscale(net, image, precision=precision)
+            upscale(net, image, precision=precision, compile=compiled)
             harness.synchronize(device)
-            samples[precision].append(time.perf_counter() - start)
-            print(f'[bench] paper {precision}: {samples[precision][-1]:.2f} s', flush=True)
+            samples[name(precision, compiled)].append(time.perf_counter() - start)
+            print(f'[bench] paper {name(precision, compiled)}: {samples[name(precision, compiled)][-1]:.3f} s',
+                  flush=True)
     row = {'case': 'paper', 'blocks': 23, 'input': '320x180', 'output': '1280x720', 'paper_ms_2080ti': PAPER_MS,
            'samples_s': samples}
-    for precision in precisions:
-        row[f'{precision}_seconds'] = statistics.median(samples[precision])
-        if precision != 'fp32':
-            diff = np.abs(outputs[precision].astype(int) - outputs['fp32'])
-            row[f'{precision}_speedup'] = row['fp32_seconds'] / row[f'{precision}_seconds']
-            row[f'{precision}_max_difference'] = int(diff.max())
-            row[f'{precision}_mean_difference'] = float(diff.mean())
+    for key in samples:
+        row[f'{key}_seconds'] = statistics.median(samples[key])
+        if key != 'fp32':
+            diff = np.abs(outputs[key].astype(int) - outputs['fp32'])
+            row[f'{key}_speedup'] = row['fp32_seconds'] / row[f'{key}_seconds']
+            row[f'{key}_max_difference'] = int(diff.max())
+            row[f'{key}_mean_difference'] = float(diff.mean())
     return row
 
 
@@ -264,6 +272,8 @@ def main() -> None:
     parser.add_argument('--tile-pad', type=int, default=None, help='4K tile pad (default: the package default)')
     parser.add_argument('--reps', type=int, default=1, help='runs of each 4K side (alternating)')
     parser.add_argument('--paper-reps', type=int, default=3)
+    parser.add_argument('--compile', action='store_true', help='paper case: also each precision with upscale(..., '
+                        'compile=True) (CUDA graphs on a GPU)')
     parser.add_argument('--skip-whole', action='store_true', help='no whole-image run in the 4K case')
     parser.add_argument('--model', default='', help='a trained generator instead of random weights')
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s)')

@@ -5,6 +5,7 @@ reads the memory without an operator), counted on the CPU.
     python -m benchmarks.launch_count                     # paper setting (B=8, 192x192, 23 blocks), GPU search budget
     python -m benchmarks.launch_count --search-budget cpu # the CPU's cache-sized best-buddy search blocks
     python -m benchmarks.launch_count --config default --top 20
+    python -m benchmarks.launch_count --train '{"amp": {"enabled": true, "dtype": "bf16"}}'
 
 One step of each model after a warm-up step, on the same real-photo batch (``benchmarks.train_step``): BasicSR's
 stock ``ESRGANModel`` and ``BebyGANModel``. A ``TorchDispatchMode`` tallies ``func.overloadpacket.__name__`` of
@@ -20,6 +21,7 @@ values become floats.
 """
 import argparse
 import contextlib
+import json
 import os
 import tempfile
 from collections import Counter
@@ -97,6 +99,8 @@ def main(argv=None) -> None:
     parser.add_argument('--config', choices=sorted(train_step.TRAIN_CONFIGS), default='paper')
     parser.add_argument('--search-budget', choices=('gpu', 'cpu'), default='gpu')
     parser.add_argument('--top', type=int, default=12, help='operators listed by their difference')
+    parser.add_argument('--train', type=json.loads, default=None, metavar='JSON',
+                        help='train overrides of the BebyGANModel side, e.g. \'{"amp": {"enabled": true}}\'')
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     cfg = train_step.TRAIN_CONFIGS[args.config]
@@ -105,10 +109,11 @@ def main(argv=None) -> None:
         os.chdir(workdir)
         try:
             train_step.prepare_random_vgg(workdir)
-            results = measure(('esrgan', 'bebygan'), cfg, args.search_budget)
+            results = measure(('esrgan', 'bebygan'), cfg, args.search_budget, {'bebygan': args.train})
         finally:
             os.chdir(cwd)
-    print(f'config {args.config} {cfg}, search budget: {args.search_budget}, torch {torch.__version__}')
+    print(f'config {args.config} {cfg}, search budget: {args.search_budget}, BebyGANModel train overrides: '
+          f'{args.train}, torch {torch.__version__}')
     print(format_table(results, args.top))
 
 

@@ -71,9 +71,10 @@ BEBYGAN_TRAIN = Section(
         Option('amp', AMP, {}, AMP.doc),
         Option('max_consecutive_nonfinite', Integer(), 10,
                'iterations in a row with a NaN/Inf loss (each skips its update) that stop the run'),
-        Option('channels_last', Boolean(), False, 'G and D weights in NHWC layout (speed only)'),
-        Option('compile', Arguments(torch.compile, 'torch.compile', '{mode: max-autotune}', skip=('model',)), False,
-               'torch.compile G and D: true, or torch.compile arguments; the first steps compile (speed only)'),
+        Option('channels_last', Boolean(), False, 'G and D weights and the batch in NHWC layout (speed only)'),
+        Option('compile', Arguments(torch.compile, 'torch.compile', '{mode: reduce-overhead}', skip=('model',)),
+               False, "torch.compile the step's G and D passes with their losses: true, or torch.compile arguments "
+               '(static shapes unless dynamic is given); the second step compiles (speed only)'),
     ),
     inherited={k: v for k, v in basicsr_keys.GAN_TRAIN.items() if k != 'ldl_opt'},
     removed={'ldl_opt': 'is not used by BebyGANModel; remove it'},
