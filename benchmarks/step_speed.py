@@ -2,7 +2,7 @@
 ``BebyGANModel`` with speed options, plus what each eager step asks of the host (operators and syncs).
 
     python -m benchmarks.step_speed                       # paper setting (B=8, 192x192, 23 blocks), on a GPU if any
-    python -m benchmarks.step_speed --device cpu --config default --reps 5
+    python -m benchmarks.step_speed --device cpu --config default --reps 5 --threads 1 --clock cpu
     python -m benchmarks.step_speed --variant bf16='{"amp": {"enabled": true, "dtype": "bf16"}}'
 
 Every model is built first, on the same real-photo batch (``benchmarks.train_step``, VGG19 *randomly initialised*:
@@ -43,18 +43,20 @@ def parse_variants(device: torch.device, extra) -> Dict[str, tuple]:
     return variants
 
 
-def time_steps(models: dict, device, reps: int, first_iter: int) -> Dict[str, list]:
-    """``reps`` rounds of one timed step per model, alternating the order; seconds per step."""
+def time_steps(models: dict, device, reps: int, first_iter: int, clock: str = 'wall') -> Dict[str, list]:
+    """``reps`` rounds of one timed step per model, alternating the order; seconds per step (``clock``: see
+    ``harness.CLOCKS``)."""
+    now = harness.clock_for(clock, device)
     samples = {name: [] for name in models}
     order = list(models)
     iteration = first_iter
     for rep in range(reps):
         for name in (order if rep % 2 == 0 else order[::-1]):
             harness.synchronize(device)
-            start = time.perf_counter()
+            start = now()
             models[name].optimize_parameters(iteration)
             harness.synchronize(device)
-            samples[name].append(time.perf_counter() - start)
+            samples[name].append(now() - start)
         iteration += 1
     return samples
 
@@ -69,7 +71,12 @@ def main(argv=None) -> None:
                         'overrides, e.g. bf16=\'{"amp": {"enabled": true, "dtype": "bf16"}}\'')
     parser.add_argument('--no-best', action='store_true', help='leave out the "best" variant')
     parser.add_argument('--no-counts', action='store_true', help='skip the operator / sync counts')
+    parser.add_argument('--threads', type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument('--clock', choices=sorted(harness.CLOCKS), default='wall',
+                        help='wall, or cpu: this process\'s CPU time (a shared CPU; use it with --threads 1)')
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     cfg = dict(train_step.TRAIN_CONFIGS[args.config], num_gpu=0 if device.type == 'cpu' else 1)
     variants = parse_variants(device, args.variant)
@@ -93,14 +100,15 @@ def main(argv=None) -> None:
                 warmup_s[name] = time.perf_counter() - start
                 losses[name] = models[name].get_current_log()
                 print(f'[step_speed] {name}: {args.warmup} warm-up steps {warmup_s[name]:.1f} s', flush=True)
-            samples = time_steps(models, device, args.reps, args.warmup + 1)
+            samples = time_steps(models, device, args.reps, args.warmup + 1, args.clock)
             del models
             counts = None if args.no_counts else launch_count.measure(('esrgan', 'bebygan'), cfg, 'gpu')
         finally:
             os.chdir(cwd)
 
     reference = statistics.median(samples['ESRGANModel fp32'])
-    print(f'\n{args.reps} alternating rounds, one step each; medians (min-max); ratio to ESRGANModel fp32\n')
+    print(f'\n{args.reps} alternating rounds, one step each ({args.clock} clock); medians (min-max); ratio to '
+          f'ESRGANModel fp32; load average at the end {os.getloadavg()}\n')
     print('| model | step | spread | ratio | warm-up steps |')
     print('| --- | --- | --- | --- | --- |')
     for name, times in samples.items():

@@ -60,13 +60,13 @@ def prepare_random_vgg(root: str) -> str:
 
 def bebygan_opt(cfg: dict) -> dict:
     """``options/train_BebyGAN_x4.yml`` (perceptual loss included) at the size of ``cfg``, without EMA and with a
-    constant learning rate (as the ESRGAN side below)."""
+    constant learning rate (as the ESRGAN side below), logging every 100 iterations (the recipe's ``print_freq``)."""
     opt = tiny_recipe('bench', batch=cfg['batch'], gt_size=cfg['gt_size'],
                       perceptual=True, **{
                           'scale': cfg['scale'], 'num_gpu': cfg.get('num_gpu', 0), 'network_g.scale': cfg['scale'],
                           'network_g.num_feat': cfg['g_feat'], 'network_g.num_block': cfg['g_blocks'],
                           'network_g.num_grow_ch': cfg['g_grow'], 'network_d.num_feat': cfg['d_feat'],
-                          'train.ema_decay': 0, 'train.bp_opt.scale': cfg['scale'],
+                          'train.ema_decay': 0, 'train.bp_opt.scale': cfg['scale'], 'logger.print_freq': 100,
                           'train.scheduler': {'type': 'MultiStepLR', 'milestones': [10 ** 6], 'gamma': 0.5}})
     opt.update(is_train=True, dist=False, rank=0, world_size=1)
     return opt
