@@ -6,7 +6,7 @@
     python -m benchmarks.run --only train_step --train-config paper --step-reps 3  # batch 8, 23 blocks (slow)
 
 Results go to ``benchmarks/results/bench-<device>-<time>.json`` and ``benchmarks/results/latest-<device>.json``
-(git-ignored). Not part of the test run. See README.md, "Performance", for how to read the table.
+(git-ignored). Not part of the test run. How to read the table, and every figure measured so far: docs/performance.md.
 """
 import argparse
 import datetime

@@ -62,21 +62,24 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
                         'convert it to an RGB or grayscale PNG')
 
 
-def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) -> np.ndarray:
+def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] = None,
+                       fix: str = SKIP_HINT) -> np.ndarray:
     """Read ``path`` and normalise it (:func:`normalize_image`): ``HxWx3`` uint8 BGR, as BasicSR trains on.
 
     Args:
         path: image file.
         alpha: transparency policy, one of ``ALPHA_POLICIES``.
         min_size: refuse images whose height or width is below this.
+        fix: what the calling command's user can do about an unreadable or too small file (default: the data
+            commands' ``--skip-bad`` hint).
 
     Raises:
         BadImageError: the file is unreadable, corrupt, or breaks a rule.
     """
-    img = normalize_image(read_image(path, order='bgr', fix=SKIP_HINT), path, alpha)
+    img = normalize_image(read_image(path, order='bgr', fix=fix), path, alpha)
     if min_size is not None and min(img.shape[:2]) < min_size:
         raise BadImageError(path, f'is {img.shape[0]}x{img.shape[1]} pixels, smaller than the minimum {min_size}',
-                            'remove it or pass --skip-bad')
+                            fix)
     return img
 
 

@@ -24,6 +24,8 @@ from ..data.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
 from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
 from ..problems import Problem
 
+EVAL_FIX = 'replace or delete the file (every image of a dataset is scored; bebygan-eval skips none)'
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -106,14 +108,14 @@ def load_pair(pair: ImagePair, scale: int) -> Tuple[np.ndarray, np.ndarray]:
     Raises:
         BadImageError: a file cannot be decoded, or the sizes do not fit ``scale``.
     """
-    gt = np.ascontiguousarray(mod_crop(read_dataset_image(pair.gt_path, alpha='drop'), scale))
+    gt = np.ascontiguousarray(mod_crop(read_dataset_image(pair.gt_path, alpha='drop', fix=EVAL_FIX), scale))
     if pair.lq_path is None:
         if min(gt.shape[:2]) < min_hr_size(scale):
             raise BadImageError(pair.gt_path,
                                 f'is {gt.shape[0]}x{gt.shape[1]} pixels, too small to downsample x{scale}',
                                 'remove it, or give an LQ folder')
         return gt, bicubic_downsample(gt, scale)
-    lq = read_dataset_image(pair.lq_path, alpha='drop')
+    lq = read_dataset_image(pair.lq_path, alpha='drop', fix=EVAL_FIX)
     expected = (lq.shape[0] * scale, lq.shape[1] * scale)
     if gt.shape[:2] != expected:
         raise BadImageError(pair.gt_path, f'is {gt.shape[0]}x{gt.shape[1]} after cropping to a multiple of {scale}, '
