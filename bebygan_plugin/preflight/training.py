@@ -25,7 +25,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser = basicsr_argument_parser(
         PROGRAM, is_train=True,
         description='Train with BasicSR\'s pipeline and the Beby-GAN components registered. Experiments are written '
-                    'to ./experiments/<name>/ (models, training_states, logs); every problem of the option file, '
+                    'to ./experiments/<name>/ (models/, training_states/, the log train_<name>_<time>.log); every '
+                    'problem of the option file, '
                     'data and weights is reported before anything is created.',
         example=f'{PROGRAM} -opt options/train_BebyGAN_x4.yml --auto_resume')
     parser.add_argument('--quiet', action='store_true',

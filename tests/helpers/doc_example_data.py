@@ -88,7 +88,7 @@ def _set5_pair(name: str, side: int):
 
 def make_world(root: Path) -> None:
     """Write every stand-in of the module docstring under ``root``, with tiny generators."""
-    from bebygan_plugin.data.lr_bicubic import bicubic_downsample
+    from bebygan_plugin.preparation.lr_bicubic import bicubic_downsample
 
     shutil.copytree(REPO_ROOT / 'options', root / 'options')
     for folder, names, sizes in (('datasets/DIV2K/DIV2K_train_HR', ('0001', '0002'), ((100, 120), (96, 128))),

@@ -304,13 +304,27 @@ def flags(args: Sequence[str]) -> List[str]:
     return found
 
 
+def defined_flags(help_output: str) -> set:
+    """The flags an argparse-style ``--help`` defines: those of its usage block and of its option lines (indented
+    by two spaces), not the ones its prose mentions."""
+    lines = help_output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lower().startswith('usage:')), None)
+    usage = []
+    if start is not None:
+        for line in lines[start:]:
+            if not line.strip():
+                break
+            usage.append(line)
+    options = [re.split(r'\s{2,}', line.strip())[0] for line in lines if re.match(r'^ {1,4}-', line)]
+    return set(re.findall(r'(?<![\w-])(-{1,2}[A-Za-z][\w-]*)', ' '.join(usage + options)))
+
+
 def unknown_flags(program: Program) -> List[str]:
-    """The flags of ``program`` (and of the program it launches) that its ``--help`` does not list."""
+    """The flags of ``program`` (and of the program it launches) that its ``--help`` does not define."""
     missing = []
     if program.kind in ('console', 'module', 'script'):
-        text = help_text(program)
-        missing += [f'{program.name} {flag}' for flag in flags(program.args)
-                    if not re.search(rf'(?<![\w-]){re.escape(flag)}(?![\w-])', text)]
+        known = defined_flags(help_text(program))
+        missing += [f'{program.name} {flag}' for flag in flags(program.args) if flag not in known]
     if program.launched is not None:
         missing += unknown_flags(program.launched)
     return missing

@@ -165,3 +165,11 @@ def test_a_launcher_s_flags_and_its_script_s_flags_are_checked_apart():
     assert (program.args, program.launched.args) == (['--nproc_per_node=2'], ['-opt', 'x.yml', '--launcher',
                                                                               'pytorch', '--auto_resum'])
     assert docs.check(command) == ['python bebygan_plugin/train.py --auto_resum']
+
+
+def test_a_flag_only_mentioned_in_the_help_s_prose_is_not_defined():
+    help_output = ('usage: bebygan-eval [-h] -o REPORT_DIR [--devices DEVICES]\n                    [--tile N]\n\n'
+                   'options:\n  -h, --help  show this help\n  -o REPORT_DIR, --out-dir REPORT_DIR\n'
+                   '                        where; fp16 needs --device cuda\n  --precision P  see --device\n')
+    assert docs.defined_flags(help_output) == {'-h', '--help', '-o', '--out-dir', '--devices', '--tile',
+                                               '--precision'}
