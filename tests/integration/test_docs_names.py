@@ -15,7 +15,7 @@ PAGES = docs.doc_pages() + sorted(p for p in REPO_ROOT.glob('*/**/README.md')
                                   if not any(part.startswith('.') or part.endswith('.egg-info')
                                              for part in p.relative_to(REPO_ROOT).parts))
 CODE_SPAN = re.compile(r'`([^`\n]+)`')
-REPO_PATH = re.compile(r'^(?:bebygan_plugin|tests|options|scripts|benchmarks|docs)/[\w./-]*$')
+REPO_PATH = re.compile(r'^(?:bebygan_plugin|tests|options|scripts|benchmarks|docs|devtools)/[\w./-]*$')
 DOTTED = re.compile(r'^bebygan_plugin(?:\.\w+)+')
 MADE_AT_RUN_TIME = {'benchmarks/results/'}  # git-ignored output folders
 FOREIGN_PAGES = {'docs/Config.md'}  # BasicSR's documentation
