@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from tests.helpers.paths import REPO_ROOT
 
-FENCE = re.compile(r'^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)')
+FENCE = re.compile(r'^\s*(`{3,}|~{3,})\s*([^`\s]*)')
 SHELL_LANGUAGES = ('bash', 'sh', 'shell')
 MARKER = re.compile(r'^\s*<!--\s*needs:\s*(.+?)\s*-->\s*$')
 MARKER_LIKE = re.compile(r'<!--\s*needs\b')
@@ -116,7 +116,7 @@ def collect(pages: Sequence[Path]) -> List[Example]:
                 continue
             fence, language = match.group(1), match.group(2).lower()
             end = number + 1  # the closing fence: the same character, at least as long, nothing after it
-            while end < len(lines) and not re.fullmatch(rf' {{0,3}}{fence[0]}{{{len(fence)},}}\s*', lines[end]):
+            while end < len(lines) and not re.fullmatch(rf'\s*{fence[0]}{{{len(fence)},}}\s*', lines[end]):
                 end += 1
             if language in SHELL_LANGUAGES:
                 marker = MARKER.match(lines[number - 1]) if number else None

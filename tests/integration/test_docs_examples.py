@@ -136,7 +136,9 @@ def test_collector_reads_markers_continuations_comments_and_chains(tmp_path):
     page = _page(tmp_path, '# Page\n\n<!-- needs: gpu -->\n```bash\n'
                            'bebygan-infer -i a.png \\\n    -o out/ -m m.pth   # a comment\n'
                            '# a comment line\nOMP_NUM_THREADS=1 pip install -e ".[test]" && python -m pytest -q\n'
-                           '```\n\n```python\nprint(1)\n```\n\n```bash\nbebygan-eval --help\n```\n')
+                           '```\n\n```python\nprint(1)\n```\n\n```bash\nbebygan-eval --help\n```\n'
+                           '````markdown\n```bash\nbebygan-nothing  # a sample inside a sample: not a command\n```\n'
+                           '````\n')
     first, second = docs.collect([page])
     assert (first.line, first.needs, second.line, second.needs) == (4, 'gpu', 15, None)
     assert [c.argv for c in first.commands] == [['bebygan-infer', '-i', 'a.png', '-o', 'out/', '-m', 'm.pth'],
