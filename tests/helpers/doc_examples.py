@@ -103,31 +103,49 @@ def split_commands(line: str) -> List[Command]:
     return [c for c in commands if c.argv]
 
 
+@dataclass
+class Block:
+    """A fenced code block: its page, the line of its opening fence, its language, marker and text."""
+    page: Path
+    line: int
+    language: str
+    needs: Optional[str]
+    lines: List[str]
+
+    def id(self, root: Path = REPO_ROOT) -> str:
+        return f'{self.page.relative_to(root)}:{self.line}'
+
+
+def fenced_blocks(page: Path) -> List[Block]:
+    """Every fenced code block of ``page`` (a fence closes as CommonMark closes it: the same character, at least as
+    long, nothing after it, so a sample inside a longer fence is text)."""
+    lines, blocks, number = page.read_text(encoding='utf-8').splitlines(), [], 0
+    while number < len(lines):
+        match = FENCE.match(lines[number])
+        if not match:
+            number += 1
+            continue
+        fence, language = match.group(1), match.group(2).lower()
+        end = number + 1
+        while end < len(lines) and not re.fullmatch(rf'\s*{fence[0]}{{{len(fence)},}}\s*', lines[end]):
+            end += 1
+        marker = MARKER.match(lines[number - 1]) if number else None
+        blocks.append(Block(page, number + 1, language, marker.group(1) if marker else None, lines[number + 1:end]))
+        number = end + 1
+    return blocks
+
+
 def collect(pages: Sequence[Path]) -> List[Example]:
     """Every fenced shell block of ``pages`` with its marker and commands."""
     examples = []
-    for page in pages:
-        lines = page.read_text(encoding='utf-8').splitlines()
-        number = 0
-        while number < len(lines):
-            match = FENCE.match(lines[number])
-            if not match:
-                number += 1
-                continue
-            fence, language = match.group(1), match.group(2).lower()
-            end = number + 1  # the closing fence: the same character, at least as long, nothing after it
-            while end < len(lines) and not re.fullmatch(rf'\s*{fence[0]}{{{len(fence)},}}\s*', lines[end]):
-                end += 1
-            if language in SHELL_LANGUAGES:
-                marker = MARKER.match(lines[number - 1]) if number else None
-                example = Example(page, number + 1, marker.group(1) if marker else None)
-                for line in logical_lines(lines[number + 1:end]):
-                    try:
-                        example.commands += split_commands(line)
-                    except ValueError as err:  # e.g. an unbalanced quote
-                        raise AssertionError(f'{page}:{number + 1}: {line.strip()!r} is not a shell command: {err}')
-                examples.append(example)
-            number = end + 1
+    for block in (b for page in pages for b in fenced_blocks(page) if b.language in SHELL_LANGUAGES):
+        example = Example(block.page, block.line, block.needs)
+        for line in logical_lines(block.lines):
+            try:
+                example.commands += split_commands(line)
+            except ValueError as err:  # e.g. an unbalanced quote
+                raise AssertionError(f'{block.id()}: {line.strip()!r} is not a shell command: {err}')
+        examples.append(example)
     return examples
 
 

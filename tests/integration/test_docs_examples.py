@@ -5,16 +5,19 @@ that cannot be downloaded, hours of data) is only checked: its programs exist an
 A flag, key, path or command renamed in the code, or a doc example that no longer runs, fails here.
 
 Programs run in this process (their imports are paid once), except ``torch.distributed.run``, which starts
-processes. ``pip install`` is never run: its extras must be declared in setup.py.
+processes. ``pip install`` is never run: its extras must be declared in setup.py. The option-file fragments of the
+docs (``yaml`` blocks) are checked too: written into the recipe, they pass the option checks.
 """
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.helpers import doc_examples as docs
 from tests.helpers.doc_example_data import copy_world, make_paper_generator, make_world
 from tests.helpers.paths import DIST_VARS
 from tests.helpers.random_weights import place_random_vgg16
+from tests.helpers.recipe import load_recipe
 
 EXAMPLES = docs.collect(docs.doc_pages())
 OUTPUT_FLAGS = ('-o', '--output', '--out')
@@ -118,6 +121,44 @@ def test_doc_example(example: docs.Example, request, monkeypatch):
     copy_world(world / 'tiny', cwd, request.getfixturevalue('paper_generator') if runs_test_yaml else None, made)
     for command in example.commands:
         run_command(command, cwd, monkeypatch)
+
+
+OPTION_BLOCKS = [b for page in docs.doc_pages() for b in docs.fenced_blocks(page) if b.language in ('yaml', 'yml')]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one mapping (YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1}, key=str)
+        assert not twice, f'{twice} given twice in one mapping (line {node.start_mark.line + 1} of the block)'
+        return super().construct_mapping(node, deep=deep)
+
+
+def merged(base: dict, fragment: dict) -> dict:
+    """``fragment`` written into ``base`` as a user copies it into an option file: sections merge, a component of
+    another ``type`` replaces the one there."""
+    for key, value in fragment.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and \
+                value.get('type', base[key].get('type')) == base[key].get('type'):
+            merged(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+@pytest.mark.parametrize('block', OPTION_BLOCKS, ids=[b.id() for b in OPTION_BLOCKS])
+def test_doc_option_fragment_is_valid_in_the_recipe(block: docs.Block):
+    """An option-file fragment of the docs, written into options/train_BebyGAN_x4.yml, passes the option checks: a
+    key renamed in the code, or a value the rules no longer allow, fails here."""
+    from bebygan_plugin.preflight.options import check_options
+
+    fragment = yaml.load('\n'.join(block.lines), Loader=_UniqueKeyLoader)
+    if fragment is None:  # only comments (e.g. the yaml-language-server line)
+        return
+    assert isinstance(fragment, dict), f'{block.id()}: not a mapping of option keys'
+    assert [str(p) for p in check_options(merged(load_recipe(), fragment))] == [], block.id()
 
 
 def test_markers_mark_shell_blocks():
