@@ -1,7 +1,8 @@
 """The files the documentation's command examples name, made tiny so that each example runs as written (issue 24).
 
 Every block runs in a fresh folder that stands for the repository root a user runs from. It holds a copy of
-``options/`` and, at the paths the examples name, stand-ins for what the user would have:
+``options/``, the shipped ``tests/data/`` and, at the paths the examples name, stand-ins for what the user would
+have:
 
 ==========================================================  =========================================================
 path the examples name                                      stand-in
@@ -143,6 +144,8 @@ def copy_world(world: Path, to: Path, paper_generator: Optional[Path] = None, ma
         else:
             shutil.copy2(src, dst)
     shutil.copytree(world, to, copy_function=link_or_copy, dirs_exist_ok=True)
+    (to / 'tests').mkdir(exist_ok=True)
+    (to / 'tests' / 'data').symlink_to(REPO_ROOT / 'tests' / 'data')  # the shipped Set5, as in a checkout
     if paper_generator is not None:
         for path in GENERATORS:
             (to / path).unlink()

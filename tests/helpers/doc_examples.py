@@ -64,7 +64,7 @@ class Example:
     commands: List[Command] = field(default_factory=list)
 
     def id(self, root: Path = REPO_ROOT) -> str:
-        return f'{self.page.relative_to(root)}:{self.line}'
+        return f'{self.page.relative_to(root) if self.page.is_relative_to(root) else self.page}:{self.line}'
 
 
 def logical_lines(block: Sequence[str]) -> List[str]:
@@ -113,7 +113,7 @@ class Block:
     lines: List[str]
 
     def id(self, root: Path = REPO_ROOT) -> str:
-        return f'{self.page.relative_to(root)}:{self.line}'
+        return f'{self.page.relative_to(root) if self.page.is_relative_to(root) else self.page}:{self.line}'
 
 
 def fenced_blocks(page: Path) -> List[Block]:
