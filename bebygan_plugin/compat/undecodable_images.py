@@ -8,7 +8,8 @@ BasicSR's ``imfrombytes`` returns None for bytes OpenCV cannot decode, and every
 - :func:`remember_read` around ``FileClient.get``: each thread remembers which file (disk) or key of which LMDB it
   read last;
 - :func:`imfrombytes` in place of BasicSR's (in every loaded basicsr module that imported it): bytes it cannot
-  decode raise :class:`~bebygan_plugin.dataset_guards.corrupt_images.CorruptImageError` naming that file or key and the fix;
+  decode raise :class:`~bebygan_plugin.dataset_guards.corrupt_images.CorruptImageError` naming that file or key
+  and the fix;
 - :func:`skipping_getitem` around the ``__getitem__`` of every dataset class registered at that point: the error
   also names the dataset, and a training set with ``skip_corrupt_images: true`` takes the next image instead,
   logging each corrupt image once with the running count (per process: each DataLoader worker counts its own).
@@ -86,7 +87,7 @@ def skipping_getitem(getitem: Callable) -> Callable:
         opt = getattr(self, 'opt', None) or {}
         skip = bool(opt.get(SKIP_OPTION)) and opt.get('phase') == 'train'
         tries = min(len(self), MAX_CONSECUTIVE_SKIPS) if skip else 1
-        for attempt in range(tries):
+        for _ in range(tries):
             try:
                 return getitem(self, index)
             except CorruptImageError as err:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 from os import path as osp
@@ -304,13 +303,3 @@ def _instrument() -> None:
     checkpoint.atomic_torch_save, atomic._fsync = atomic_torch_save, traced_fsync
     BebyGANModel._traced = True
 
-
-def run_train(cwd: str, args, env: dict, torchrun_nproc: int = 0, timeout: float = 300):
-    """Run ``bebygan_plugin/train.py`` (under ``torch.distributed.run`` with ``torchrun_nproc`` > 0) to the end."""
-    cmd = [sys.executable]
-    if torchrun_nproc:
-        cmd += ['-m', 'torch.distributed.run', f'--nproc_per_node={torchrun_nproc}', '--master_addr=127.0.0.1',
-                f'--master_port={free_port()}']
-    cmd += [TRAIN_SCRIPT, *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    return proc

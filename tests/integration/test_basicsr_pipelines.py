@@ -39,18 +39,21 @@ def autoload_installed():
         pytest.skip('bebygan_plugin_autoload.pth is not active: install the package (pip install -e .)')
 
 
-def test_autoload_costs_nothing_without_basicsr(autoload_installed):
+@pytest.mark.usefixtures('autoload_installed')
+def test_autoload_costs_nothing_without_basicsr():
     loaded = _python('import sys; print(sorted(m for m in ("torch", "basicsr", "bebygan_plugin") if m in sys.modules))')
     assert loaded == '[]'
 
 
-def test_plain_import_basicsr_registers_the_plugin(autoload_installed, tmp_path):
+@pytest.mark.usefixtures('autoload_installed')
+def test_plain_import_basicsr_registers_the_plugin(tmp_path):
     code = ('import basicsr\nfrom basicsr.utils.registry import MODEL_REGISTRY, LOSS_REGISTRY\n'
             'print("BebyGANModel" in MODEL_REGISTRY, "BestBuddyLoss" in LOSS_REGISTRY)')
     assert _python(code, cwd=tmp_path) == 'True True'
 
 
-def test_basicsrs_own_train_script_resolves_our_names(autoload_installed, skimage_pairs, tmp_path):
+@pytest.mark.usefixtures('autoload_installed')
+def test_basicsrs_own_train_script_resolves_our_names(skimage_pairs, tmp_path):
     """``python basicsr/train.py -opt ...`` from a BasicSR checkout (its own script, our YAML names)."""
     checkout = tmp_path / 'BasicSR'
     (checkout / 'basicsr').mkdir(parents=True)

@@ -34,6 +34,7 @@ def test_each_asked_for_metric_without_weights_is_named_before_any_work(torch_ho
                                  ('topiq_fr', 'TOPIQ-FR', ['cfanet_fr_kadid_res50-2c4cc61d.pth']),
                                  ('musiq', 'MUSIQ', ['musiq_koniq_ckpt-e95806b9.pth']),
                                  ('clipiqa', 'CLIPIQA', ['RN50.pt'])):
+        assert f'--metrics {metric}: {label} needs' in err, metric
         for name in files:
             assert f'--metrics {metric}: ' in err and name in err, (metric, name)
     assert str(torch_home / 'hub' / 'pyiqa') in err and str(torch_home / 'hub' / 'clip') in err

@@ -40,9 +40,9 @@ def released_best_buddy_loss(pred, gt, alpha=1.0, beta=1.0, ksize=3, stride=3):
     chosen = []
     with torch.no_grad():
         for est, ref, c in zip(p_est.double(), p_gt.double(), cand.double()):  # one image at a time: N x M each
-            def sq_dist(x):  # ||x_i||^2 + ||c_j||^2 - 2 <x_i, c_j>, as batch_pairwise_distance
+            def sq_dist(x, c):  # ||x_i||^2 + ||c_j||^2 - 2 <x_i, c_j>, as batch_pairwise_distance
                 return torch.addmm((x * x).sum(1, keepdim=True) + (c * c).sum(1)[None], x, c.T, alpha=-2)
-            index = (alpha * sq_dist(est) + beta * sq_dist(ref)).argmin(dim=1)
+            index = (alpha * sq_dist(est, c) + beta * sq_dist(ref, c)).argmin(dim=1)
             chosen.append(c[index].to(pred.dtype))
     return F.l1_loss(p_est, torch.stack(chosen))
 

@@ -1,6 +1,6 @@
 """Corrupt images while BasicSR's datasets load (patch 6, ``bebygan_plugin.compat.undecodable_images``): the file or
-LMDB key is named with the fix, never ``'NoneType' object has no attribute 'astype'``; ``skip_corrupt_images: true`` skips them in a
-training set, counted and logged; DataLoader workers and ``prefetch_mode: cpu`` pass the error on.
+LMDB key is named with the fix, never ``'NoneType' object has no attribute 'astype'``; ``skip_corrupt_images: true``
+skips them in a training set, counted and logged; DataLoader workers and ``prefetch_mode: cpu`` pass the error on.
 
 Data: real 32x32 Set5 crops and their bicubic x4 LR; a corrupt image is a real PNG cut after 300 bytes (header
 intact, pixel data missing), as ``head -c 300 a.png > bad.png`` makes one.

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from bebygan_plugin.model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
-from tests.helpers import training_runs as support
 from tests.helpers.op_counts import counting
 from tests.helpers.photos import photo_batch
 from tests.helpers.recipe import build_in_process, tiny_recipe

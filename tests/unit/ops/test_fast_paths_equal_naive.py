@@ -17,7 +17,6 @@ from basicsr.utils.matlab_functions import imresize as basicsr_imresize
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops import best_buddy
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
-from bebygan_plugin.ops.color import luminance
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.color import luminance
 from bebygan_plugin.ops.texture_mask import local_std, texture_mask

@@ -10,10 +10,9 @@ from os import path as osp
 
 import jsonschema
 import pytest
-import yaml
-from basicsr.utils.options import ordered_yaml
 
 import bebygan_plugin  # noqa: F401  (registers the plugin's components)
+from bebygan_plugin.files.option_files import load_option_file
 from bebygan_plugin.ops.texture_mask import texture_mask
 from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.schema import MASK_OPT, OptionError, generated_files
@@ -28,8 +27,9 @@ SCHEMA_LINE = '# yaml-language-server: $schema='
 
 
 def load(path: str) -> dict:
-    with open(path, encoding='utf-8') as f:
-        return yaml.load(f, Loader=ordered_yaml()[0])  # as BasicSR reads option files
+    opt, problems = load_option_file(str(path))  # the plugin's one reader of option files
+    assert not problems, problems
+    return opt
 
 
 @pytest.fixture(scope='module')
