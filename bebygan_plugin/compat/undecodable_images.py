@@ -27,6 +27,7 @@ from basicsr.utils.registry import DATASET_REGISTRY
 
 from ..dataset_guards.corrupt_images import SKIP_OPTION, CorruptImageError
 from ..files.images import IMREAD_FLAGS, UndecodableImageError, decode_bytes
+from .private_names import lmdb_paths
 
 MAX_CONSECUTIVE_SKIPS = 100  # corrupt images in a row after which skipping gives up
 
@@ -52,8 +53,7 @@ def last_read_description() -> str:
     client, name, client_key = source
     role = {'gt': 'GT ', 'lq': 'LQ '}.get(client_key, '')
     if client.backend == 'lmdb':
-        paths = dict(zip(client.client._client, client.client.db_paths))
-        return f'{role}image {name!r} of LMDB {paths.get(client_key, "?")!r}'
+        return f'{role}image {name!r} of LMDB {lmdb_paths(client).get(client_key, "?")!r}'
     if client.backend == 'disk':
         return f'{role}image file {name!r}'
     return f'{role}image {name!r} ({client.backend})'
@@ -124,7 +124,7 @@ def apply() -> None:
                 module.imfrombytes = imfrombytes
     if not hasattr(FileClient.get, 'basicsr_original'):
         FileClient.get = remember_read(FileClient.get)
-    for cls in DATASET_REGISTRY._obj_map.values():
+    for _, cls in DATASET_REGISTRY:
         getitem = vars(cls).get('__getitem__')
         if getitem is not None and not hasattr(getitem, 'basicsr_original'):
             cls.__getitem__ = skipping_getitem(getitem)
