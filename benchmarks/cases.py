@@ -1,4 +1,5 @@
-"""The measured cases: each has a project side, a reference side (from :mod:`reference`), inputs and checks.
+"""The measured cases: each has a project side, a reference side (from :mod:`devtools.naive_references`), inputs
+and checks.
 
 A case object exposes
 
@@ -25,7 +26,7 @@ from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import texture_mask
 
 from . import harness, step_profile, train_step
-from . import reference as ref
+from devtools import naive_references as ref
 
 PYRAMID = (1.0, 0.5, 0.25)
 

@@ -20,8 +20,8 @@ import tempfile
 import time
 from os import path as osp
 
-from tests.helpers import training_runs as support  # Set5 crops, free ports, the training script
-from tests.helpers.recipe import set5_recipe
+from devtools import runs as support  # Set5 crops, free ports, the training script
+from devtools.recipe import set5_recipe
 from bebygan_plugin.compat.distributed_on_cpu import dist_backend
 
 

@@ -9,6 +9,7 @@ from typing import Any, Dict
 
 from ..compat.private_names import after_best_metric_update
 from ..files.checkpoint import save_with_retries
+from ..files.weights import strip_module_prefix
 from .distributed import rank_and_world
 from .keep_best import BEST_LABEL, is_new_best
 from ..files.training_states import pop_resume_warnings
@@ -59,7 +60,7 @@ class CrashSafeCheckpointMixin:
         save_dict = {}
         for net_, key in zip(nets, param_keys):
             state_dict = self.get_bare_model(net_).state_dict()
-            save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
+            save_dict[key] = {k: v.cpu() for k, v in strip_module_prefix(state_dict).items()}
         save_with_retries(save_dict, save_path, get_root_logger())
 
     def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:

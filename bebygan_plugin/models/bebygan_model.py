@@ -59,8 +59,9 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     """
 
     def init_training_settings(self) -> None:
-        """The ``train`` options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError`
-        lists every bad value, each named by its option key), then BasicSR's SRGAN settings and the plugin's."""
+        """The ``train`` options, checked against their declarations first
+        (:class:`~bebygan_plugin.problems.ProblemsFound` lists every bad value, each named by its option key), then
+        BasicSR's SRGAN settings and the plugin's."""
         train_opt = self.opt['train']
         settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None

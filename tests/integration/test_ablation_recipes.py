@@ -6,7 +6,7 @@ import pytest
 
 from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.files.option_files import load_option_file
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 OPTIONS = REPO_ROOT / 'options'
 

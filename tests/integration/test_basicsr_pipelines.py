@@ -13,9 +13,9 @@ from basicsr.data import build_dataset
 from basicsr.models import build_model
 from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY, MODEL_REGISTRY
 
-from tests.helpers.paths import REPO_ROOT, SET5
+from devtools.paths import REPO_ROOT, SET5
 from tests.helpers.random_weights import use_random_vgg19
-from tests.helpers.recipe import run_training, skimage_recipe
+from devtools.recipe import run_training, skimage_recipe
 
 OPTIONS = REPO_ROOT / 'options'
 

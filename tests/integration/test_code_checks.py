@@ -3,7 +3,7 @@ catch real bugs) and ``vulture`` (dead code, ``[tool.vulture]``) find nothing, a
 import subprocess
 import sys
 
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 
 def _run(*args: str, cwd=REPO_ROOT) -> subprocess.CompletedProcess:

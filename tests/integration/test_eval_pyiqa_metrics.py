@@ -10,18 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.metrics.weight_downloads import PYIQA_METRIC_FILES
 from bebygan_plugin.preflight.weight_files import check_metric_weights
-from tests.helpers.paths import SET5
-
-
-def run_eval(*args):
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
+from devtools.paths import SET5
+from tests.helpers.evaluation import run_eval
 
 
 def test_each_asked_for_metric_without_weights_is_named_before_any_work(torch_home, tmp_path, capsys):

@@ -10,7 +10,7 @@ import sys
 
 from packaging.specifiers import SpecifierSet
 
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 RUN_SETUP_AS = ('import runpy, sys; sys.version_info = {version!r}; sys.argv = ["setup.py", "--version"]; '
                 'runpy.run_path("setup.py", run_name="__main__")')

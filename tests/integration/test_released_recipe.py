@@ -15,9 +15,9 @@ from torch.nn import functional as F
 
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.models.lr_scheduler import WarmupCosineRestartLR
-from tests.helpers.paths import REPO_ROOT
-from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process
+from devtools.paths import REPO_ROOT
+from devtools.photos import photo_batch
+from devtools.recipe import build_in_process
 
 RELEASED = REPO_ROOT / 'options' / 'train_BebyGAN_x4_released.yml'
 PHOTOS = ('astronaut', 'coffee', 'rocket', 'chelsea')

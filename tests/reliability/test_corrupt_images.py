@@ -17,8 +17,8 @@ from basicsr.data import build_dataloader, build_dataset
 from torch.utils.data import DataLoader
 
 from tests.helpers import training_runs as support
-from tests.helpers.paths import DIST_VARS
-from tests.helpers.recipe import set5_recipe
+from devtools.paths import DIST_VARS
+from devtools.recipe import set5_recipe
 from bebygan_plugin.dataset_guards.corrupt_images import CorruptImageError
 from bebygan_plugin.preflight.datasets import TRAIN_DECODE_SAMPLE
 
