@@ -9,8 +9,8 @@ from basicsr.losses import build_loss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..compat.private_names import is_batch_norm
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..schema.basicsr_keys import OPTIMIZERS
@@ -59,8 +59,9 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     """
 
     def init_training_settings(self) -> None:
-        """The ``train`` options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError`
-        lists every bad value, each named by its option key), then BasicSR's SRGAN settings and the plugin's."""
+        """The ``train`` options, checked against their declarations first
+        (:class:`~bebygan_plugin.problems.ProblemsFound` lists every bad value, each named by its option key), then
+        BasicSR's SRGAN settings and the plugin's."""
         train_opt = self.opt['train']
         settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
@@ -122,7 +123,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         each pass keeps its own copy of them (a few hundred floats). A no-op for discriminators without BatchNorm.
         """
         addresses = {buf.data_ptr() for module in self.get_bare_model(self.net_d).modules()
-                     if isinstance(module, _BatchNorm) for buf in (module.running_mean, module.running_var)
+                     if is_batch_norm(module) for buf in (module.running_mean, module.running_var)
                      if buf is not None}  # looked up now: loading or moving D may have replaced the tensors
         if not addresses:
             return contextlib.nullcontext()

@@ -6,6 +6,7 @@ point its own ``--help`` (a test run has no ``--auto_resume`` or ``--debug``).
 import argparse
 from typing import Callable, List, Optional, Tuple
 
+from ..compat.private_names import basicsr_force_yml_value
 from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
@@ -32,8 +33,6 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
     """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
-    from basicsr.utils.options import _postprocess_yml_value
-
     problems = []
     for entry in entries or []:
         if entry.count('=') != 1:
@@ -47,7 +46,7 @@ def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
                 break
             node = node[part]
         else:
-            node[parts[-1]] = _postprocess_yml_value(value)
+            node[parts[-1]] = basicsr_force_yml_value(value)
     return problems
 
 

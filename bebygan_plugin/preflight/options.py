@@ -37,7 +37,7 @@ def registry_lookup(registry, name, where: str, kind: str, problems: List[Proble
         return None
     if name in registry:
         return registry.get(name)
-    names = sorted(registry._obj_map)
+    names = sorted(registry.keys())
     suggestion = closest(name, names)
     hint = f"did you mean '{suggestion}'?" if suggestion else 'is the module that registers it imported?'
     problems.append(Problem(where, f"unknown {kind} type '{name}'; {hint}"))

@@ -4,8 +4,9 @@
   back to) and fits the network's shapes; a test run of a network with parameters needs
   ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
 - ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
-  :mod:`bebygan_plugin.metrics.weight_downloads`: downloaded now when missing and the machine is online); pyiqa is installed
-  for ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are present.
+  :mod:`bebygan_plugin.metrics.weight_downloads`: downloaded now when missing and the machine is online); pyiqa is
+  installed for ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are
+  present.
 """
 import importlib.util
 from os import path as osp

@@ -35,7 +35,7 @@ class Argument:
 
 def registered(registry) -> Dict[str, Callable]:
     """The components of ``registry`` from :data:`DESCRIBED_MODULES`, by name (sorted)."""
-    return {name: obj for name, obj in sorted(registry._obj_map.items())
+    return {name: obj for name, obj in sorted(registry, key=lambda entry: entry[0])
             if obj.__module__.startswith(DESCRIBED_MODULES)}
 
 

@@ -4,7 +4,7 @@ import torch
 
 from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.preflight.keep_best import keep_best_problems
-from tests.helpers.recipe import build_in_process, skimage_recipe
+from devtools.recipe import build_in_process, skimage_recipe
 
 
 @pytest.fixture
