@@ -44,8 +44,8 @@ import torch
 
 from basicsr.archs.rrdbnet_arch import RRDBNet
 
+from devtools.paths import REPO_ROOT, SET5
 from tests.helpers.inference import SimpleSRRRDBNet, copy_parameters, photo, state_dict
-from tests.helpers.paths import REPO_ROOT, SET5
 
 TINY = dict(num_feat=8, num_block=2, num_grow_ch=4)
 PAPER = dict(num_feat=64, num_block=23, num_grow_ch=32)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 FENCE = re.compile(r'^\s*(`{3,}|~{3,})\s*([^`\s]*)')
 SHELL_LANGUAGES = ('bash', 'sh', 'shell')
@@ -84,10 +84,7 @@ def logical_lines(block: Sequence[str]) -> List[str]:
 def split_commands(line: str) -> List[Command]:
     """The commands of one shell line: ``#`` comments dropped, split at ``&&`` / ``;`` / ``||``, leading
     ``VAR=value`` assignments taken as the command's environment (``$PWD`` expanded to the working directory)."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=';&|')
-    lexer.whitespace_split = True
-    lexer.commenters = '#'
-    tokens = list(lexer)
+    tokens = shlex.split(line, comments=True)  # the separators stand apart in the docs: ``a && b``
     commands, current = [], []
     for token in tokens + [';']:
         if token in SEPARATORS:
@@ -144,7 +141,7 @@ def collect(pages: Sequence[Path]) -> List[Example]:
             try:
                 example.commands += split_commands(line)
             except ValueError as err:  # e.g. an unbalanced quote
-                raise AssertionError(f'{block.id()}: {line.strip()!r} is not a shell command: {err}')
+                raise AssertionError(f'{block.id()}: {line.strip()!r} is not a shell command: {err}') from err
         examples.append(example)
     return examples
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devtools.paths import DIST_VARS
+from devtools.recipe import load_recipe
 from tests.helpers import doc_examples as docs
 from tests.helpers.doc_example_data import copy_world, make_paper_generator, make_world
-from tests.helpers.paths import DIST_VARS
 from tests.helpers.random_weights import place_random_vgg16
-from tests.helpers.recipe import load_recipe
 
 EXAMPLES = docs.collect(docs.doc_pages())
 OUTPUT_FLAGS = ('-o', '--output', '--out')
@@ -126,14 +126,18 @@ def test_doc_example(example: docs.Example, request, monkeypatch):
 OPTION_BLOCKS = [b for page in docs.doc_pages() for b in docs.fenced_blocks(page) if b.language in ('yaml', 'yml')]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader that refuses a key given twice in one mapping (YAML keeps the last one silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
-        twice = sorted({k for k in keys if keys.count(k) > 1}, key=str)
-        assert not twice, f'{twice} given twice in one mapping (line {node.start_mark.line + 1} of the block)'
-        return super().construct_mapping(node, deep=deep)
+def keys_given_twice(text: str) -> list:
+    """Keys written twice in one mapping of a YAML text (YAML keeps the last one silently), from its node graph."""
+    twice, todo = [], [yaml.compose(text)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            keys = [key.value for key, _ in node.value]
+            twice += sorted({k for k in keys if keys.count(k) > 1})
+            todo += [value for _, value in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+    return twice
 
 
 def merged(base: dict, fragment: dict) -> dict:
@@ -154,7 +158,9 @@ def test_doc_option_fragment_is_valid_in_the_recipe(block: docs.Block):
     key renamed in the code, or a value the rules no longer allow, fails here."""
     from bebygan_plugin.preflight.options import check_options
 
-    fragment = yaml.load('\n'.join(block.lines), Loader=_UniqueKeyLoader)
+    text = '\n'.join(block.lines)
+    assert keys_given_twice(text) == [], f'{block.id()}: a key given twice in one mapping'
+    fragment = yaml.safe_load(text)
     if fragment is None:  # only comments (e.g. the yaml-language-server line)
         return
     assert isinstance(fragment, dict), f'{block.id()}: not a mapping of option keys'
@@ -216,3 +222,8 @@ def test_a_flag_only_mentioned_in_the_help_s_prose_is_not_defined():
                    '                        where; fp16 needs --device cuda\n  --precision P  see --device\n')
     assert docs.defined_flags(help_output) == {'-h', '--help', '-o', '--out-dir', '--devices', '--tile',
                                                '--precision'}
+
+
+def test_a_key_given_twice_is_found():
+    assert keys_given_twice('train:\n  pixel_opt: {type: A}\n  pixel_opt: {type: B}\nval: [{a: 1, a: 2}]\n') == \
+        ['a', 'pixel_opt']

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 PERFORMANCE = REPO_ROOT / 'docs' / 'performance.md'
 TOLERANCE = 0.05

@@ -8,8 +8,8 @@ from typing import List, Tuple
 
 import pytest
 
+from devtools.paths import REPO_ROOT
 from tests.helpers import doc_examples as docs
-from tests.helpers.paths import REPO_ROOT
 
 PAGES = docs.doc_pages() + sorted(p for p in REPO_ROOT.glob('*/**/README.md')
                                   if not any(part.startswith('.') or part.endswith('.egg-info')
