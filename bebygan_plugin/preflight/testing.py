@@ -9,10 +9,10 @@ import argparse
 from typing import List
 
 from ..problems import raise_if_any
+from ..schema import check_options
 from .command_line import basicsr_argument_parser, read_options
 from .datasets import check_datasets
 from .environment import check_launch, check_writable
-from .options import check_options
 from .weight_files import check_metric_weights, check_pretrained_networks
 
 PROGRAM = 'bebygan-test'
@@ -34,16 +34,12 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     :class:`~bebygan_plugin.problems.ProblemsFound`."""
     args = argument_parser().parse_args(argv)
     opt, problems = read_options(PROGRAM, args)
-    static = check_options(opt, is_train=False)
-    problems += static
+    problems += check_options(opt, is_train=False)
     problems += check_launch(opt, args.launcher)
     problems += check_writable(root_path, 'results')
     problems += check_datasets(opt)
-    broken = {p.where.split('.')[0] for p in static}
-    if 'path' not in broken and 'network_g' not in broken:
-        problems += check_pretrained_networks(opt, root_path, require_generator=True)
-    if 'val' not in broken:
-        problems += check_metric_weights(opt)
+    problems += check_pretrained_networks(opt, root_path, require_generator=True)
+    problems += check_metric_weights(opt)
     raise_if_any(PROGRAM, problems, args.opt)
     return opt
 

@@ -19,7 +19,7 @@ from typing import Tuple
 import torch
 from torch import distributed as dist
 
-DIST_BACKENDS = ('nccl', 'gloo', 'mpi')
+from ..schema.basicsr_options import DIST_BACKENDS
 
 
 def uses_cuda(num_gpu) -> bool:

@@ -153,7 +153,7 @@ def test_help_is_its_own(workdir, monkeypatch, capsys):
 
 
 def test_the_shipped_yml_lists_the_papers_sets_and_has_no_key_problems():
-    from bebygan_plugin.preflight.options import check_options
+    from bebygan_plugin.schema import check_options
 
     opt = yaml.safe_load(TEST_YML.read_text())
     assert check_options(opt, is_train=False) == []

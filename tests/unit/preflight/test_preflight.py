@@ -365,7 +365,7 @@ def test_the_command_line_exits_2_with_the_message_and_creates_nothing(data, tmp
 
 def test_the_lead_option_files_have_no_key_problems():
     """Shipped option files only fail on what is missing on this machine (data, weights), never on their keys."""
-    from bebygan_plugin.preflight.options import check_options
+    from bebygan_plugin.schema import check_options
 
     files = [f for f in os.listdir(osp.join(support.REPO, 'options')) if f.startswith('train_')] \
         if osp.isdir(osp.join(support.REPO, 'options')) else []
