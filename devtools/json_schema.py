@@ -14,14 +14,24 @@ from typing import Any, Callable, Dict, Tuple
 
 from bebygan_plugin.schema import rules
 from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              registered, scheduler_classes)
-from bebygan_plugin.schema.plugin_options import DATASETS, OPTIONS, TRAIN_BY_MODEL
+                                              scheduler_classes)
+from bebygan_plugin.schema.basicsr_options import TRAIN_BY_MODEL
+from bebygan_plugin.schema.plugin_options import DATASETS, OPTIONS
 
+# Modules whose registered components the JSON Schema and the reference describe: BasicSR 1.4.2's and the plugin's
+# (never those of other installed plugins, so that the generated files are the same on every machine).
+DESCRIBED_MODULES = ('basicsr.', 'bebygan_plugin.')
 SCHEMA_FILE = 'options/bebygan.schema.json'
 DRAFT = 'http://json-schema.org/draft-07/schema#'
 PHASE_PATTERN = '^(train|val|test)(_.*)?$'
 _SENTENCE_END = re.compile(r'(?<=\.)\s+(?=[A-Z`])')  # not after 'Eq.' followed by a number
 _ARG_LINE = re.compile(r'^(\s*)(\w+)(?:\s*\([^)]*\))?:\s*(.*)$')
+
+
+def registered(registry) -> Dict[str, Callable]:
+    """The components of ``registry`` from :data:`DESCRIBED_MODULES`, by name (sorted)."""
+    return {name: registry.get(name) for name in sorted(registry.keys())
+            if registry.get(name).__module__.startswith(DESCRIBED_MODULES)}
 
 
 def summary(component: Callable) -> str:

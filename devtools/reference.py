@@ -4,12 +4,12 @@ from typing import Any, Callable, Dict, Iterable, List
 
 from bebygan_plugin.schema import basicsr_options
 from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              registered, scheduler_classes)
+                                              scheduler_classes)
 from bebygan_plugin.schema.plugin_options import BEBYGAN_TRAIN, KEEP_BEST, OPTIONS, SKIP_CORRUPT_IMAGES, VAL
 from bebygan_plugin.schema.rules import (AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section,
                                          Text)
 
-from .json_schema import SCHEMA_FILE, argument_docs, summary
+from .json_schema import SCHEMA_FILE, argument_docs, registered, summary
 
 REFERENCE_FILE = 'docs/options.md'
 PLUGIN_MODULES = 'bebygan_plugin.'

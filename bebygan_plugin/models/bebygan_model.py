@@ -63,7 +63,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     def init_training_settings(self) -> None:
         """The options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError` lists
         every problem the preflight would name, with its messages), then BasicSR's SRGAN settings and the plugin's."""
-        problems = check_options(self.opt, is_train=True, parsed=True)
+        problems = check_options(self.opt, is_train=True, whole_run=False)
         if problems:
             raise OptionError(type(self).__name__, problems)
         train_opt = self.opt['train']

@@ -11,9 +11,9 @@ from typing import List, Optional
 import torch
 
 from ..problems import Problem
-from .basicsr_options import IO_BACKENDS, ITERATIONS, LOSS, OPTIMIZERS, TRAIN_REQUIRED_LOADER_KEYS
+from .basicsr_options import IO_BACKENDS, ITERATIONS, LOSS, OPTIMIZERS, TRAIN_BY_MODEL, TRAIN_REQUIRED_LOADER_KEYS
 from .components import (OPTIMIZER_TYPES, SCHEDULER_SKIP, argument_problems, registry_lookup, scheduler_classes)
-from .plugin_options import DATASETS, OPTIONS, TRAIN_BY_MODEL, keep_best_problems, skip_corrupt_images_problems
+from .plugin_options import DATASETS, OPTIONS, keep_best_problems, skip_corrupt_images_problems
 from .rules import Section, closest
 
 SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
@@ -124,7 +124,7 @@ def check_val(opt: dict, problems: List[Problem], is_train: bool) -> None:
     problems.extend(keep_best_problems(opt))
 
 
-def check_datasets(opt: dict, problems: List[Problem], is_train: bool, parsed: bool) -> None:
+def check_datasets(opt: dict, problems: List[Problem], is_train: bool, whole_run: bool) -> None:
     from basicsr.utils.registry import DATASET_REGISTRY
 
     datasets = opt.get('datasets')
@@ -132,20 +132,20 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, parsed: b
         if 'datasets' in opt:
             problems.append(Problem('datasets', 'must be a mapping of phases (train, val, ...)'))
         return
-    if is_train and 'train' not in datasets:
+    if is_train and whole_run and 'train' not in datasets:
         suggestion = closest('train', datasets)
         problems.append(Problem('datasets.train', 'a training set is required' +
                                 (f"; did you mean to name '{suggestion}' train?" if suggestion else '')))
-    if not is_train and not datasets:
+    if not is_train and whole_run and not datasets:
         problems.append(Problem('datasets', "a test run needs at least one test set: 'test_1', 'test_2', ..."))
     for phase, section in datasets.items():
         where = f'datasets.{phase}'
         kind = str(phase).split('_')[0]
-        if is_train and kind not in ('train', 'val'):
+        if is_train and whole_run and kind not in ('train', 'val'):
             problems.append(Problem(where, f"unknown phase '{phase}': training runs use 'train' and 'val' "
                                            "(or 'val_1', 'val_2', ...)"))
             continue
-        if not is_train and kind not in ('test', 'val'):
+        if not is_train and whole_run and kind not in ('test', 'val'):
             problems.append(Problem(where, f"unknown phase '{phase}' for a test run: name test sets 'test_1', "
                                            "'test_2', ... (or 'val_*')"))
             continue
@@ -157,11 +157,11 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, parsed: b
         declared = DATASETS.get(section['type'])
         if declared is not None:
             problems.extend(declared.problems(section, where, f' of {section["type"]}'))
-            backend = section.get('io_backend')
-            if not parsed and (not isinstance(backend, dict) or backend.get('type') not in IO_BACKENDS):
+            backend = section.get('io_backend')  # a bad type or value is the declaration's; BasicSR pops the type
+            if whole_run and (backend is None or isinstance(backend, dict) and backend.get('type') is None):
                 problems.append(Problem(f'{where}.io_backend', f'needs type: one of {IO_BACKENDS}, got {backend!r}'))
         problems.extend(skip_corrupt_images_problems(str(phase), section, where))
-        if phase == 'train':
+        if phase == 'train' and whole_run:
             for key in TRAIN_REQUIRED_LOADER_KEYS + ('gt_size', 'use_hflip', 'use_rot'):
                 if key not in section and (key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] == 'PairedImageDataset'):
                     problems.append(Problem(f'{where}.{key}', 'required for the training set'))
@@ -231,9 +231,10 @@ def check_discriminator_input(opt: dict, problems: List[Problem]) -> None:
                                                             f'{kind} only accepts crops of input_size'))
 
 
-def check_options(opt: dict, is_train: bool = True, parsed: bool = False) -> List[Problem]:
-    """Every static problem of ``opt``, a BasicSR option dict of a training run or of a test run (``parsed``: as
-    BasicSR's ``parse_options`` and data sets left it, which the model sees)."""
+def check_options(opt: dict, is_train: bool = True, whole_run: bool = True) -> List[Problem]:
+    """Every static problem of ``opt``, a BasicSR option dict of a training run or of a test run. ``whole_run``:
+    also what a whole run needs beyond each value's rule (required keys and sections, phases, sizes that must
+    agree); a model checks its values only (``False``), as tests and scripts build models for parts of a run."""
     from basicsr.utils.registry import MODEL_REGISTRY
 
     if not isinstance(opt, dict):
@@ -241,21 +242,25 @@ def check_options(opt: dict, is_train: bool = True, parsed: bool = False) -> Lis
     problems = OPTIONS.problems(opt, '')
     needed = ('train', 'logger') if is_train else ('val',)
     problems += [Problem(key, 'required key is missing') for key in ('name', 'model_type', 'scale', 'datasets',
-                                                                      'network_g', 'path') + needed if key not in opt]
+                                                                      'network_g', 'path') + needed
+                 if key not in opt and whole_run]
     model_cls = None
     if 'model_type' in opt:
         model_cls = registry_lookup(MODEL_REGISTRY, opt['model_type'], 'model_type', 'model', problems)
+    section = train_section(model_cls)
+    if is_train and whole_run and section is not None and 'optim_d' in section.keys and 'network_d' not in opt:
+        problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
+                                             'section (e.g. type: MaskedUNetDiscriminator)'))
     if is_train:
-        section = train_section(model_cls)
-        if section is not None and 'optim_d' in section.keys and 'network_d' not in opt:
-            problems.append(Problem('network_d', f'{opt["model_type"]} trains a discriminator: add a network_d '
-                                                 'section (e.g. type: MaskedUNetDiscriminator)'))
         check_train(opt, model_cls, problems)
-        check_discriminator_input(opt, problems)
-        logger = opt.get('logger')
+    logger = opt.get('logger')
+    if is_train and whole_run and isinstance(logger, dict):
         problems += [p for key in ('print_freq', 'save_checkpoint_freq') if logger.get(key) is None
-                     for p in ITERATIONS.problems(None, f'logger.{key}')] if isinstance(logger, dict) else []
-    check_val(opt, problems, is_train)
-    check_datasets(opt, problems, is_train, parsed)
-    check_scale(opt, problems)
+                     for p in ITERATIONS.problems(None, f'logger.{key}')]
+    check_datasets(opt, problems, is_train, whole_run)
+    if whole_run:
+        if is_train:
+            check_discriminator_input(opt, problems)
+        check_val(opt, problems, is_train)
+        check_scale(opt, problems)
     return problems

@@ -15,12 +15,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import torch
 
 from ..problems import Problem
-from .rules import Boolean, Integer, Number, Numbers, Rule, Text, check_keys, closest, unknown_key_problem
+from .rules import Boolean, Integer, Number, Numbers, Rule, Text, closest, unknown_key_problem
 
 NO_DEFAULT = object()  # an argument without a default: it must be given
-# Modules whose registered components the JSON Schema and the reference describe: BasicSR 1.4.2's and the plugin's
-# (never those of other installed plugins, so that the generated files are the same on every machine).
-DESCRIBED_MODULES = ('basicsr.', 'bebygan_plugin.')
 # BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
                          'srvgg_arch', 'ecbsr_arch', 'ridnet_arch', 'basic_loss', 'gan_loss')
@@ -110,18 +107,12 @@ def scheduler_classes(model_cls=None) -> Dict[str, type]:
             'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR, **getattr(model_cls, 'schedulers', {})}
 
 
-def registered(registry) -> Dict[str, Callable]:
-    """The components of ``registry`` from :data:`DESCRIBED_MODULES`, by name (sorted)."""
-    return {name: registry.get(name) for name in sorted(registry.keys())
-            if registry.get(name).__module__.startswith(DESCRIBED_MODULES)}
-
-
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
     """The registered object called ``name``, or None after adding a problem (with the closest registered name)."""
     if not isinstance(name, str) or not name:
         problems.append(Problem(where, f'a {kind} needs a type name, got {name!r}'))
         return None
-    if name in registry:
+    if name in registry or f'{name}_basicsr' in registry:  # BasicSR's get() falls back to the _basicsr suffix
         return registry.get(name)
     suggestion = closest(name, sorted(registry.keys()))
     hint = f"did you mean '{suggestion}'?" if suggestion else 'is the module that registers it imported?'
@@ -208,12 +199,9 @@ class Arguments(Rule):
         return f'true, false or a mapping of {self.name} arguments (e.g. {self.example})'
 
     def problems(self, value, where: str) -> List[Problem]:
-        if isinstance(value, bool):
-            return []
         if not isinstance(value, dict):
-            return super().problems(value, where)
-        args, _ = arguments(self.function, skip=self.skip)
-        problems = check_keys(value, where, [a.name for a in args], f' of {self.name}')
+            return [] if isinstance(value, bool) else [Problem(where, f'must be {self.text}, got {value!r}')]
+        problems = argument_problems(value, where, self.function, self.name, self.skip)
         if not problems:
             try:
                 self.function(torch.nn.Identity(), **value)

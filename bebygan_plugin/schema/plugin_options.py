@@ -149,4 +149,3 @@ VAL = Section('validation (training) or evaluation (testing)', basicsr_options.V
 DATASETS = {kind: dataclasses.replace(section, options=section.options + (SKIP_CORRUPT_IMAGES,))
             for kind, section in basicsr_options.DATASETS.items()}
 OPTIONS = basicsr_options.top_level(VAL)
-TRAIN_BY_MODEL = dict(basicsr_options.TRAIN_BY_MODEL)

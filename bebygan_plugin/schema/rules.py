@@ -34,12 +34,6 @@ def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str =
     return Problem(where, f"unknown key '{key}'; {hint}")
 
 
-def check_keys(section: Mapping, where: str, valid: Iterable[str], owner: str = '') -> List[Problem]:
-    """A problem for each key of ``section`` that is not in ``valid``."""
-    valid = tuple(valid)
-    return [unknown_key_problem(where, key, valid, owner) for key in section if key not in valid]
-
-
 def is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
