@@ -12,10 +12,10 @@ from torch.nn import functional as F
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..ops.texture_mask import texture_mask
+from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..model_mixins.distributed import gather_batch, global_batch_loss
+from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN, OPTIMIZERS, OptionError, check_options
-from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..training.distributed import gather_batch, global_batch_loss
-from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from .lr_scheduler import WarmupCosineRestartLR
 
 
@@ -58,7 +58,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     """
 
     train_options = BEBYGAN_TRAIN  # the declaration of the train section (bebygan_plugin.schema checks it)
-    schedulers = {'WarmupCosineRestartLR': WarmupCosineRestartLR}  # train.scheduler types beside BasicSR's
+    scheduler_types = {'WarmupCosineRestartLR': WarmupCosineRestartLR}  # train.scheduler types beside BasicSR's
 
     def init_training_settings(self) -> None:
         """The options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError` lists

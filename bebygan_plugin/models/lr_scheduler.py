@@ -75,3 +75,4 @@ class WarmupCosineRestartLR(LRScheduler):
 
     def get_lr(self):
         return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
+

@@ -5,6 +5,7 @@ other key as unknown, and a value BasicSR would choke on (``lr: 2e-4``, which YA
 component (``network_g``, the losses, the metrics) are checked against the component's signature
 (:mod:`.components`); ``model_type``, ``datasets`` phases, ``train.optim_*`` and ``train.scheduler`` by
 :mod:`.checks`, which knows the model."""
+from ..compat.distributed_on_cpu import DIST_BACKENDS
 from .components import Component
 from .rules import AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section, Text
 
@@ -16,7 +17,6 @@ def unchecked(docs: dict) -> tuple:
     return tuple(Option(key, Rule(), None, doc) for key, doc in docs.items())
 
 
-DIST_BACKENDS = ('nccl', 'gloo', 'mpi')
 IO_BACKENDS = ('disk', 'lmdb', 'memcached')
 OPTIMIZERS = ('Adam',)  # BaseModel.get_optimizer of BasicSR 1.4.2
 ITERATIONS = Number(positive=True, meaning=' of iterations')

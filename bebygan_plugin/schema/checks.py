@@ -81,10 +81,10 @@ def check_scheduler(section, model_cls, problems: List[Problem]) -> None:
         return
     name = section.get('type')
     models = [MODEL_REGISTRY.get(m) for m in sorted(MODEL_REGISTRY.keys())]
-    own = {s: m.__name__ for m in models for s in getattr(m, 'schedulers', {}) if s not in scheduler_classes()}
+    own = {s: m.__name__ for m in models for s in getattr(m, 'scheduler_types', {}) if s not in scheduler_classes()}
     classes = scheduler_classes(model_cls)
     if model_cls is None:  # model_type is reported: accept any model's schedulers
-        classes.update({s: c for m in models for s, c in getattr(m, 'schedulers', {}).items()})
+        classes.update({s: c for m in models for s, c in getattr(m, 'scheduler_types', {}).items()})
     cls = classes.get(name) if isinstance(name, str) else None
     if cls is None:
         valid = tuple(classes)

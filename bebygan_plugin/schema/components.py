@@ -99,12 +99,12 @@ def arguments(component: Callable, skip: Tuple[str, ...] = ('self',),
 
 def scheduler_classes(model_cls=None) -> Dict[str, type]:
     """``train.scheduler.type`` -> class: BasicSR 1.4.2's schedulers (``MultiStepLR`` is its alias of
-    ``MultiStepRestartLR``), and those a model adds (``BebyGANModel.schedulers``: the paper's
+    ``MultiStepRestartLR``), and those a model adds (``BebyGANModel.scheduler_types``: the paper's
     ``WarmupCosineRestartLR``)."""
     from basicsr.models import lr_scheduler
 
     return {'MultiStepLR': lr_scheduler.MultiStepRestartLR, 'MultiStepRestartLR': lr_scheduler.MultiStepRestartLR,
-            'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR, **getattr(model_cls, 'schedulers', {})}
+            'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR, **getattr(model_cls, 'scheduler_types', {})}
 
 
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):

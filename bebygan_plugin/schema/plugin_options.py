@@ -12,7 +12,7 @@ from typing import List, Tuple
 
 import torch
 
-from ..data.corrupt_images import SKIP_OPTION
+from ..dataset_guards.corrupt_images import SKIP_OPTION
 from ..ops.color import BT601_LUMA
 from ..ops.texture_mask import KERNEL_SIZE, THRESHOLD
 from ..problems import Problem
@@ -111,6 +111,7 @@ def skip_corrupt_images_problems(phase: str, dataset: dict, where: str) -> List[
 
 
 def val_dataset_names(opt: dict) -> List[str]:
+    """The names of the validation sets (``datasets.val*``), in file order."""
     datasets = opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}
     return [str(d.get('name')) for phase, d in datasets.items()
             if str(phase).split('_')[0] == 'val' and isinstance(d, dict)]

@@ -6,7 +6,8 @@
       keep_best: {metric: lpips}             # a key of val.metrics; its ``better`` says which way is best
       keep_best: {metric: psnr, dataset: Set14}   # with several validation sets: the one that decides
 
-The option and its rules are declared in :mod:`bebygan_plugin.schema.plugin_options`; this is what the model does.
+The option and its rules (a key of ``val.metrics``, the validation set, a model that keeps it) are declared in
+:mod:`bebygan_plugin.schema.plugin_options`; this is what the model does with it.
 
 After each validation whose value of ``metric`` on ``dataset`` equals or beats the best so far (BasicSR's own
 best-metric bookkeeping, logged as "Best: ... @ iter"), the generator is saved as ``net_g_best.pth`` with the same
