@@ -1,16 +1,8 @@
-"""Dataset sections: the images a run will read exist, pair up, have the run's scale, and decode.
-
-For every ``datasets.<phase>`` section read from a folder (``io_backend: disk``) or an LMDB:
-
-- the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta info files exist;
-- every GT image has its LQ partner under ``filename_tmpl`` (with the template that would work, when one does);
-  GT and LQ LMDBs hold the same keys;
-- the images decode, with the decoder BasicSR's loaders use: the first :data:`TRAIN_DECODE_SAMPLE` pairs of a
-  training set (by file name; LMDBs in ``meta_info.txt`` order) unless it sets ``skip_corrupt_images: true``, and
-  every image of a val / test set (a corrupt one would stop the run at its first validation, or in the middle of a
-  test run);
-- the GT / LQ sizes agree with ``scale`` (and with ``gt_size`` for training); the training set has at least one
-  batch per process.
+"""Dataset sections read from a folder or an LMDB: the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta
+info files exist; every GT image has its LQ partner under ``filename_tmpl`` (GT and LQ LMDBs: the same keys); the
+images decode with BasicSR's decoder (the first :data:`TRAIN_DECODE_SAMPLE` pairs of a training set, unless it sets
+``skip_corrupt_images: true``, and every val / test image, which would otherwise stop the run at its first
+validation); the GT / LQ sizes agree with ``scale`` and ``gt_size``; the training set has one batch per process.
 """
 import os
 import re

@@ -1,16 +1,8 @@
-"""The option declaration: every key of a BasicSR option file the plugin and BasicSR read, with its rule (type and
-allowed values), default and one-line doc, declared once.
-
-- :mod:`.rules`: what a declaration is made of (:class:`Rule` and its kinds, :class:`Option`, :class:`Section`);
-- :mod:`.components`: registered components (networks, losses, schedulers, metrics, optimizers) as values, checked
-  against their constructors' signatures;
-- :mod:`.basicsr_options`: BasicSR 1.4.2's keys;
-- :mod:`.plugin_options`: the plugin's (``train`` of ``BebyGANModel``, ``val.keep_best``, ``skip_corrupt_images``),
-  and BasicSR's sections with them added (:data:`OPTIONS`, the top level);
-- :mod:`.checks`: ``check_options(opt, is_train)``, every static problem, run by the preflight and the model.
-
-``options/bebygan.schema.json`` and ``docs/options.md`` are generated from these declarations by
-``python -m devtools.option_files --write`` (``--check`` exits 1 when they are stale).
+"""The option declaration: every key of a BasicSR option file that BasicSR (:mod:`.basicsr_options`) and the plugin
+(:mod:`.plugin_options`) read, declared once with its rule (:mod:`.rules`; registered components: their
+constructors, :mod:`.components`), default and one-line doc; :func:`check_options` (:mod:`.checks`) runs them for
+the preflight and the model. ``python -m devtools.option_files --write`` generates ``options/bebygan.schema.json``
+and ``docs/options.md`` from them (``--check`` exits 1 when they are stale).
 """
 from .basicsr_options import OPTIMIZERS
 from .checks import check_options, generator_scale_problems

@@ -1,10 +1,7 @@
-"""BasicSR 1.4.2's own option keys (``basicsr/utils/options.py``, ``basicsr/train.py``, ``basicsr/test.py``, the models
-and data sets that read them), each declared with its rule, default and one-line doc: the preflight reports any
-other key as unknown, and a value BasicSR would choke on (``lr: 2e-4``, which YAML reads as a string;
-``use_hflip: 'no'``, which Python reads as true) is named with the fix. Keys whose value is a registered
-component (``network_g``, the losses, the metrics) are checked against the component's signature
-(:mod:`.components`); ``model_type``, ``datasets`` phases, ``train.optim_*`` and ``train.scheduler`` by
-:mod:`.checks`, which knows the model."""
+"""BasicSR 1.4.2's own option keys (``basicsr/utils/options.py``, ``train.py``, ``test.py``, the models and data sets
+that read them), each with its rule, default and one-line doc: any other key is unknown, and a value BasicSR would
+choke on (``lr: 2e-4``, a string to YAML; ``use_hflip: 'no'``, true to Python) is named with the fix.
+``model_type``, ``datasets`` phases, ``train.optim_*`` and ``train.scheduler`` depend on the model: :mod:`.checks`."""
 from ..compat.distributed_on_cpu import DIST_BACKENDS
 from .components import Component
 from .rules import AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section, Text
@@ -128,7 +125,7 @@ def top_level(val: Section) -> Section:
                'experiment name: experiments/<name>/ (training) or results/<name>/ (testing)'),
         Option('scale', Integer(1, label='a positive integer', meaning=' (4 for Beby-GAN)'), None,
                'super-resolution factor (4 for Beby-GAN)'),
-        Option('num_gpu', AnyOf((OneOf(('auto',)), Integer(0)), "'auto' or an integer >= 0 (0 = CPU)"),
+        Option('num_gpu', AnyOf((OneOf(('auto',)), Integer(0)), "'auto' or an integer >= 0 (0 = CPU)", 'integer'),
                'auto', "number of GPUs, 'auto' for all visible ones, 0 for the CPU"),
         Option('manual_seed', Integer(None, label='an integer (or ~ for a random seed)'), None,
                'random seed (~ draws one)'),

@@ -1,9 +1,6 @@
-"""Every static problem of an option dict, from the declarations: unknown keys (with the closest valid one), the
-type and rule of every value, components, and the rules across sections that need the model or the run's kind.
-
-``check_options(opt, is_train)`` is what the preflight (``bebygan-train`` / ``bebygan-test``) and ``BebyGANModel``
-(also under BasicSR's ``basicsr/train.py``, which runs no preflight) both run, so they name the same problems with
-the same messages. Nothing here touches files: :mod:`bebygan_plugin.preflight` checks the data, weights and machine.
+"""Every static problem of an option dict, from the declarations: unknown keys, each value's type and rule, and the
+rules across sections that need the model or the run's kind. The preflight and ``BebyGANModel`` (also under
+``basicsr/train.py``, which runs no preflight) both run :func:`check_options`: the same problems, the same messages.
 """
 import inspect
 from typing import List, Optional
@@ -24,10 +21,8 @@ X3_GENERATORS = ('EDSR', 'RCAN', 'MSRResNet', 'SRVGGNetCompact_basicsr')  # Basi
 def train_section(model_cls) -> Optional[Section]:
     """The declaration of a model's ``train`` section: its ``train_options`` (``BebyGANModel``), BasicSR's for
     BasicSR's SR models, None for a model this declaration does not know."""
-    if model_cls is None:
-        return None
-    own = getattr(model_cls, 'train_options', None)
-    return own or (TRAIN_BY_MODEL.get(model_cls.__name__) if model_cls.__module__.startswith('basicsr.') else None)
+    basicsr = model_cls is not None and model_cls.__module__.startswith('basicsr.')
+    return getattr(model_cls, 'train_options', None) or (TRAIN_BY_MODEL.get(model_cls.__name__) if basicsr else None)
 
 
 def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
@@ -35,8 +30,7 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
 
     train = opt.get('train')
     if not isinstance(train, dict):
-        if 'train' in opt:
-            problems.append(Problem('train', 'must be a mapping'))
+        problems += [Problem('train', 'must be a mapping')] if 'train' in opt else []
         return
     section = train_section(model_cls)
     if section is not None:
@@ -52,7 +46,9 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
         if not isinstance(optimizer, dict):
             problems.append(Problem(f'train.{key}', 'required: an optimizer section such as {type: Adam, lr: 1e-4}'))
             continue
-        supported = optimizer_types(model_cls, BaseModel) if model_cls is not None else None
+        # the types a model builds: its optimizer_types, BasicSR's if it keeps BaseModel.get_optimizer, else its own
+        supported = getattr(model_cls, 'optimizer_types', OPTIMIZERS if getattr(
+            model_cls, 'get_optimizer', None) is BaseModel.get_optimizer else None)
         if supported is not None and optimizer.get('type') not in supported:
             problems.append(Problem(f'train.{key}.type', f"BasicSR 1.4.2 only supports 'Adam', got "
                                                          f"{optimizer.get('type')!r}"))
@@ -64,14 +60,6 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
         problems.append(Problem('train', 'SRModel needs train.pixel_opt or train.perceptual_opt'))
 
 
-def optimizer_types(model_cls, base_model) -> Optional[tuple]:
-    """The ``train.optim_*.type`` values a model builds: its ``optimizer_types``, BasicSR's for a model that keeps
-    ``BaseModel.get_optimizer``, None (not checked) for a model with a ``get_optimizer`` of its own."""
-    if hasattr(model_cls, 'optimizer_types'):
-        return model_cls.optimizer_types
-    return OPTIMIZERS if model_cls.get_optimizer is base_model.get_optimizer else None
-
-
 def check_scheduler(section, model_cls, problems: List[Problem]) -> None:
     from basicsr.utils.registry import MODEL_REGISTRY
 
@@ -79,26 +67,22 @@ def check_scheduler(section, model_cls, problems: List[Problem]) -> None:
         problems.append(Problem('train.scheduler', 'required: a scheduler section such as '
                                                    '{type: WarmupCosineRestartLR, periods: [...]}'))
         return
-    name = section.get('type')
-    models = [MODEL_REGISTRY.get(m) for m in sorted(MODEL_REGISTRY.keys())]
-    own = {s: m.__name__ for m in models for s in getattr(m, 'scheduler_types', {}) if s not in scheduler_classes()}
-    classes = scheduler_classes(model_cls)
-    if model_cls is None:  # model_type is reported: accept any model's schedulers
-        classes.update({s: c for m in models for s, c in getattr(m, 'scheduler_types', {}).items()})
-    cls = classes.get(name) if isinstance(name, str) else None
-    if cls is None:
-        valid = tuple(classes)
-        suggestion = closest(name, valid) if isinstance(name, str) else None
-        extra = f' ({name} needs model_type: {own[name]})' if name in own else ''
-        hint = f"did you mean '{suggestion}'?" if suggestion and suggestion != name else f'use one of {valid}'
+    name, classes = section.get('type'), scheduler_classes(model_cls)
+    owners = {s: m for m in sorted(MODEL_REGISTRY.keys()) for s in scheduler_classes(MODEL_REGISTRY.get(m))}
+    if model_cls is None and name in owners:  # model_type is reported: any model's scheduler is fine
+        classes = scheduler_classes(MODEL_REGISTRY.get(owners[name]))
+    if not isinstance(name, str) or name not in classes:
+        suggestion = closest(name, classes) if isinstance(name, str) else None
+        extra = f' ({name} needs model_type: {owners[name]})' if name in owners and name not in classes else ''
+        hint = f"did you mean '{suggestion}'?" if suggestion and suggestion != name else f'use one of {tuple(classes)}'
         problems.append(Problem('train.scheduler.type', f'unsupported scheduler {name!r}{extra}; {hint}'))
         return
-    bad = argument_problems(section, 'train.scheduler', cls, name, SCHEDULER_SKIP)
+    bad = argument_problems(section, 'train.scheduler', classes[name], name, SCHEDULER_SKIP)
     problems.extend(bad)
     if not bad:
         try:
-            cls(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0),
-                **{k: v for k, v in section.items() if k != 'type'})
+            classes[name](torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0),
+                          **{k: v for k, v in section.items() if k != 'type'})
         except (TypeError, ValueError, AssertionError) as err:
             problems.append(Problem('train.scheduler', f'{name} rejects these options: {err}'))
 
@@ -129,8 +113,7 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, whole_run
 
     datasets = opt.get('datasets')
     if not isinstance(datasets, dict):
-        if 'datasets' in opt:
-            problems.append(Problem('datasets', 'must be a mapping of phases (train, val, ...)'))
+        problems += [Problem('datasets', 'must be a mapping of phases (train, val, ...)')] if 'datasets' in opt else []
         return
     if is_train and whole_run and 'train' not in datasets:
         suggestion = closest('train', datasets)
@@ -215,10 +198,9 @@ def check_scale(opt: dict, problems: List[Problem]) -> None:
 
 def check_discriminator_input(opt: dict, problems: List[Problem]) -> None:
     """The discriminator accepts the training crops (``gt_size``)."""
-    net_d = opt.get('network_d')
-    train_set = (opt.get('datasets') or {}).get('train') if isinstance(opt.get('datasets'), dict) else None
-    if not isinstance(net_d, dict) or not isinstance(train_set, dict) or not isinstance(train_set.get('gt_size'),
-                                                                                        int):
+    net_d, datasets = opt.get('network_d'), opt.get('datasets')
+    train_set = datasets.get('train') if isinstance(datasets, dict) else None
+    if not (isinstance(net_d, dict) and isinstance(train_set, dict) and isinstance(train_set.get('gt_size'), int)):
         return
     gt_size, kind = train_set['gt_size'], net_d.get('type')
     if kind in ('MaskedUNetDiscriminator', 'UNetDiscriminatorSN', 'UNetDiscriminatorSN_basicsr') and gt_size % 8:

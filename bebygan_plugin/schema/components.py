@@ -1,10 +1,9 @@
 """Registered components (networks, losses, schedulers, metrics, optimizers) as option values ``{type: ..., <args>}``.
 
-A component's constructor is the one declaration of its arguments: names, defaults, and types (from annotations or
-defaults; :data:`ARGUMENT_TYPES` for arguments without either, such as the metrics' ``crop_border``). The
-:class:`Component` rule checks a section against it: the type is registered (else the closest name), every key is
-an argument, every number and boolean is one, and, for components that build without files, the constructor
-accepts the values (built on the meta device).
+A component's constructor is the one declaration of its arguments: names, defaults, types (from annotations or
+defaults; :data:`ARGUMENT_TYPES` where BasicSR gives neither). :class:`Component` checks a section against it: a
+registered type (else the closest name), known keys, typed values, and the constructor's own checks (on the meta
+device, for components that build without files).
 """
 import collections.abc
 import inspect

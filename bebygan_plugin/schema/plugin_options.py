@@ -1,10 +1,6 @@
 """Every option the plugin adds to BasicSR's, declared once: rule, default, one-line doc, and the rules across keys
 (``val.keep_best``, ``skip_corrupt_images``); at the end, BasicSR's sections with the plugin's options added.
-
-The preflight checks option files against these declarations, ``BebyGANModel`` checks the option file with them and
-takes its settings from them (so BasicSR's own ``basicsr/train.py``, which runs no preflight, refuses the same bad
-values with the same messages), and ``options/bebygan.schema.json`` and ``docs/options.md`` are generated from them
-(``python -m devtools.option_files --write``). The texture mask's defaults are the paper's Eq. 5 values, defined
+``BebyGANModel`` takes its settings from here. The texture mask's defaults are the paper's Eq. 5 values, defined
 beside the operator in :mod:`bebygan_plugin.ops.texture_mask`.
 """
 import dataclasses

@@ -1,11 +1,8 @@
-"""The parts an option declaration is made of: a rule per kind of value, an option, a section of options.
-
-A :class:`Rule` says what a value must be: ``problems`` (why a value is not fine, for the preflight and the model)
-and ``text`` (the message, and the "allowed" column of ``docs/options.md``; the JSON Schema is made from the same
-fields by ``devtools/option_files.py``). An :class:`Option` is a key with its rule, default and one-line doc; a
-:class:`Section` is a mapping of options: it reports unknown keys with the closest valid one, checks every value,
-and fills in the defaults. Every problem is a :class:`~bebygan_plugin.problems.Problem` naming its option key.
-A number or boolean written as a string (``lr: 2e-4``, which YAML reads as text) is named with the fix.
+"""The parts an option declaration is made of: a :class:`Rule` per kind of value (its ``problems``, and its
+``text`` for messages and ``docs/options.md``), an :class:`Option` (key, rule, default, one-line doc) and a
+:class:`Section` of options, which reports unknown keys with the closest valid one, checks every value and fills in
+the defaults. Every problem names its option key; a number or boolean written as a string (``lr: 2e-4``, which YAML
+reads as text) is named with the fix.
 """
 import difflib
 import numbers
@@ -93,11 +90,8 @@ class Integer(Rule):
 
     @property
     def text(self) -> str:
-        if self.label:
-            return self.label + self.meaning
-        if self.odd and self.minimum == 1:
-            return 'a positive odd integer' + self.meaning
-        return ('an integer' if self.minimum is None else f'an integer >= {self.minimum}') + self.meaning
+        at_least = 'an integer' if self.minimum is None else f'an integer >= {self.minimum}'
+        return (self.label or ('a positive odd integer' if self.odd else at_least)) + self.meaning
 
     def accepts(self, value) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and \
@@ -176,14 +170,11 @@ class OneOf(Rule):
 
 @dataclass(frozen=True)
 class AnyOf(Rule):
-    """A value one of ``rules`` accepts; ``text`` says which in messages."""
+    """A value one of ``rules`` accepts; ``text`` says which in messages (``wants``: as :class:`Rule`)."""
 
     rules: Tuple[Rule, ...]
     text: str
-
-    @property
-    def wants(self) -> str:
-        return next((r.wants for r in self.rules if r.wants), '')
+    wants: str = ''
 
     def accepts(self, value) -> bool:
         return any(rule.accepts(value) for rule in self.rules)
@@ -251,25 +242,21 @@ class Section(Rule):
         return isinstance(value, dict)
 
     def problems(self, value, where: str, owner: str = '') -> List[Problem]:
-        """Unknown and removed keys, missing required keys, each value's rule, then the checks across keys."""
+        """Unknown and removed keys, each value's rule, missing required keys, then the checks across keys."""
         if not isinstance(value, dict):
             return super().problems(value, where)
-        problems = []
 
         def at(key):  # the top level ('') names its keys alone
             return f'{where}.{key}' if where else str(key)
 
-        for key in value:
-            if key in self.removed:
-                problems.append(Problem(at(key), self.removed[key]))
-            elif self.option(key) is None:
-                problems.append(unknown_key_problem(where or 'top level', key, self.keys, owner))
-        declared = [o.key for o in self.options if o.key in value] + \
-            [k for k in value if k not in self.own_keys and k not in self.removed and self.option(k)]
-        for key in declared:
-            rule, given = self.option(key).rule, value[key]
-            if given is not None and (given or not isinstance(rule, Section)):
-                problems.extend(rule.problems(given, at(key)))
+        problems = [Problem(at(key), self.removed[key]) if key in self.removed else
+                    unknown_key_problem(where or 'top level', key, self.keys, owner)
+                    for key in value if key in self.removed or self.option(key) is None]
+        for key in [o.key for o in self.options if o.key in value] + [k for k in value if k not in self.own_keys]:
+            option, given = self.option(key), value[key]
+            empty = given is None or (isinstance(getattr(option, 'rule', None), Section) and not given)
+            if option and key not in self.removed and not empty:  # ~ or {}: absent
+                problems.extend(option.rule.problems(given, at(key)))
         problems += [Problem(at(o.key), o.required) for o in self.options if o.required and not value.get(o.key)]
         if not problems:
             resolved = self.resolve(value)
