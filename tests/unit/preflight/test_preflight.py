@@ -397,3 +397,23 @@ def test_option_errors_and_the_weight_problems_of_the_same_sections_in_one_repor
                  'val.metrics.lpips: LPIPS-vgg'):
         assert text in err, f'{text!r} not in:\n{err}'
     assert not (workdir / 'experiments').exists()
+
+
+def test_the_fail_fast_example_of_docs_training_md_is_what_a_user_sees(tmp_path):
+    """docs/training.md's report: the shipped recipe with one typo, from a folder without data or weights."""
+    from tests.helpers.paths import REPO_ROOT
+
+    block = (REPO_ROOT / 'docs' / 'training.md').read_text().split('## Fail-fast checks')[1]
+    block = block.split('```text\n')[1].split('```')[0]
+    recipe = (REPO_ROOT / 'options' / 'train_BebyGAN_x4.yml').read_text()
+    assert recipe.count('    loss_weight: 0.1 ') == 1  # pixel_opt's
+    (tmp_path / 'options').mkdir()
+    (tmp_path / 'options' / 'train_BebyGAN_x4.yml').write_text(recipe.replace('    loss_weight: 0.1 ',
+                                                                              '    loss_wieght: 0.1 '))
+    env = dict(os.environ, BEBYGAN_OFFLINE='1', TORCH_HOME=str(tmp_path / 'th'), CUDA_VISIBLE_DEVICES='',
+               PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', 'options/train_BebyGAN_x4.yml'],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    seen = proc.stderr.replace(str(tmp_path / 'th'), '~/.cache/torch').replace(str(tmp_path), '<cwd>')
+    assert proc.returncode == 2 and seen == block
+    assert not (tmp_path / 'experiments').exists()
