@@ -156,7 +156,7 @@ def merged(base: dict, fragment: dict) -> dict:
 def test_doc_option_fragment_is_valid_in_the_recipe(block: docs.Block):
     """An option-file fragment of the docs, written into options/train_BebyGAN_x4.yml, passes the option checks: a
     key renamed in the code, or a value the rules no longer allow, fails here."""
-    from bebygan_plugin.preflight.options import check_options
+    from bebygan_plugin.schema import check_options
 
     text = '\n'.join(block.lines)
     assert keys_given_twice(text) == [], f'{block.id()}: a key given twice in one mapping'
