@@ -34,8 +34,11 @@ from devtools.paths import REPO_ROOT
 
 FENCE = re.compile(r'^\s*(`{3,}|~{3,})\s*([^`\s]*)')
 SHELL_LANGUAGES = ('bash', 'sh', 'shell')
+YAML_LANGUAGES = ('yaml', 'yml')
 MARKER = re.compile(r'^\s*<!--\s*needs:\s*(.+?)\s*-->\s*$')
 MARKER_LIKE = re.compile(r'<!--\s*needs\b')
+BASE_MARKER = re.compile(r'^\s*<!--\s*options:\s*(\S+)\s*-->\s*$')  # the option file a yaml fragment belongs to
+DEFAULT_OPTION_FILE = 'options/train_BebyGAN_x4.yml'
 SEPARATORS = ('&&', ';', '||')
 ASSIGNMENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*=')
 PYTHONS = ('python', 'python3')
@@ -102,11 +105,13 @@ def split_commands(line: str) -> List[Command]:
 
 @dataclass
 class Block:
-    """A fenced code block: its page, the line of its opening fence, its language, marker and text."""
+    """A fenced code block: its page, the line of its opening fence, its language, its ``needs:`` marker, the option
+    file its ``options:`` marker names (yaml fragments) and its text."""
     page: Path
     line: int
     language: str
     needs: Optional[str]
+    option_file: str
     lines: List[str]
 
     def id(self, root: Path = REPO_ROOT) -> str:
@@ -127,7 +132,9 @@ def fenced_blocks(page: Path) -> List[Block]:
         while end < len(lines) and not re.fullmatch(rf'\s*{fence[0]}{{{len(fence)},}}\s*', lines[end]):
             end += 1
         marker = MARKER.match(lines[number - 1]) if number else None
-        blocks.append(Block(page, number + 1, language, marker.group(1) if marker else None, lines[number + 1:end]))
+        base = BASE_MARKER.match(lines[number - 1]) if number else None
+        blocks.append(Block(page, number + 1, language, marker.group(1) if marker else None,
+                            base.group(1) if base else DEFAULT_OPTION_FILE, lines[number + 1:end]))
         number = end + 1
     return blocks
 
@@ -147,17 +154,23 @@ def collect(pages: Sequence[Path]) -> List[Example]:
 
 
 def stray_markers(pages: Sequence[Path], root: Path = REPO_ROOT) -> List[str]:
-    """Marker-like comments that do not mark a shell block (not on the line just before its fence, or misspelt)."""
+    """Marker-like comments that mark nothing: a ``needs:`` marker not on the line just before a shell block's
+    fence (or misspelt), an ``options:`` marker not just before a yaml block's or naming no file of the
+    repository."""
     problems = []
     for page in pages:
         lines = page.read_text(encoding='utf-8').splitlines()
         for index, line in enumerate(lines):
-            if not MARKER_LIKE.search(line):
-                continue
             following = FENCE.match(lines[index + 1]) if index + 1 < len(lines) else None
-            if not MARKER.match(line) or not following or following.group(2).lower() not in SHELL_LANGUAGES:
-                problems.append(f'{page.relative_to(root)}:{index + 1}: {line.strip()!r} is not '
-                                '"<!-- needs: ... -->" on the line just before a ```bash fence')
+            language = following.group(2).lower() if following else None
+            where = f'{page.relative_to(root) if page.is_relative_to(root) else page.name}:{index + 1}'
+            if MARKER_LIKE.search(line) and (not MARKER.match(line) or language not in SHELL_LANGUAGES):
+                problems.append(f'{where}: {line.strip()!r} is not "<!-- needs: ... -->" on the line just before '
+                                'a ```bash fence')
+            base = BASE_MARKER.match(line)
+            if base and (language not in YAML_LANGUAGES or not (root / base.group(1)).is_file()):
+                problems.append(f'{where}: {line.strip()!r} is not "<!-- options: FILE -->" naming a file of the '
+                                'repository on the line just before a ```yaml fence')
     return problems
 
 

@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from devtools.paths import DIST_VARS
-from devtools.recipe import load_recipe
 from tests.helpers import doc_examples as docs
 from tests.helpers.doc_example_data import copy_world, make_paper_generator, make_world
 from tests.helpers.random_weights import place_random_vgg16
@@ -123,7 +122,7 @@ def test_doc_example(example: docs.Example, request, monkeypatch):
         run_command(command, cwd, monkeypatch)
 
 
-OPTION_BLOCKS = [b for page in docs.doc_pages() for b in docs.fenced_blocks(page) if b.language in ('yaml', 'yml')]
+OPTION_BLOCKS = [b for page in docs.doc_pages() for b in docs.fenced_blocks(page) if b.language in docs.YAML_LANGUAGES]
 
 
 def keys_given_twice(text: str) -> list:
@@ -153,9 +152,10 @@ def merged(base: dict, fragment: dict) -> dict:
 
 
 @pytest.mark.parametrize('block', OPTION_BLOCKS, ids=[b.id() for b in OPTION_BLOCKS])
-def test_doc_option_fragment_is_valid_in_the_recipe(block: docs.Block):
-    """An option-file fragment of the docs, written into options/train_BebyGAN_x4.yml, passes the option checks: a
-    key renamed in the code, or a value the rules no longer allow, fails here."""
+def test_doc_option_fragment_is_valid_in_its_option_file(block: docs.Block):
+    """An option-file fragment of the docs, written into the shipped option file it belongs to (the recipe, or the
+    file a ``<!-- options: FILE -->`` marker just before its fence names), passes the option checks of its keys and
+    values: a key renamed in the code, or a value the rules no longer allow, fails here."""
     from bebygan_plugin.schema import check_options
 
     text = '\n'.join(block.lines)
@@ -164,7 +164,11 @@ def test_doc_option_fragment_is_valid_in_the_recipe(block: docs.Block):
     if fragment is None:  # only comments (e.g. the yaml-language-server line)
         return
     assert isinstance(fragment, dict), f'{block.id()}: not a mapping of option keys'
-    assert [str(p) for p in check_options(merged(load_recipe(), fragment))] == [], block.id()
+    option_file = docs.REPO_ROOT / block.option_file
+    base = yaml.safe_load(option_file.read_text(encoding='utf-8'))
+    problems = check_options(merged(base, fragment), is_train=not option_file.name.startswith('test_'),
+                             whole_run=False)  # what a whole run needs beyond these keys is the rest of the file
+    assert [str(p) for p in problems] == [], f'{block.id()}, written into {block.option_file}'
 
 
 def test_markers_mark_shell_blocks():
@@ -227,3 +231,11 @@ def test_a_flag_only_mentioned_in_the_help_s_prose_is_not_defined():
 def test_a_key_given_twice_is_found():
     assert keys_given_twice('train:\n  pixel_opt: {type: A}\n  pixel_opt: {type: B}\nval: [{a: 1, a: 2}]\n') == \
         ['a', 'pixel_opt']
+
+
+def test_an_options_marker_names_the_fragment_s_file_and_a_wrong_one_is_reported(tmp_path):
+    page = _page(tmp_path, '<!-- options: options/train_RRDB_PSNR_x4.yml -->\n```yaml\ntrain: {}\n```\n\n'
+                           '```yaml\nval: {}\n```\n<!-- options: options/nothing.yml -->\n```yaml\na: 1\n```\n')
+    marked, plain, _ = docs.fenced_blocks(page)
+    assert (marked.option_file, plain.option_file) == ('options/train_RRDB_PSNR_x4.yml', docs.DEFAULT_OPTION_FILE)
+    assert [p.split(': ', 1)[0] for p in docs.stray_markers([page], root=docs.REPO_ROOT)] == ['page.md:9']
