@@ -25,6 +25,7 @@ import runpy
 import shlex
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -280,7 +281,12 @@ def entry_point(program: Program) -> Callable[[], object]:
             return getattr(importlib.import_module(module), function)()
         return run_console
     if program.kind == 'module':
-        return lambda: runpy.run_module(program.target, run_name='__main__', alter_sys=True)
+        def run_module():
+            with warnings.catch_warnings():  # the module may be imported already (by another test): expected here
+                warnings.filterwarnings('ignore', message='.* found in sys.modules after import of package',
+                                        category=RuntimeWarning)
+                return runpy.run_module(program.target, run_name='__main__', alter_sys=True)
+        return run_module
     if program.kind == 'script':
         return lambda: runpy.run_path(program.target, run_name='__main__')
     raise AssertionError(f'{program.name} cannot run in process')
