@@ -6,10 +6,23 @@ parent that cannot be created (a file on the way) or written. Each problem is on
 :class:`~bebygan_plugin.problems.Problem` naming the path and the fix.
 """
 import os
+import tempfile
 from os import path as osp
 from typing import List, Optional
 
 from ..problems import Problem
+
+
+def is_writable_folder(folder: str) -> bool:
+    """Whether a file can be created in ``folder``, found by creating (and removing) an empty hidden one:
+    ``os.access`` says yes to root everywhere, even in ``/proc`` or on a read-only mount."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix='.bebygan-write-probe-', dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.remove(probe)
+    return True
 
 
 def _nearest_existing(path: str) -> str:
@@ -26,7 +39,7 @@ def _creatable_problems(folder: str, where: str, cannot: str) -> List[Problem]:
     ancestor = _nearest_existing(folder)
     if not osp.isdir(ancestor):
         return [Problem(where, f'{cannot}: {ancestor} is a file, not a folder; remove it or choose another path')]
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    if not is_writable_folder(ancestor):
         return [Problem(where, f'{cannot}: {ancestor} is not writable; fix its permissions or choose another path')]
     return []
 
@@ -37,7 +50,7 @@ def output_folder_problems(folder: str, where: str = '-o') -> List[Problem]:
         if not osp.isdir(folder):
             return [Problem(where, f'{folder} is a file, but an output folder is expected here; remove the file or '
                                    'choose another folder')]
-        if not os.access(folder, os.W_OK | os.X_OK):
+        if not is_writable_folder(folder):
             return [Problem(where, f'output folder {folder} is not writable; fix its permissions or choose another '
                                    'folder')]
         return []
@@ -54,11 +67,11 @@ def output_file_problems(file: str, where: str = '-o', example: Optional[str] = 
         return [Problem(where, f'{file} is a folder, but an output file is expected here; give a file name{hint}')]
     folder = osp.dirname(osp.abspath(file))
     if osp.isdir(folder):
-        if not os.access(folder, os.W_OK | os.X_OK):
+        if not is_writable_folder(folder):
             return [Problem(where, f'cannot write {file}: its folder {folder} is not writable; fix its permissions '
                                    'or choose another path')]
         return []
     return _creatable_problems(folder, where, f'cannot write {file}')
 
 
-__all__ = ['output_file_problems', 'output_folder_problems']
+__all__ = ['is_writable_folder', 'output_file_problems', 'output_folder_problems']

@@ -9,6 +9,7 @@ from typing import Callable, List, Optional, Tuple
 
 import yaml
 
+from ..files.safe_yaml import OVERRIDE_KEY, CodeInOptionFileError, load_option_file_text, parse_override_value
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -33,14 +34,13 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
 
 
 def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
-    """``(opt, problems)``: the YAML parsed like BasicSR does, or the reason it cannot be."""
+    """``(opt, problems)``: the YAML parsed like BasicSR does (with the safe loader), or the reason it cannot be."""
     if not osp.isfile(opt_path):
         return None, [Problem('-opt', f'option file {opt_path!r} does not exist')]
-    from basicsr.utils.options import ordered_yaml
-
     try:
-        with open(opt_path, encoding='utf-8') as f:
-            opt = yaml.load(f, Loader=ordered_yaml()[0])
+        opt = load_option_file_text(opt_path)
+    except CodeInOptionFileError as err:
+        return None, [Problem(err.where, err.reason)]
     except yaml.YAMLError as err:
         mark = getattr(err, 'problem_mark', None)
         where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path
@@ -53,15 +53,20 @@ def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
 
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
-    """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
-    from basicsr.utils.options import _postprocess_yml_value
-
+    """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections); values are read as YAML
+    (:func:`~bebygan_plugin.files.safe_yaml.parse_override_value`), keys must be plain names."""
     problems = []
     for entry in entries or []:
-        if entry.count('=') != 1:
-            problems.append(Problem(f'--force_yml {entry}', 'expected KEY:SUBKEY=VALUE'))
+        if entry.count('=') != 1 or not OVERRIDE_KEY.match(entry.split('=')[0].strip()):
+            problems.append(Problem(f'--force_yml {entry}', 'expected KEY:SUBKEY=VALUE (keys are plain option names)'))
             continue
-        keys, value = (part.strip() for part in entry.split('='))
+        keys, text = (part.strip() for part in entry.split('='))
+        try:
+            value = parse_override_value(text)
+        except yaml.YAMLError as err:
+            problems.append(Problem(f'--force_yml {entry}', f'the value is not valid YAML: '
+                                                            f'{str(err).splitlines()[0]}'))
+            continue
         node, parts = opt, keys.split(':')
         for part in parts[:-1]:
             if not isinstance(node, dict) or part not in node:
@@ -69,7 +74,7 @@ def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
                 break
             node = node[part]
         else:
-            node[parts[-1]] = _postprocess_yml_value(value)
+            node[parts[-1]] = value
     return problems
 
 

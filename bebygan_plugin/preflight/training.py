@@ -13,7 +13,7 @@ from typing import List
 from ..problems import Problem, raise_if_any
 from .command_line import basicsr_argument_parser, read_options
 from .datasets import check_datasets
-from .environment import check_launch, check_loggers, check_writable
+from .environment import check_launch, check_loggers, check_run_folder_free, check_writable
 from .options import check_options
 from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks
 
@@ -69,6 +69,7 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     problems += check_launch(opt, args.launcher)
     problems += check_loggers(opt)
     problems += check_writable(root_path, 'experiments')
+    problems += check_run_folder_free(opt, root_path, 'experiments')
     problems += check_datasets(opt)
     broken = {p.where.split('.')[0] for p in static}
     if 'path' not in broken:
