@@ -8,7 +8,7 @@ parent that cannot be created (a file on the way) or written. Each problem is on
 import os
 import tempfile
 from os import path as osp
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from ..problems import Problem
 
@@ -57,6 +57,34 @@ def output_folder_problems(folder: str, where: str = '-o') -> List[Problem]:
     return _creatable_problems(folder, where, f'cannot create output folder {folder}')
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def input_overlap_problems(inputs: Sequence[str], outputs: Sequence[str], where: str) -> List[Problem]:
+    """Each output path (a folder or file a command creates, replaces or deletes) neither equals, contains nor lies
+    inside an input folder or file (symbolic links resolved): replacing it would destroy inputs, or the output
+    would land among them."""
+    problems = []
+    for output in outputs:
+        real_out = osp.realpath(output)
+        for source in inputs:
+            real_in = osp.realpath(source)
+            if real_out == real_in:
+                relation = 'is'
+            elif _within(real_in, real_out):
+                relation = 'contains'
+            elif _within(real_out, real_in):
+                relation = 'lies inside'
+            else:
+                continue
+            problems.append(Problem(where, f'the output {output} {relation} the input {source}: writing it would '
+                                           'replace or mix with the input; choose an output path outside every '
+                                           'input folder'))
+            break
+    return problems
+
+
 def output_file_problems(file: str, where: str = '-o', example: Optional[str] = None) -> List[Problem]:
     """``file`` can be written (it may exist as a file: it is replaced) and its folder exists or can be made.
 
@@ -74,4 +102,4 @@ def output_file_problems(file: str, where: str = '-o', example: Optional[str] = 
     return _creatable_problems(folder, where, f'cannot write {file}')
 
 
-__all__ = ['is_writable_folder', 'output_file_problems', 'output_folder_problems']
+__all__ = ['input_overlap_problems', 'is_writable_folder', 'output_file_problems', 'output_folder_problems']

@@ -20,6 +20,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from ..data.corrupt_images import SKIP_OPTION
+from ..files.staged_outputs import run_id, staging_path
 from ..problems import Problem
 
 TRAIN_DECODE_SAMPLE = 32
@@ -124,6 +125,18 @@ def decode_problems(where: str, phase: str, backend: str, roots: Sequence[Tuple[
     return problems, sizes
 
 
+def lmdb_pair_problems(where: str, gt_root: str, lq_root: str) -> List[Problem]:
+    """The GT and LQ LMDBs come from one preparation run (the ``run_id`` of their ``bebygan_prepare.json``; LMDBs
+    made otherwise have none and are not checked)."""
+    gt_run, lq_run = run_id(gt_root), run_id(lq_root)
+    if gt_run is None or lq_run is None or gt_run == lq_run:
+        return []
+    return [Problem(f'{where}.dataroot_lq', f'{lq_root!r} and {gt_root!r} were written by two different '
+                                           'preparation runs (an interrupted --overwrite, or LMDBs copied from '
+                                           'elsewhere), so their images may not be pairs; run the bebygan-prepare '
+                                           'command again')]
+
+
 def _check_roots(where: str, ds: dict, roots: Sequence[str], backend: str) -> List[Problem]:
     problems = []
     for key in roots:
@@ -134,6 +147,10 @@ def _check_roots(where: str, ds: dict, roots: Sequence[str], backend: str) -> Li
             if not str(root).endswith('.lmdb'):
                 problems.append(Problem(f'{where}.{key}', f"{root!r} must be an .lmdb folder with "
                                                           "io_backend type lmdb (or use type: disk)"))
+            elif not osp.isdir(root) and osp.isdir(staging_path(root)):
+                problems.append(Problem(f'{where}.{key}', f'LMDB {root!r} does not exist: a bebygan-prepare run was '
+                                                          'stopped while writing or publishing it; run the same '
+                                                          'command again to finish'))
             elif not osp.isdir(root):
                 problems.append(Problem(f'{where}.{key}', f'LMDB {root!r} does not exist (make it with '
                                                           'bebygan-prepare, or fix the path)'))
@@ -230,6 +247,8 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
             only = sorted(set(shapes[0]) ^ set(shapes[1]))[:3]
             return [Problem(f'{where}.dataroot_lq', f'the keys of {ds["dataroot_gt"]!r} and {ds["dataroot_lq"]!r} '
                                                     f'differ (e.g. {only}); build both LMDBs from the same images')]
+        if len(root_paths) == 2:
+            problems += lmdb_pair_problems(where, ds['dataroot_gt'], ds['dataroot_lq'])
         keys = list(shapes[0])
         count, names, lq_names = len(keys), keys[:sample], keys[:sample]
         sizes = [(k, shapes[0][k], shapes[1][k]) for k in keys] if len(shapes) == 2 else []

@@ -79,8 +79,8 @@ def test_safe_loader_reads_what_basicsr_files_use():
 def test_force_yml_values_are_yaml_never_eval(tmp_path):
     marker = tmp_path / 'evaluated'
     opt = {'name': 'a', 'train': {'ema_decay': 0.9}, 'datasets': {'train': {'gt_size': 32}}}
-    problems = apply_force_yml(opt, [f'name=[__import__("os").system("touch {marker}")]', 'train:ema_decay=!!float 1e-3',
-                                     'datasets:train:gt_size=[1, 2]'])
+    problems = apply_force_yml(opt, [f'name=[__import__("os").system("touch {marker}")]',
+                                     'train:ema_decay=!!float 1e-3', 'datasets:train:gt_size=[1, 2]'])
     assert not marker.exists()
     assert opt['train']['ema_decay'] == 1e-3 and opt['datasets']['train']['gt_size'] == [1, 2]
     assert problems == [] or all('not valid YAML' in p.message for p in problems)
