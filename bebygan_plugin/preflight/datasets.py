@@ -12,6 +12,7 @@ For every ``datasets.<phase>`` section read from a folder (``io_backend: disk``)
 - the GT / LQ sizes agree with ``scale`` (and with ``gt_size`` for training); the training set has at least one
   batch per process.
 """
+import math
 import os
 import re
 from os import path as osp
@@ -229,8 +230,32 @@ def _check_sizes(where: str, phase: str, ds: dict, scale, sizes) -> List[Problem
     return []
 
 
-def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]:
-    """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``)."""
+def short_epochs_problem(where: str, count: int, ds: dict, world_size: int, total_iter) -> List[Problem]:
+    """Training reaches ``total_iter``: BasicSR counts ``ceil(images / (batch * world))`` iterations per epoch and
+    runs ``ceil(total_iter / that) + 1`` epochs, while its loader drops each process's last, partial batch, so a small
+    set can end the run early without a word."""
+    batch, ratio = ds.get('batch_size_per_gpu'), ds.get('dataset_enlarge_ratio', 1)
+    if not (isinstance(batch, int) and isinstance(ratio, int) and isinstance(total_iter, (int, float))) or \
+            batch < 1 or ratio < 1:
+        return []
+    counted = math.ceil(count * ratio / (batch * world_size))
+    delivered = math.ceil(count * ratio / world_size) // batch
+    reached = (math.ceil(total_iter / counted) + 1) * delivered if counted else 0
+    if not delivered or reached >= total_iter:
+        return []
+    whole = batch * world_size // math.gcd(count, batch * world_size)  # the smallest ratio giving whole batches
+    return [Problem(f'{where}.batch_size_per_gpu', f'training would stop at iteration {reached} of total_iter '
+                                                   f'{total_iter:g}: {count} images x{ratio} over {world_size} '
+                                                   f'process(es) make {counted} batches of {batch} per epoch by '
+                                                   f"BasicSR's count, but its loader drops the last, partial one. "
+                                                   f'Set dataset_enlarge_ratio to a multiple of {whole} (whole '
+                                                   'batches), or use a batch size that divides the images per '
+                                                   'process')]
+
+
+def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None) -> List[Problem]:
+    """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``); for the
+    training set with ``total_iter``, that the epochs BasicSR plans reach it."""
     where = f'datasets.{phase}'
     backend = (ds.get('io_backend') or {}).get('type')
     roots = [k for k in ('dataroot_gt', 'dataroot_lq') if k in ds or ds.get('type') == 'PairedImageDataset']
@@ -274,6 +299,8 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
                                                                    'images each process gets per epoch; training '
                                                                    'would run no iteration. Lower it or raise '
                                                                    'dataset_enlarge_ratio'))
+        else:
+            problems += short_epochs_problem(where, count, ds, world_size, total_iter)
     return problems
 
 
@@ -287,5 +314,6 @@ def check_datasets(opt: dict) -> List[Problem]:
             for key in ('dataroot_gt', 'dataroot_lq'):
                 if isinstance(ds.get(key), str):
                     ds[key] = osp.expanduser(ds[key])
-            problems += check_dataset(phase, ds, opt.get('scale'), world_size)
+            total_iter = (opt.get('train') or {}).get('total_iter') if isinstance(opt.get('train'), dict) else None
+            problems += check_dataset(phase, ds, opt.get('scale'), world_size, total_iter)
     return problems

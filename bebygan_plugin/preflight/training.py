@@ -10,12 +10,14 @@ import os
 from os import path as osp
 from typing import List
 
+from ..files.checkpoint import CheckpointError
 from ..problems import Problem, raise_if_any
+from ..training.resume import list_training_states, load_checked_state, resumed_network_paths
 from .command_line import basicsr_argument_parser, read_options
 from .datasets import check_datasets
 from .environment import check_launch, check_loggers, check_run_folder_free, check_writable
 from .options import check_options
-from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks
+from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks, check_resume_networks
 
 PROGRAM = 'bebygan-train'
 
@@ -57,6 +59,37 @@ def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Pro
     return []
 
 
+def check_resume(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
+    """What a resumed run loads: a readable ``path.resume_state``, networks that fit ``network_*`` (the first key
+    whose shapes differ is named), and iterations left before ``train.total_iter``."""
+    experiment = osp.join(root_path, 'experiments', str(opt.get('name', '')))
+    run_opt = dict(opt, path=dict(opt['path'], models=osp.join(experiment, 'models'),
+                                  training_states=osp.join(experiment, 'training_states')))
+    if auto_resume:
+        states = list_training_states(run_opt['path']['training_states'])
+        if not states:
+            return []
+        (iteration, state_file), where = states[0], '--auto_resume'
+    elif opt['path'].get('resume_state'):
+        state_file, where = osp.expanduser(opt['path']['resume_state']), 'path.resume_state'
+        try:
+            iteration = load_checked_state(run_opt, state_file)['iter']
+        except CheckpointError as err:
+            return [Problem(where, f'{err}; point it at a complete checkpoint, or remove it and use --auto_resume')]
+    else:
+        return []
+    networks = [(key[len('network_'):], file, 'params') for key, file in resumed_network_paths(run_opt, iteration)]
+    problems = check_resume_networks(run_opt, networks, where)
+    total = (opt.get('train') or {}).get('total_iter')
+    if isinstance(total, (int, float)) and not isinstance(total, bool) and iteration >= total:
+        weights = osp.join(run_opt['path']['models'], f'net_g_{iteration}.pth')
+        problems.append(Problem('train.total_iter', f'is {total:g}, and {state_file} has reached iteration '
+                                                    f'{iteration}: nothing is left to train (BasicSR would stop at '
+                                                    'once and exit as if it had trained). Raise train.total_iter to '
+                                                    f'train on; the weights of iteration {iteration} are {weights}'))
+    return problems
+
+
 def run_preflight(argv: List[str], root_path: str) -> dict:
     """Check a training command line (``--help`` exits here); returns the parsed options or raises
     :class:`~bebygan_plugin.problems.ProblemsFound`."""
@@ -73,9 +106,12 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     problems += check_datasets(opt)
     broken = {p.where.split('.')[0] for p in static}
     if 'path' not in broken:
-        problems += check_resume_state(opt, root_path, args.auto_resume)
+        state_problems = check_resume_state(opt, root_path, args.auto_resume)
+        problems += state_problems
         if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
             problems += check_pretrained_networks(opt, root_path)
+        elif not state_problems:
+            problems += check_resume(opt, root_path, args.auto_resume)
     if 'train' not in broken:
         problems += check_loss_weights(opt)
     if 'val' not in broken:

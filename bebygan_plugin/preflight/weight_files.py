@@ -72,7 +72,10 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
     return problems
 
 
-def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
+def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool,
+                       where: str = '') -> List[Problem]:
+    """The weights ``state`` of ``file`` fit ``network_<label>`` (the first key whose shapes differ is named with both
+    shapes); the problem is reported at ``where`` (default ``path.pretrain_network_<label>``)."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
     net_opt = opt.get(f'network_{label}')
@@ -88,12 +91,27 @@ def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bo
     missing = [k for k in expected if k not in state]
     wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
     if wrong or (strict and (missing or set(state) - set(expected))):
-        detail = (f'shapes differ for {wrong[:3]}' if wrong else
+        detail = (f'shapes differ, first {wrong[0]!r}: {tuple(state[wrong[0]].shape)} in the file, '
+                  f'{tuple(expected[wrong[0]].shape)} in network_{label}' if wrong else
                   f'missing {missing[:3]}' if missing else f'unexpected {sorted(set(state) - set(expected))[:3]}')
-        return [Problem(f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
-                                                          f'({net_opt["type"]}: {detail}); check network_{label} '
-                                                          'matches the run that saved it')]
+        return [Problem(where or f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
+                                                                   f'({net_opt["type"]}: {detail}); check '
+                                                                   f'network_{label} matches the run that saved it')]
     return []
+
+
+def check_resume_networks(opt: dict, networks: List[tuple], where: str) -> List[Problem]:
+    """Each ``(label, file, param_key)`` network file a resumed run loads fits ``network_<label>`` (files that do not
+    load are left to the choice of the checkpoint, which skips or names them)."""
+    problems = []
+    for label, file, param_key in networks:
+        try:
+            loaded = load_checkpoint_file(file, mmap=True)
+        except Exception:  # noqa: BLE001 - a torn or missing file: see training.resume
+            continue
+        if isinstance(loaded, dict) and isinstance(loaded.get(param_key), dict):
+            problems += check_fits_network(opt, label, loaded[param_key], file, strict=True, where=where)
+    return problems
 
 
 def check_loss_weights(opt: dict) -> List[Problem]:
