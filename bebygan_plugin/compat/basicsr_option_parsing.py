@@ -5,8 +5,8 @@ command), ``eval()``-s ``--force_yml`` values starting with ``[`` and ``exec()``
 ``experiments/<name>`` (``results/<name>`` for tests) that a running process is still writing. Under
 ``bebygan-train`` / ``bebygan-test`` and BasicSR's own ``basicsr/train.py`` through the ``.pth`` hook:
 
-- ``ordered_yaml`` gives :class:`~bebygan_plugin.files.safe_yaml.OptionFileLoader` (safe, ordered mappings) and
-  ``_postprocess_yml_value`` is :func:`~bebygan_plugin.files.safe_yaml.parse_override_value` (YAML, never eval);
+- ``ordered_yaml`` gives :class:`~bebygan_plugin.files.option_files.OptionFileLoader` (safe, ordered mappings) and
+  ``_postprocess_yml_value`` is :func:`~bebygan_plugin.files.option_files.parse_override_value` (YAML, never eval);
 - :func:`parse_options` refuses ``--force_yml`` keys that are not plain names (BasicSR pastes them into ``exec``),
   turns an unreadable option file into one message and exit status 2, and then locks the run's folder for the life
   of the process (:mod:`bebygan_plugin.files.folder_lock`), before BasicSR loads a resume state, archives or creates
@@ -20,7 +20,7 @@ import basicsr.utils.options as basicsr_options
 import yaml
 
 from ..files.folder_lock import FolderInUseError, lock_folder
-from ..files.safe_yaml import OVERRIDE_KEY, OptionFileLoader, parse_override_value
+from ..files.option_files import OVERRIDE_KEY, OptionFileLoader, parse_override_value
 
 ORIGINAL = {'parse_options': basicsr_options.parse_options, 'ordered_yaml': basicsr_options.ordered_yaml}
 RENAME_HINT = ' (name: in the option file, or --force_yml name=NEW_NAME)'

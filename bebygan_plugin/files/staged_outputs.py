@@ -1,5 +1,5 @@
-"""Names and info files of the outputs the preparation commands stage and publish (``bebygan_plugin.data.staging``
-writes them; the training preflight reads them).
+"""Names and info files of the outputs the preparation commands stage and publish
+(:mod:`bebygan_plugin.preparation.staging` writes them; the training preflight reads them).
 
 An output ``<final>`` is built as ``<final>.incomplete``; an old ``<final>`` waits as ``<final>.replaced`` while its
 replacement is renamed into place. An LMDB output holds ``bebygan_prepare.json``: its settings, the fingerprint of its

@@ -4,12 +4,11 @@ BasicSR parses ``sys.argv`` itself once the checks pass; these parsers only vali
 point its own ``--help`` (a test run has no ``--auto_resume`` or ``--debug``).
 """
 import argparse
-from os import path as osp
 from typing import Callable, List, Optional, Tuple
 
 import yaml
 
-from ..files.safe_yaml import OVERRIDE_KEY, CodeInOptionFileError, load_option_file_text, parse_override_value
+from ..files.option_files import OVERRIDE_KEY, load_option_file, parse_override_value
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -33,28 +32,9 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
     return parser
 
 
-def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
-    """``(opt, problems)``: the YAML parsed like BasicSR does (with the safe loader), or the reason it cannot be."""
-    if not osp.isfile(opt_path):
-        return None, [Problem('-opt', f'option file {opt_path!r} does not exist')]
-    try:
-        opt = load_option_file_text(opt_path)
-    except CodeInOptionFileError as err:
-        return None, [Problem(err.where, err.reason)]
-    except yaml.YAMLError as err:
-        mark = getattr(err, 'problem_mark', None)
-        where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path
-        return None, [Problem(where, f'is not valid YAML: {getattr(err, "problem", None) or err}')]
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Problem(opt_path, f'cannot be read: {err}')]
-    if not isinstance(opt, dict):
-        return None, [Problem(opt_path, f'must hold a mapping of options, got {type(opt).__name__}')]
-    return opt, []
-
-
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
     """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections); values are read as YAML
-    (:func:`~bebygan_plugin.files.safe_yaml.parse_override_value`), keys must be plain names."""
+    (:func:`~bebygan_plugin.files.option_files.parse_override_value`), keys must be plain names."""
     problems = []
     for entry in entries or []:
         if entry.count('=') != 1 or not OVERRIDE_KEY.match(entry.split('=')[0].strip()):

@@ -20,7 +20,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from ..data.corrupt_images import SKIP_OPTION
+from ..dataset_guards.corrupt_images import SKIP_OPTION
 from ..files.staged_outputs import run_id, staging_path
 from ..problems import Problem
 

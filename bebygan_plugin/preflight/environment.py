@@ -10,7 +10,7 @@ from ..compat.basicsr_option_parsing import RENAME_HINT
 from ..files.folder_lock import in_use_message
 from ..files.paths import is_writable_folder
 from ..problems import Problem
-from ..training.distributed import DIST_BACKENDS, dist_backend, uses_cuda
+from ..compat.distributed_on_cpu import DIST_BACKENDS, dist_backend, uses_cuda
 
 
 def check_launch(opt: dict, launcher: str) -> List[Problem]:

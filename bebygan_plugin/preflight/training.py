@@ -12,7 +12,7 @@ from typing import List
 
 from ..files.checkpoint import CheckpointError
 from ..problems import Problem, raise_if_any
-from ..training.resume import list_training_states, load_checked_state, resumed_network_paths
+from ..files.training_states import list_training_states, load_checked_state, resumed_network_paths
 from .command_line import basicsr_argument_parser, read_options
 from .datasets import check_datasets
 from .environment import check_launch, check_loggers, check_run_folder_free, check_writable

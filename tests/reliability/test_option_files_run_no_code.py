@@ -13,7 +13,7 @@ import basicsr
 import pytest
 import yaml
 
-from bebygan_plugin.files.safe_yaml import CodeInOptionFileError, load_option_yaml, parse_override_value
+from bebygan_plugin.files.option_files import CodeInOptionFileError, load_option_yaml, parse_override_value
 from bebygan_plugin.preflight.command_line import apply_force_yml
 from tests.helpers import training_runs as support
 from tests.helpers.paths import SET5

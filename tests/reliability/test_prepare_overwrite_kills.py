@@ -13,7 +13,7 @@ import time
 import cv2
 import pytest
 
-from bebygan_plugin.data.cli import prepare_main
+from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.files.staged_outputs import run_id
 from bebygan_plugin.preflight.datasets import check_dataset
 from tests.helpers.data_prepare import listing, read_pairs, run_python, smooth_image
@@ -64,14 +64,14 @@ def _killed_run(hr, out, kill_before_rename: int) -> subprocess.CompletedProcess
                 if len(renames) == {kill_before_rename}:
                     os.kill(os.getpid(), signal.SIGKILL)
         sys.addaudithook(kill_at_rename)
-        from bebygan_plugin.data.cli import prepare_main
+        from bebygan_plugin.preparation.cli import prepare_main
         sys.exit(prepare_main({[*map(str, ['--hr', hr, '--out', out, '--overwrite', '--workers', 1, *NEW])]!r}))
     ''')
     return run_python(code, timeout=300)
 
 
 def _timed_kill(hr, out, delay: float) -> int:
-    command = [sys.executable, '-c', 'import sys; from bebygan_plugin.data.cli import prepare_main; '
+    command = [sys.executable, '-c', 'import sys; from bebygan_plugin.preparation.cli import prepare_main; '
                                      'sys.exit(prepare_main(sys.argv[1:]))',
                *map(str, ['--hr', hr, '--out', out, '--overwrite', '--workers', 1, *NEW])]
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,18 +1,22 @@
-"""The one YAML loader for option files: safe (no tag can run code), yet reading every file BasicSR's full loader
-reads in practice.
+"""Option files: the one reader of BasicSR option YAML files (training, testing, inference, evaluation), safe.
 
 BasicSR parses option files with PyYAML's full ``Loader``, on which ``!!python/object/apply:os.system [...]`` runs a
 command while the file is read. :class:`OptionFileLoader` is PyYAML's ``SafeLoader`` (the C one when available) with
 BasicSR's ordered mappings: ``!!float``, ``~``, ``!!int``, anchors and merges load as before, and every
 ``!!python/...`` tag raises :class:`CodeInOptionFileError` naming the file, the line and the tag, before anything of
-the file is constructed. :func:`parse_override_value` reads a ``--force_yml`` value with the same loader (BasicSR
-``eval()``-s values starting with ``[``).
+the file is constructed. :func:`load_option_file` gives ``(opt, problems)`` for the entry points;
+:func:`parse_override_value` reads a ``--force_yml`` value with the same loader (BasicSR ``eval()``-s values starting
+with ``[``). BasicSR's own ``parse_options`` is pointed at this loader by
+:mod:`bebygan_plugin.compat.basicsr_option_parsing`.
 """
 import re
 from collections import OrderedDict
-from typing import Any, Optional, TextIO, Union
+from os import path as osp
+from typing import Any, List, Optional, TextIO, Tuple, Union
 
 import yaml
+
+from ..problems import Problem
 
 _SafeBase = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 PYTHON_TAG_PREFIX = 'tag:yaml.org,2002:python/'
@@ -93,3 +97,23 @@ def parse_override_value(text: str) -> Optional[Any]:
     if text in NONE_WORDS:
         return None
     return load_option_yaml(text) if text else ''
+
+
+def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
+    """``(opt, problems)``: the YAML parsed like BasicSR does (with :class:`OptionFileLoader`), or the reason it
+    cannot be."""
+    if not osp.isfile(opt_path):
+        return None, [Problem('-opt', f'option file {opt_path!r} does not exist')]
+    try:
+        opt = load_option_file_text(opt_path)
+    except CodeInOptionFileError as err:
+        return None, [Problem(err.where, err.reason)]
+    except yaml.YAMLError as err:
+        mark = getattr(err, 'problem_mark', None)
+        where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path
+        return None, [Problem(where, f'is not valid YAML: {getattr(err, "problem", None) or err}')]
+    except (OSError, UnicodeDecodeError) as err:
+        return None, [Problem(opt_path, f'cannot be read: {err}')]
+    if not isinstance(opt, dict):
+        return None, [Problem(opt_path, f'must hold a mapping of options, got {type(opt).__name__}')]
+    return opt, []
