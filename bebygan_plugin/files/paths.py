@@ -5,7 +5,9 @@ Checked without creating anything: a file where a folder is expected, a folder w
 parent that cannot be created (a file on the way) or written. Each problem is one
 :class:`~bebygan_plugin.problems.Problem` naming the path and the fix.
 """
+import errno
 import os
+import stat
 import tempfile
 from os import path as osp
 from typing import List, Optional, Sequence
@@ -23,6 +25,25 @@ def is_writable_folder(folder: str) -> bool:
     os.close(fd)
     os.remove(probe)
     return True
+
+
+def special_file_kind(path: str) -> Optional[str]:
+    """What ``path`` is when it exists but is neither a regular file nor a folder (through symbolic links): a symbolic
+    link loop, a link to nothing, a named pipe (FIFO), a socket, a device; None otherwise (missing, a file or a
+    folder)."""
+    if not osp.lexists(path):
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return 'a symbolic link loop'
+        if osp.islink(path):
+            return f'a symbolic link to {os.readlink(path)}, which does not exist'
+        return f'unreadable ({err.strerror})'
+    kinds = ((stat.S_ISFIFO, 'a named pipe (FIFO)'), (stat.S_ISSOCK, 'a socket'),
+             (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'))
+    return next((kind for test, kind in kinds if test(mode)), None)
 
 
 def _nearest_existing(path: str) -> str:
@@ -102,4 +123,5 @@ def output_file_problems(file: str, where: str = '-o', example: Optional[str] = 
     return _creatable_problems(folder, where, f'cannot write {file}')
 
 
-__all__ = ['input_overlap_problems', 'is_writable_folder', 'output_file_problems', 'output_folder_problems']
+__all__ = ['input_overlap_problems', 'is_writable_folder', 'output_file_problems', 'output_folder_problems',
+           'special_file_kind']

@@ -16,7 +16,8 @@ from typing import Dict, List, Optional
 import torch
 
 from ..problems import Problem
-from .checkpoint import describe_load_error, load_checkpoint_file, non_torch_file_kind, pickled_object_class
+from .checkpoint import (blocked_code_call, describe_load_error, load_checkpoint_file, non_torch_file_kind,
+                         pickled_object_class)
 
 PARAM_KEYS = ('params_ema', 'params')  # BasicSR's weight groups, in the order a generator is taken from
 INTERCHANGE_EXTRA = 'pip install "bebygan-plugin[interchange]"'
@@ -58,6 +59,8 @@ def read_weight_file(path: str) -> dict:
                 f'{path} cannot be loaded safely: {describe_load_error(err)}. If you trust its source, save its '
                 f'weights once: python -c "import torch; torch.save({{\'params\': torch.load(\'{path}\', '
                 f'weights_only=False).state_dict()}}, \'net_g.pth\')" and pass net_g.pth') from None
+        if blocked_code_call(err):
+            raise WeightFileError(f'{path} cannot be loaded: {describe_load_error(err)}') from None
         raise WeightFileError(f'{path} cannot be loaded ({describe_load_error(err)}); the file is incomplete or '
                               'damaged: download or copy it again') from None
 
@@ -75,6 +78,11 @@ def weight_groups(obj, path: str) -> Dict[str, StateDict]:
         groups = {key: obj[key] for key in PARAM_KEYS if isinstance(obj.get(key), dict)}
     elif isinstance(obj.get('state_dict'), dict):
         groups = {'params': obj['state_dict']}
+    elif not all(torch.is_tensor(v) for v in obj.values()):
+        kinds = ', '.join(f'{k!r} ({type(v).__name__})' for k, v in list(obj.items())[:5])
+        raise WeightFileError(f'{path} has no weight group {" or ".join(map(repr, PARAM_KEYS))} and is not a state '
+                              f'dict of tensors either: it holds {kinds}; pass a generator checkpoint (BasicSR '
+                              "saves the weights under 'params' and 'params_ema')")
     else:
         groups = {'params': obj}
     for key, group in groups.items():
