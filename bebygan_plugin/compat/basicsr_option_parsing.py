@@ -52,6 +52,8 @@ def lock_run_folder(opt: dict) -> None:
         holder = [refusal]
         dist.broadcast_object_list(holder, src=0)
         refusal = holder[0]
+        if refusal is not None:  # every rank leaves the group before exiting (a gloo rank may abort otherwise)
+            dist.destroy_process_group()
     if refusal is not None:
         if opt.get('rank', 0) == 0:
             print(f'{sys.argv[0]}: {refusal}', file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ Also through BasicSR's own ``basicsr/train.py`` (the ``.pth`` hook)."""
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,7 +51,13 @@ def _models(exp: Path) -> set:
     return {p.name for p in (exp / 'models').glob('net_g_*.pth')} if (exp / 'models').is_dir() else set()
 
 
-@pytest.mark.parametrize('second_entry', ['bebygan', 'basicsr'])
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize('second_entry', ['bebygan', 'basicsr', 'basicsr-ddp'])
 def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, second_entry):
     work = tmp_path / 'work'
     work.mkdir()
@@ -68,13 +75,21 @@ def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, s
             checkout.mkdir()
             shutil.copy(Path(basicsr.__file__).parent / 'train.py', checkout / 'train.py')
             command = [sys.executable, str(checkout / 'train.py')]
+        flags = []
+        if second_entry == 'basicsr-ddp':  # two gloo ranks: rank 0 holds the lock, every rank stops
+            command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_addr=127.0.0.1',
+                       f'--master_port={_free_port()}', str(work / 'basicsr' / 'train.py')]
+            flags = ['--launcher', 'pytorch']
         short_run = set5_recipe('shared', str(pairs / 'train'), total_iter=2, save_freq=2, batch=2)
-        second = subprocess.run(command + ['-opt', str(_write(short_run, work, 'second.yml'))], cwd=work, env=_env(),
-                                capture_output=True, text=True, timeout=300)
-        assert second.returncode == 2, second.stdout + second.stderr
+        second = subprocess.run(command + ['-opt', str(_write(short_run, work, 'second.yml')), *flags], cwd=work,
+                                env=_env(), capture_output=True, text=True, timeout=300)
+        if second_entry == 'basicsr-ddp':  # torchrun itself exits 1 and prints its summary of the ranks
+            assert second.returncode == 1 and second.stderr.count('exitcode  : 2 ') == 2, second.stderr
+        else:
+            assert second.returncode == 2, second.stdout + second.stderr
+            assert 'Traceback' not in second.stderr
         assert f'is in use by process {first.pid}' in second.stderr
         assert 'first.yml' in second.stderr and 'running since' in second.stderr
-        assert 'Traceback' not in second.stderr
         assert not list((work / 'experiments').glob('shared_archived_*'))
         assert first.poll() is None
         before = _models(exp)
