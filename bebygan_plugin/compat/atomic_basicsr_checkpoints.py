@@ -16,6 +16,7 @@ from basicsr.utils import get_root_logger
 from basicsr.utils.dist_util import get_dist_info
 
 from ..files.checkpoint import save_with_retries
+from ..files.weights import strip_module_prefix
 
 
 def save_network(self, net, net_label, current_iter, param_key='params') -> None:
@@ -31,7 +32,7 @@ def save_network(self, net, net_label, current_iter, param_key='params') -> None
     save_dict = {}
     for net_, key in zip(nets, param_keys):
         state_dict = self.get_bare_model(net_).state_dict()
-        save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
+        save_dict[key] = {k: v.cpu() for k, v in strip_module_prefix(state_dict).items()}
     save_with_retries(save_dict, osp.join(self.opt['path']['models'], f'{net_label}_{label}.pth'), get_root_logger())
 
 

@@ -21,6 +21,7 @@ import yaml
 
 from ..files.folder_lock import FolderInUseError, lock_folder
 from ..files.option_files import OVERRIDE_KEY, OptionFileLoader, parse_override_value
+from .private_names import replace_basicsr_force_yml_parser
 
 ORIGINAL = {'parse_options': basicsr_options.parse_options, 'ordered_yaml': basicsr_options.ordered_yaml}
 RENAME_HINT = ' (name: in the option file, or --force_yml name=NEW_NAME)'
@@ -88,6 +89,6 @@ def parse_options(root_path, is_train=True):
 
 def apply() -> None:
     basicsr_options.ordered_yaml = ordered_yaml
-    basicsr_options._postprocess_yml_value = parse_override_value
+    replace_basicsr_force_yml_parser(parse_override_value)
     for module in (basicsr_options, basicsr.train, basicsr.test):
         module.parse_options = parse_options

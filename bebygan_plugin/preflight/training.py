@@ -1,53 +1,35 @@
 """Fail-fast checks of ``bebygan-train``, run before BasicSR creates ``experiments/<name>``.
 
-Everything a training run needs is checked up front and all problems are reported at once, each naming its culprit
-(an option key or a file) and the fix: the option file and every key (:mod:`.options`), the launch and loggers
+Everything a training run needs is checked up front and all problems are reported at once (the option errors and
+the data, weight and environment problems of every section in one report), each naming its culprit (an option key
+or a file) and the fix: the option file and every key (:mod:`bebygan_plugin.schema`), the launch and loggers
 (:mod:`.environment`), the data (:mod:`.datasets`), the weight files (:mod:`.weight_files`) and
 ``path.resume_state``.
 """
-import argparse
-import os
 from os import path as osp
 from typing import List
 
 from ..files.checkpoint import CheckpointError
-from ..problems import Problem, raise_if_any
 from ..files.training_states import list_training_states, load_checked_state, resumed_network_paths
-from .command_line import basicsr_argument_parser, read_options
+from ..problems import Problem, raise_if_any
+from ..run_control.command_line import TRAIN_PROGRAM as PROGRAM
+from ..run_control.command_line import read_options, train_argument_parser
+from ..schema import check_options
 from .datasets import check_datasets
 from .environment import check_launch, check_loggers, check_run_folder_free, check_writable
-from .options import check_options
 from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks, check_resume_networks
-
-PROGRAM = 'bebygan-train'
-
-
-def argument_parser() -> argparse.ArgumentParser:
-    """``bebygan-train``'s command line: BasicSR's training flags, and ``--quiet``."""
-    parser = basicsr_argument_parser(
-        PROGRAM, is_train=True,
-        description='Train with BasicSR\'s pipeline and the Beby-GAN components registered. Experiments are written '
-                    'to ./experiments/<name>/ (models, training_states, logs); every problem of the option file, '
-                    'data and weights is reported before anything is created.',
-        example=f'{PROGRAM} -opt options/train_BebyGAN_x4.yml --auto_resume')
-    parser.add_argument('--quiet', action='store_true',
-                        help='console: warnings, validation and a progress line (it/s, ETA) at most every 10 s; the '
-                             'log file in experiments/<name>/ keeps everything')
-    return parser
-
 
 def _resuming(opt: dict, root_path: str, auto_resume: bool) -> bool:
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
     states_dir = osp.join(root_path, 'experiments', str(opt.get('name', '')), 'training_states')
-    return bool(path.get('resume_state')) or (auto_resume and osp.isdir(states_dir) and any(
-        n.endswith('.state') for n in os.listdir(states_dir)))
+    return bool(path.get('resume_state')) or (auto_resume and bool(list_training_states(states_dir)))
 
 
 def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
     """``path.resume_state`` exists and resumes into an existing ``experiments/<name>`` (unless ``--auto_resume``)."""
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
     name = opt.get('name', '')
-    if not path.get('resume_state') or auto_resume:
+    if not isinstance(path.get('resume_state'), str) or auto_resume:
         return []
     state = osp.expanduser(path['resume_state'])
     if not osp.isfile(state):
@@ -63,15 +45,16 @@ def check_resume(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
     """What a resumed run loads: a readable ``path.resume_state``, networks that fit ``network_*`` (the first key
     whose shapes differ is named), and iterations left before ``train.total_iter``."""
     experiment = osp.join(root_path, 'experiments', str(opt.get('name', '')))
-    run_opt = dict(opt, path=dict(opt['path'], models=osp.join(experiment, 'models'),
+    paths = opt['path'] if isinstance(opt.get('path'), dict) else {}
+    run_opt = dict(opt, path=dict(paths, models=osp.join(experiment, 'models'),
                                   training_states=osp.join(experiment, 'training_states')))
     if auto_resume:
         states = list_training_states(run_opt['path']['training_states'])
         if not states:
             return []
         (iteration, state_file), where = states[0], '--auto_resume'
-    elif opt['path'].get('resume_state'):
-        state_file, where = osp.expanduser(opt['path']['resume_state']), 'path.resume_state'
+    elif paths.get('resume_state'):
+        state_file, where = osp.expanduser(paths['resume_state']), 'path.resume_state'
         try:
             iteration = load_checked_state(run_opt, state_file)['iter']
         except CheckpointError as err:
@@ -93,29 +76,24 @@ def check_resume(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
 def run_preflight(argv: List[str], root_path: str) -> dict:
     """Check a training command line (``--help`` exits here); returns the parsed options or raises
     :class:`~bebygan_plugin.problems.ProblemsFound`."""
-    args = argument_parser().parse_args(argv)
+    args = train_argument_parser().parse_args(argv)
     opt, problems = read_options(PROGRAM, args)
     if args.debug and not str(opt.get('name', '')).startswith('debug'):
         opt['name'] = f'debug_{opt.get("name")}'
-    static = check_options(opt, is_train=True)
-    problems += static
+    problems += check_options(opt, is_train=True)
     problems += check_launch(opt, args.launcher)
     problems += check_loggers(opt)
     problems += check_writable(root_path, 'experiments')
     problems += check_run_folder_free(opt, root_path, 'experiments')
     problems += check_datasets(opt)
-    broken = {p.where.split('.')[0] for p in static}
-    if 'path' not in broken:
-        state_problems = check_resume_state(opt, root_path, args.auto_resume)
-        problems += state_problems
-        if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
-            problems += check_pretrained_networks(opt, root_path)
-        elif not state_problems:
-            problems += check_resume(opt, root_path, args.auto_resume)
-    if 'train' not in broken:
-        problems += check_loss_weights(opt)
-    if 'val' not in broken:
-        problems += check_metric_weights(opt)
+    state_problems = check_resume_state(opt, root_path, args.auto_resume)
+    problems += state_problems
+    if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
+        problems += check_pretrained_networks(opt, root_path)
+    elif not state_problems:
+        problems += check_resume(opt, root_path, args.auto_resume)
+    problems += check_loss_weights(opt)
+    problems += check_metric_weights(opt)
     raise_if_any(PROGRAM, problems, args.opt)
     return opt
 

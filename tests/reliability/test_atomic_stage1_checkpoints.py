@@ -15,7 +15,7 @@ import yaml
 
 from tests.helpers import training_runs as support
 from tests.helpers.folder_watch import FolderWatch
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 FINAL_NAME = re.compile(r'^(net_g_(\d+|latest)\.pth|\d+\.state)$')
 TOTAL_ITER = 3

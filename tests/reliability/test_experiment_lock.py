@@ -4,7 +4,6 @@ Also through BasicSR's own ``basicsr/train.py`` (the ``.pth`` hook)."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 
 def _env() -> dict:
@@ -51,12 +50,6 @@ def _models(exp: Path) -> set:
     return {p.name for p in (exp / 'models').glob('net_g_*.pth')} if (exp / 'models').is_dir() else set()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize('second_entry', ['bebygan', 'basicsr', 'basicsr-ddp'])
 def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, second_entry):
     work = tmp_path / 'work'
@@ -78,7 +71,7 @@ def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, s
         flags = []
         if second_entry == 'basicsr-ddp':  # two gloo ranks: rank 0 holds the lock, every rank stops
             command = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_addr=127.0.0.1',
-                       f'--master_port={_free_port()}', str(work / 'basicsr' / 'train.py')]
+                       f'--master_port={support.free_port()}', str(work / 'basicsr' / 'train.py')]
             flags = ['--launcher', 'pytorch']
         short_run = set5_recipe('shared', str(pairs / 'train'), total_iter=2, save_freq=2, batch=2)
         second = subprocess.run(command + ['-opt', str(_write(short_run, work, 'second.yml')), *flags], cwd=work,

@@ -18,7 +18,7 @@ from bebygan_plugin.files.training_states import load_checked_state
 from bebygan_plugin.files.weights import WeightFileError, read_weight_file, weight_groups
 from bebygan_plugin.inference.batch import collect_inputs
 from tests.helpers import training_runs as support
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
 
 
 class _RunsACommand:

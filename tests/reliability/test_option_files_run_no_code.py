@@ -16,8 +16,8 @@ import yaml
 from bebygan_plugin.files.option_files import CodeInOptionFileError, load_option_yaml, parse_override_value
 from bebygan_plugin.preflight.command_line import apply_force_yml
 from tests.helpers import training_runs as support
-from tests.helpers.paths import SET5
-from tests.helpers.recipe import set5_recipe
+from devtools.paths import SET5
+from devtools.recipe import set5_recipe
 
 TAG = '!!python/object/apply:os.system'
 

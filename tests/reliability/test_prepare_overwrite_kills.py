@@ -17,7 +17,7 @@ from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.files.staged_outputs import run_id
 from bebygan_plugin.preflight.datasets import check_dataset
 from tests.helpers.data_prepare import listing, read_pairs, run_python, smooth_image
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 OLD = ['--name', 'hr', '--crop-size', '0']
 NEW = ['--name', 'hr', '--crop-size', '16', '--step', '8']  # other keys: an old/new mix is visible in the keys too

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 
 def _train(opt: dict, cwd, *flags: str) -> subprocess.CompletedProcess:

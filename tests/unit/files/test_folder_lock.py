@@ -10,7 +10,7 @@ import pytest
 
 from bebygan_plugin.files.folder_lock import FolderInUseError, holds_lock, in_use_message, lock_file_for, lock_folder
 from bebygan_plugin.preflight.environment import check_run_folder_free
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 HOLD = ('import sys, time; from bebygan_plugin.files.folder_lock import lock_folder; lock_folder(sys.argv[1]); '
         'print("held", flush=True); time.sleep(600)')
