@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from bebygan_plugin.files.option_files import CodeInOptionFileError, load_option_yaml, parse_override_value
-from bebygan_plugin.preflight.command_line import apply_force_yml
+from bebygan_plugin.run_control.command_line import apply_force_yml
 from tests.helpers import training_runs as support
 from devtools.paths import SET5
 from devtools.recipe import set5_recipe
