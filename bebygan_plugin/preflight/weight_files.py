@@ -14,7 +14,7 @@ from typing import List
 
 import torch
 
-from ..files.weights import pretrained_network_state
+from ..files.weights import WeightFileError, basicsr_weight_groups, check_fits_network, pretrained_network_state
 from ..metrics.weight_downloads import (PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems,
                                         torchvision_weights_problems)
 from ..problems import Problem
@@ -59,8 +59,8 @@ def check_resume_networks(opt: dict, networks: List[tuple], where: str) -> List[
     problems = []
     for label, file, param_key in networks:
         try:
-            loaded = load_checkpoint_file(file, mmap=True)
-        except Exception:  # noqa: BLE001 - a torn or missing file: see files.training_states
+            loaded = basicsr_weight_groups(file, '')
+        except WeightFileError:  # a torn or missing file: files.training_states skips or names it
             continue
         if isinstance(loaded, dict) and isinstance(loaded.get(param_key), dict):
             problems += check_fits_network(opt, label, loaded[param_key], file, strict=True, where=where)
