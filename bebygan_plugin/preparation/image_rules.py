@@ -20,7 +20,8 @@ import numpy as np
 from ..files.images import BadImageError, encode_image, read_image, to_uint8
 
 ALPHA_POLICIES = ('error', 'drop', 'white', 'black')
-SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'
+SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'  # the preparation commands' fix
+REPLACE_HINT = 'replace the file, or move it (and its pair) out of the folder'  # commands without --skip-bad
 
 
 def _flatten_alpha(bgra: np.ndarray, path: str, alpha: str) -> np.ndarray:
@@ -70,8 +71,8 @@ def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] 
         path: image file.
         alpha: transparency policy, one of ``ALPHA_POLICIES``.
         min_size: refuse images whose height or width is below this.
-        fix: what the calling command's user can do about an unreadable or too small file (default: the data
-            commands' ``--skip-bad`` hint).
+        fix: what the error of a bad file tells the user to do (:data:`SKIP_HINT` for the preparation commands,
+            which have ``--skip-bad``; :data:`REPLACE_HINT` for the others).
 
     Raises:
         BadImageError: the file is unreadable, corrupt, or breaks a rule.

@@ -144,7 +144,7 @@ def test_bad_datasets_are_reported_before_any_work(photos, tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and not out.exists()
     assert 'broken.png: cannot be decoded' in err
-    assert 'replace or delete the file' in err and '--skip-bad' not in err  # a data-preparation flag eval has not
+    assert 'replace the file, or move it' in err and '--skip-bad' not in err  # a data-preparation flag eval has not
     assert 'coffee.png: is 224x220 after cropping to a multiple of 4, but its LQ' in err
 
 
