@@ -9,11 +9,10 @@ on any device.
 
 The plugin's own degradation (``bebygan_plugin.degradations``) needs none of this.
 """
-import basicsr.models.realesrgan_model as realesrgan_model
-import basicsr.models.realesrnet_model as realesrnet_model
 import torch
-from basicsr.models.srgan_model import SRGANModel
+from basicsr.models import realesrgan_model, realesrnet_model
 from basicsr.models.sr_model import SRModel
+from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils import DiffJPEG, USMSharp
 from basicsr.utils.img_process_util import filter2D
 

@@ -2,11 +2,11 @@
 keys as Real-ESRGAN's own option files (``options/train_realesrgan_x4plus.yml`` of xinntao/Real-ESRGAN). The kernel
 options (``blur_kernel_size``, ``kernel_list``, ``sinc_prob``, ...) stay on BasicSR's ``RealESRGANDataset``, which
 draws the kernels."""
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Mapping, Tuple
 
-Range = Tuple[float, float]
-Probabilities = Tuple[float, float, float]
+Range = tuple[float, float]
+Probabilities = tuple[float, float, float]
 
 
 @dataclass(frozen=True)
