@@ -124,11 +124,11 @@ def time_steps(model, dataset, batch: int, reps: int, device, clock: str) -> dic
     samples = {'feed_data': [], 'optimize_parameters': []}
     for rep in range(reps + 1):
         data = gt_batch(dataset, batch, rep)
-        for name, call in (('feed_data', lambda: model.feed_data(data)),
-                           ('optimize_parameters', lambda: model.optimize_parameters(rep + 1))):
+        for name, call, arg in (('feed_data', model.feed_data, data),
+                                ('optimize_parameters', model.optimize_parameters, rep + 1)):
             harness.synchronize(device)
             start = now()
-            call()
+            call(arg)
             harness.synchronize(device)
             if rep:
                 samples[name].append(now() - start)
