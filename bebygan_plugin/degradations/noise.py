@@ -13,7 +13,7 @@ and with the same floating-point operations, but without reading the device:
 """
 import torch
 
-POWERS_OF_TWO = tuple(range(9))  # 2**0 .. 2**8: levels of an 8-bit image
+MAX_EXPONENT = 8  # an 8-bit image has at most 2**8 distinct values
 
 
 def draws_gray_field(gray: torch.Tensor, gray_prob: float, basicsr_stream: bool) -> bool:
@@ -57,9 +57,9 @@ def poisson_levels(img8: torch.Tensor) -> torch.Tensor:
     codes = (img8 * 255).round().long().reshape(b, -1)
     present = torch.zeros(b, 256, dtype=img8.dtype, device=img8.device).scatter_(1, codes, 1.)
     distinct = present.sum(1, keepdim=True)
-    powers = torch.tensor([2. ** k for k in POWERS_OF_TWO], dtype=img8.dtype, device=img8.device)
-    exponent = (distinct > powers).sum(1)  # the smallest k with 2**k >= n (exact: no logarithm)
-    return powers[exponent].reshape(b, 1, 1, 1)
+    powers = 2 ** torch.arange(MAX_EXPONENT + 1, device=img8.device)  # made on the device: no host-to-device copy
+    exponent = (distinct > powers).sum(1)  # the smallest k with 2**k >= n (exact: integers, no logarithm)
+    return powers[exponent].to(img8.dtype).reshape(b, 1, 1, 1)
 
 
 def shot_noise(img8: torch.Tensor) -> torch.Tensor:

@@ -1,5 +1,6 @@
 """RealBebyGANModel: Beby-GAN's training step on Real-ESRGAN's synthetic real-world pairs (stage 2)."""
 import torch
+from basicsr.losses.gan_loss import GANLoss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
@@ -16,6 +17,9 @@ class RealBebyGANModel(SyntheticPairsMixin, BebyGANModel):
     As Real-ESRGAN's, the degradation starts from the unsharp-masked GT and each loss compares with the GT or its
     unsharp-masked copy: ``l1_gt_usm`` (the best-buddy loss), ``percep_gt_usm`` (perceptual), ``gan_gt_usm`` (the
     discriminator's real images). The texture mask and ``bp_opt.target: gt`` use the GT itself.
+
+    So that Real-ESRGAN's own option files run once their ``model_type`` names this model, ``gan_opt`` may also be
+    BasicSR's ``GANLoss`` (their vanilla GAN): the adversarial terms are then RealESRGANModel's, not relativistic.
     """
 
     def __init__(self, opt):
@@ -45,3 +49,13 @@ class RealBebyGANModel(SyntheticPairsMixin, BebyGANModel):
     @property
     def gan_target(self) -> torch.Tensor:
         return self.target('gan_gt_usm')
+
+    def gan_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor, for_discriminator: bool, mask):
+        """RaGAN (Eq. 7-9, ``BebyGANModel``), or with BasicSR's ``GANLoss`` the standard terms of Real-ESRGAN's
+        ``RealESRGANModel``: G ``loss(D(fake), real)``, D ``loss(D(real), real) + loss(D(fake), fake)``."""
+        if not isinstance(self.cri_gan, GANLoss):
+            return super().gan_loss(real_logits, fake_logits, for_discriminator, mask)
+        if for_discriminator:
+            return (self.cri_gan(real_logits.float(), True, is_disc=True)
+                    + self.cri_gan(fake_logits.float(), False, is_disc=True))
+        return self.cri_gan(fake_logits.float(), True, is_disc=False)
