@@ -6,7 +6,7 @@ import pytest
 import yaml
 from basicsr.utils.options import ordered_yaml
 
-from bebygan_plugin.preflight.options import check_options
+from bebygan_plugin.schema import check_options
 from tests.helpers.paths import REPO_ROOT
 
 OPTIONS = REPO_ROOT / 'options'
