@@ -103,6 +103,7 @@ def _components(title: str, components: Dict[str, Callable], skip=('self',)) -> 
 def _basicsr_keys() -> List[str]:
     sections = [('top level', OPTIONS), ('`path`', basicsr_options.PATH),
                 ('`datasets.<phase>` (PairedImageDataset)', basicsr_options.DATASETS['PairedImageDataset']),
+                ('`datasets.train` (RealESRGANDataset)', basicsr_options.DATASETS['RealESRGANDataset']),
                 ('`io_backend`', basicsr_options.IO_BACKEND), ('`val`', VAL), ('`logger`', basicsr_options.LOGGER),
                 ('`dist_params`', basicsr_options.DIST_PARAMS)]
     lines = ['## BasicSR\'s keys', '',

@@ -4,6 +4,7 @@ from basicsr.losses.gan_loss import GANLoss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
+from ..schema import REAL_WORLD_TRAIN
 from .bebygan_model import BebyGANModel
 from .synthetic_pairs import SyntheticPairsMixin
 
@@ -22,6 +23,8 @@ class RealBebyGANModel(SyntheticPairsMixin, BebyGANModel):
     BasicSR's ``GANLoss`` (their vanilla GAN): the adversarial terms are then RealESRGANModel's, not relativistic.
     """
 
+    train_options = REAL_WORLD_TRAIN  # BebyGANModel's, with BasicSR's GANLoss also accepted
+
     def __init__(self, opt):
         super().__init__(opt)
         self.setup_synthesis()
@@ -36,7 +39,7 @@ class RealBebyGANModel(SyntheticPairsMixin, BebyGANModel):
         self.lay_out_batch()
 
     def target(self, usm_key: str) -> torch.Tensor:
-        return self.gt_usm if self.opt.get(usm_key, True) else self.gt
+        return self.gt_usm if self.real_world[usm_key] else self.gt
 
     @property
     def pixel_target(self) -> torch.Tensor:

@@ -3,6 +3,8 @@ from basicsr.models.sr_model import SRModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..schema import OptionError, check_options
+from ..schema.basicsr_options import TRAIN_BY_MODEL
 from .synthetic_pairs import SyntheticPairsMixin
 
 
@@ -12,14 +14,23 @@ class RealBebyNetModel(SyntheticPairsMixin, CrashSafeCheckpointMixin, SRModel):
     GT-only data as Real-ESRGAN's ``RealESRNetModel`` does: with ``gt_usm`` (default true) the GT is unsharp-masked
     first, and both the degradation and the pixel loss start from it."""
 
+    train_options = TRAIN_BY_MODEL['SRModel']  # the declaration of its train section (SRModel's)
+
     def __init__(self, opt):
         super().__init__(opt)
         self.setup_synthesis()
+
+    def init_training_settings(self) -> None:
+        """The options checked against their declarations first (the preflight's messages), then SRModel's."""
+        problems = check_options(self.opt, is_train=True, whole_run=False)
+        if problems:
+            raise OptionError(type(self).__name__, problems)
+        super().init_training_settings()
 
     def feed_data(self, data) -> None:
         if not self.synthesises:
             return super().feed_data(data)
         gt = data['gt'].to(self.device)
-        if self.opt.get('gt_usm', True):
+        if self.real_world['gt_usm']:
             gt = self.unsharp_mask(gt)
         self.lq, self.gt = self.synthesise_pair(data, gt, sharpen_input=False)

@@ -4,23 +4,28 @@ across batches by the training-pair pool."""
 import torch
 
 from ..degradations import DegradationSettings, SecondOrderDegradation, TrainingPairPool, UnsharpMask
+from ..schema import REAL_WORLD
 
 
 class SyntheticPairsMixin:
-    """Put it before the BasicSR model class; call :meth:`setup_synthesis` at the end of ``__init__``.
+    """Put it before the BasicSR model class; call :meth:`setup_synthesis` at the end of ``__init__``. Its options
+    are the top-level keys of :data:`bebygan_plugin.schema.REAL_WORLD` (Real-ESRGAN's), checked with the others.
 
     A training batch of BasicSR's ``RealESRGANDataset`` (``gt``, ``kernel1``, ``kernel2``, ``sinc_kernel``) becomes an
     (LQ, GT) pair when ``high_order_degradation`` is true (the default, as Real-ESRGAN's); with it false (a paired
     data set such as ``RealESRGANPairedDataset``) and during validation, the batch's own ``lq`` is used.
     """
 
+    synthesises_pairs = True  # the schema then requires the degradation keys (schema.plugin_options)
+
     def setup_synthesis(self) -> None:
+        self.real_world = REAL_WORLD.resolve(self.opt)  # every key, defaults filled in
         self.degradation = self.pair_pool = None
-        if self.is_train and self.opt.get('high_order_degradation', True):
+        if self.is_train and self.real_world['high_order_degradation']:
             settings = DegradationSettings.from_options(self.opt)
-            self.degradation = SecondOrderDegradation(settings, self.opt.get('basicsr_random_stream', False))
+            self.degradation = SecondOrderDegradation(settings, self.real_world['basicsr_random_stream'])
             self.degradation.to(self.device)
-            self.pair_pool = TrainingPairPool(self.opt.get('queue_size', 180))
+            self.pair_pool = TrainingPairPool(self.real_world['queue_size'])
         self.unsharp_mask = UnsharpMask().to(self.device) if self.degradation is None else self.degradation.unsharp_mask
 
     @property

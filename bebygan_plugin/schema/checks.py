@@ -10,7 +10,7 @@ import torch
 from ..problems import Problem
 from .basicsr_options import IO_BACKENDS, ITERATIONS, LOSS, OPTIMIZERS, TRAIN_BY_MODEL, TRAIN_REQUIRED_LOADER_KEYS
 from .components import (OPTIMIZER_TYPES, SCHEDULER_SKIP, argument_problems, registry_lookup, scheduler_classes)
-from .plugin_options import DATASETS, OPTIONS, keep_best_problems, skip_corrupt_images_problems
+from .plugin_options import DATASETS, OPTIONS, keep_best_problems, real_world_problems, skip_corrupt_images_problems
 from .rules import Section, closest
 
 SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
@@ -235,6 +235,7 @@ def check_options(opt: dict, is_train: bool = True, whole_run: bool = True) -> L
                                              'section (e.g. type: MaskedUNetDiscriminator)'))
     if is_train:
         check_train(opt, model_cls, problems)
+        problems.extend(real_world_problems(opt, model_cls, whole_run))
     logger = opt.get('logger')
     if is_train and whole_run and isinstance(logger, dict):
         problems += [p for key in ('print_freq', 'save_checkpoint_freq') if logger.get(key) is None
