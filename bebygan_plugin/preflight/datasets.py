@@ -204,6 +204,18 @@ def _check_sizes(where: str, phase: str, ds: dict, scale, sizes) -> List[Problem
     return []
 
 
+def _listed_gt(where: str, ds: dict) -> Tuple[List[Problem], List[str]]:
+    """The GT images a disk ``RealESRGANDataset`` reads: the first field of each line of ``meta_info``, relative to
+    ``dataroot_gt``."""
+    meta = ds.get('meta_info')
+    if not isinstance(meta, str) or not osp.isfile(meta):
+        return [Problem(f'{where}.meta_info', f'{meta!r} is not a file: RealESRGANDataset reads the names of its GT '
+                                              'images from it, one per line (bebygan-prepare writes one)')], []
+    with open(meta, encoding='utf-8') as f:
+        names = [line.split(' ')[0] for line in f.read().splitlines() if line.strip()]
+    return ([] if names else [Problem(f'{where}.meta_info', f'{meta!r} lists no image')]), names
+
+
 def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]:
     """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``)."""
     where = f'datasets.{phase}'
@@ -230,6 +242,11 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
         if not names:
             return problems
         count, names, lq_names = len(names), names[:sample], lq_names[:sample]
+    elif str(ds.get('type')).startswith('RealESRGANDataset'):  # GT only, the images its meta_info lists
+        problems, names = _listed_gt(where, ds)
+        if not names:
+            return problems
+        count, names, lq_names = len(names), names[:sample], []
     else:
         names = _list_files(ds[roots[0]])
         if not names:
