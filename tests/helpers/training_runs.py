@@ -267,7 +267,7 @@ def _instrument() -> None:
             self._trace_logger_done = True
         pool = getattr(self, 'pair_pool', None)  # real-world models: how full the training-pair pool is
         _emit({'event': 'iter', 'iter': current_iter, 'losses': dict(self.log_dict),
-               'lq_paths': [osp.basename(p) for p in self._trace_paths],
+               'lq_paths': [osp.basename(p) for p in getattr(self, '_trace_paths', [])],
                'pool_filled': None if pool is None else pool.filled})
 
     def nondist_validation(self, dataloader, current_iter, tb_logger, save_img):

@@ -19,6 +19,7 @@ def _options(tmp_path, name: str) -> str:
     root, meta = set5_gt_folder(tmp_path)
     opt = shrink(recipe('train_RealBebyGAN_x4'), name, root, meta, batch=BATCH, gt_size=32, queue_size=QUEUE,
                  total_iter=ITERS)
+    opt['datasets']['train']['dataset_enlarge_ratio'] = 4  # whole batches on every rank in every epoch
     return support.write_options(str(tmp_path / f'{name}.yml'), opt)
 
 
