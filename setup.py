@@ -1,27 +1,46 @@
 """bebygan-plugin: Best-Buddy GAN (Beby-GAN) x4 super-resolution as a BasicSR plugin."""
 import os
+import platform
+import sys
 
-from setuptools import find_packages, setup
+PYTHON_REQUIRES = '>=3.9,<3.13'
+if sys.version_info >= (3, 13):  # before pip collects any dependency (a wheel's Requires-Python is checked by pip)
+    sys.exit(f'bebygan-plugin needs Python 3.9 to 3.12, and this is Python {platform.python_version()}: its '
+             'dependency basicsr==1.4.2 cannot be built on Python 3.13 or newer (BasicSR issue #749). Install it '
+             'with Python 3.11 or 3.12, e.g. in a virtual environment: '
+             'python3.11 -m venv .venv && . .venv/bin/activate')
+
+from setuptools import find_packages, setup  # noqa: E402
 from setuptools.command.build_py import build_py
 from setuptools.command.editable_wheel import editable_wheel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUTOLOAD_PTH = 'bebygan_plugin_autoload.pth'
+DEMO_RECIPE = 'train_BebyGAN_x4.yml'  # shipped in the wheel for bebygan-demo (bebygan_plugin/demo.py)
 
 
 class BuildPyWithAutoload(build_py):
-    """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages.
+    """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages, and
+    the recipe YAML in the package.
 
     The .pth lets BasicSR's own entry points resolve the plugin's names (see ``bebygan_autoload``).
     """
 
     def run(self):
         super().run()
-        target = os.path.join(self.build_lib, AUTOLOAD_PTH)
-        self.copy_file(os.path.join(HERE, AUTOLOAD_PTH), target, preserve_mode=False)
+        for source, target in self._extra_files():
+            self.mkpath(os.path.dirname(target))
+            self.copy_file(source, target, preserve_mode=False)
+
+    def _extra_files(self):
+        """The .pth hook at the wheel's root, and the recipe YAML that ``bebygan-demo`` derives its stage 2 from
+        (``options/`` is not a package) in ``bebygan_plugin/recipes/``."""
+        return [(os.path.join(HERE, AUTOLOAD_PTH), os.path.join(self.build_lib, AUTOLOAD_PTH)),
+                (os.path.join(HERE, 'options', DEMO_RECIPE),
+                 os.path.join(self.build_lib, 'bebygan_plugin', 'recipes', DEMO_RECIPE))]
 
     def get_outputs(self, include_bytecode=1):
-        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, AUTOLOAD_PTH)]
+        return super().get_outputs(include_bytecode) + [target for _, target in self._extra_files()]
 
 
 class EditableWheelWithAutoload(editable_wheel):
@@ -59,7 +78,7 @@ setup(
     long_description=read('README.md'),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
-    python_requires='>=3.9',
+    python_requires=PYTHON_REQUIRES,  # basicsr==1.4.2 cannot be built on Python >= 3.13 (BasicSR issue #749)
     packages=find_packages(include=('bebygan_plugin', 'bebygan_plugin.*')),
     py_modules=['bebygan_autoload'],
     cmdclass={'build_py': BuildPyWithAutoload, 'editable_wheel': EditableWheelWithAutoload},

@@ -246,7 +246,8 @@ def build_schema() -> Dict[str, Any]:
         'type': 'object', 'required': ['type'], 'properties': {'type': {'type': 'string'}}}
     definitions.update(_dataset_definitions())
     trains = dict(TRAIN_BY_MODEL, **{name: model.train_options for name, model in models.items()
-                                     if getattr(model, 'train_options', None) is not None and name not in TRAIN_BY_MODEL})
+                                     if getattr(model, 'train_options', None) is not None
+                                     and name not in TRAIN_BY_MODEL})
     for model, section in trains.items():
         schema = section_json(section)
         for key in ('optim_g', 'optim_d', 'scheduler'):

@@ -16,8 +16,8 @@ no file on disk.
 """
 import importlib
 
-PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
-           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'realesrgan_on_cpu')  # in this order: (1) first
+PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',  # (1) first
+           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'realesrgan_on_cpu')
 
 
 def apply() -> None:

@@ -7,8 +7,8 @@ from torch.nn import functional as F
 
 
 def filter2d(img: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """``img`` ``(b, c, h, w)`` convolved with ``kernel`` ``(1 | b, k, k)`` (odd ``k``), reflect-padded to the same size:
-    one kernel for the whole batch or one per image (every channel of an image gets its own kernel).
+    """``img`` ``(b, c, h, w)`` convolved with ``kernel`` ``(1 | b, k, k)`` (odd ``k``), reflect-padded to the same
+    size: one kernel for the whole batch or one per image (every channel of an image gets its own kernel).
 
     The arithmetic of BasicSR's ``filter2D`` (the same convolution call, so the same floats), but on a tensor of any
     memory layout: BasicSR's ``.view()`` fails on the non-contiguous output of its DiffJPEG.

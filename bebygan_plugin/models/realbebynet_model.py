@@ -3,7 +3,8 @@ from basicsr.models.sr_model import SRModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
 from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..schema import OptionError, check_options
+from ..problems import ProblemsFound
+from ..schema import check_options
 from ..schema.basicsr_options import TRAIN_BY_MODEL
 from .synthetic_pairs import SyntheticPairsMixin
 
@@ -24,7 +25,7 @@ class RealBebyNetModel(SyntheticPairsMixin, CrashSafeCheckpointMixin, SRModel):
         """The options checked against their declarations first (the preflight's messages), then SRModel's."""
         problems = check_options(self.opt, is_train=True, whole_run=False)
         if problems:
-            raise OptionError(type(self).__name__, problems)
+            raise ProblemsFound(type(self).__name__, problems, 'the options', f'{type(self).__name__} was not built')
         super().init_training_settings()
 
     def feed_data(self, data) -> None:

@@ -39,8 +39,8 @@ class SyntheticPairsMixin:
         its unsharp-masked copy when ``sharpen_input``, then exchanged with the pool."""
         missing = [k for k in ('kernel1', 'kernel2', 'sinc_kernel') if k not in data]
         if missing:
-            raise KeyError(f'{type(self).__name__} synthesises the LQ from RealESRGANDataset batches, but the batch has '
-                           f'no {", ".join(missing)}: use datasets.train.type RealESRGANDataset, or set '
+            raise KeyError(f'{type(self).__name__} synthesises the LQ from RealESRGANDataset batches, but the batch '
+                           f'has no {", ".join(missing)}: use datasets.train.type RealESRGANDataset, or set '
                            'high_order_degradation: false for paired data')
         kernels = [data[k].to(self.device) for k in ('kernel1', 'kernel2', 'sinc_kernel')]
         lq, gt = self.degradation(gt, *kernels, sharpen=sharpen_input)

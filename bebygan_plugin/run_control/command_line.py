@@ -8,6 +8,7 @@ only validate it first and give each entry point its own ``--help`` (a test run 
 import argparse
 from typing import Callable, List, Optional, Tuple
 
+from ..compat.private_names import basicsr_force_yml_value
 from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
@@ -60,8 +61,6 @@ def test_argument_parser() -> argparse.ArgumentParser:
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
     """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
-    from basicsr.utils.options import _postprocess_yml_value
-
     problems = []
     for entry in entries or []:
         if entry.count('=') != 1:
@@ -75,7 +74,7 @@ def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
                 break
             node = node[part]
         else:
-            node[parts[-1]] = _postprocess_yml_value(value)
+            node[parts[-1]] = basicsr_force_yml_value(value)
     return problems
 
 

@@ -7,9 +7,7 @@ and ``docs/options.md`` from them (``--check`` exits 1 when they are stale).
 from .basicsr_options import OPTIMIZERS
 from .checks import check_options, generator_scale_problems
 from .components import constructible
-from .plugin_options import AMP_DTYPES, BEBYGAN_TRAIN, KEEP_BEST, MASK_OPT, OPTIONS, REAL_WORLD, REAL_WORLD_TRAIN
-from .rules import OptionError
+from .plugin_options import AMP_DTYPES, BEBYGAN_TRAIN, MASK_OPT, OPTIONS, REAL_WORLD, REAL_WORLD_TRAIN
 
-__all__ = ['AMP_DTYPES', 'BEBYGAN_TRAIN', 'KEEP_BEST', 'MASK_OPT', 'OPTIMIZERS', 'OPTIONS', 'OptionError', 'REAL_WORLD',
-           'REAL_WORLD_TRAIN',
+__all__ = ['AMP_DTYPES', 'BEBYGAN_TRAIN', 'MASK_OPT', 'OPTIMIZERS', 'OPTIONS', 'REAL_WORLD', 'REAL_WORLD_TRAIN',
            'check_options', 'constructible', 'generator_scale_problems']

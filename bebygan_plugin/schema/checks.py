@@ -146,7 +146,8 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, whole_run
         problems.extend(skip_corrupt_images_problems(str(phase), section, where))
         if phase == 'train' and whole_run:
             for key in TRAIN_REQUIRED_LOADER_KEYS + ('gt_size', 'use_hflip', 'use_rot'):
-                if key not in section and (key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] == 'PairedImageDataset'):
+                required = key in TRAIN_REQUIRED_LOADER_KEYS or section['type'] == 'PairedImageDataset'
+                if key not in section and required:
                     problems.append(Problem(f'{where}.{key}', 'required for the training set'))
 
 

@@ -103,7 +103,8 @@ def scheduler_classes(model_cls=None) -> Dict[str, type]:
     from basicsr.models import lr_scheduler
 
     return {'MultiStepLR': lr_scheduler.MultiStepRestartLR, 'MultiStepRestartLR': lr_scheduler.MultiStepRestartLR,
-            'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR, **getattr(model_cls, 'scheduler_types', {})}
+            'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR,
+            **getattr(model_cls, 'scheduler_types', {})}
 
 
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
@@ -133,7 +134,8 @@ def argument_problems(section: dict, where: str, cls: Callable, name: str, skip:
     list of numbers given."""
     args, var_kw = arguments(cls, skip, types)
     by_name = {a.name: a for a in args}
-    problems = [] if var_kw and not strict else [unknown_key_problem(where, key, ['type', *extra, *by_name], f' of {name}')
+    valid = ['type', *extra, *by_name]
+    problems = [] if var_kw and not strict else [unknown_key_problem(where, key, valid, f' of {name}')
                                   for key in section if key not in by_name and key not in ('type', *extra)]
     for key, value in section.items():
         rule = by_name[key].rule if key in by_name else None

@@ -126,9 +126,9 @@ def real_world_problems(opt: dict, model_cls, whole_run: bool) -> List[Problem]:
     train_set = (opt.get('datasets') or {}).get('train') if isinstance(opt.get('datasets'), dict) else None
     if whole_run and isinstance(train_set, dict):
         if train_set.get('type') != 'RealESRGANDataset':
-            problems.append(Problem('datasets.train.type', f'{opt["model_type"]} synthesises the LQ from the kernels '
-                                                           'of RealESRGANDataset: use it, or set high_order_degradation:'
-                                                           ' false for paired data'))
+            problems.append(Problem('datasets.train.type', f'{opt["model_type"]} synthesises the LQ from the '
+                                                           'kernels of RealESRGANDataset: use it, or set '
+                                                           'high_order_degradation: false for paired data'))
         batch, queue = train_set.get('batch_size_per_gpu'), REAL_WORLD.resolve(opt)['queue_size']
         if isinstance(batch, int) and isinstance(queue, int) and batch > 0 and queue % batch:
             problems.append(Problem('queue_size', f'{queue} is not a multiple of datasets.train.batch_size_per_gpu '

@@ -7,7 +7,7 @@ reads as text) is named with the fix.
 import difflib
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -276,15 +276,3 @@ class Section(Rule):
             else:
                 resolved[option.key] = option.default if given is None else given
         return resolved
-
-
-class OptionError(ValueError):
-    """Bad option values found where a component is built (e.g. ``BebyGANModel`` under BasicSR's own
-    ``basicsr/train.py``, which runs no preflight): ``problems`` lists every one, with the same messages as the
-    preflight's."""
-
-    def __init__(self, program: str, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        lines = [f'{program}: {len(self.problems)} problem(s) in the options:'] + [f'  - {p}' for p in self.problems]
-        super().__init__('\n'.join(lines))
-

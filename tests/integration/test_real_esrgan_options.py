@@ -2,7 +2,7 @@
 models once its model_type is changed, through ``python -m bebygan_plugin.train`` (at CPU size: tiny networks, the
 Set5 GT-only data, no perceptual loss: its ImageNet VGG19 is not available offline)."""
 from tests.helpers.real_world import realesrgan_options, set5_gt_folder, shrink
-from tests.helpers.recipe import run_training
+from devtools.recipe import run_training
 
 
 def test_realesrgan_option_file_trains_as_real_bebygan_model(tmp_path):

@@ -23,6 +23,14 @@ def _options(tmp_path, name: str) -> str:
     return support.write_options(str(tmp_path / f'{name}.yml'), opt)
 
 
+def _train(cwd, args, env, nproc: int = 0):
+    """``bebygan_plugin/train.py`` with ``args`` to its end (under ``torch.distributed.run`` with ``nproc`` > 0)."""
+    launch = ['-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', '--master_addr=127.0.0.1',
+              f'--master_port={support.free_port()}'] if nproc else []
+    return subprocess.run([sys.executable, *launch, support.TRAIN_SCRIPT, *args], cwd=str(cwd), env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
 def _iters(events, rank=0):
     return {e['iter']: e for e in events if e['event'] == 'iter' and e['rank'] == rank}
 
@@ -36,11 +44,9 @@ def test_ddp_two_processes_then_auto_resume(tmp_path):
     traces = {name: tmp_path / f'trace_{name}' for name in ('first', 'resume')}
     for path in traces.values():
         path.mkdir()
-    _check(support.run_train(str(tmp_path), ['-opt', opt, '--launcher', 'pytorch'],
-                             support.trace_env(str(traces['first'])), torchrun_nproc=2, timeout=600))
-    _check(support.run_train(str(tmp_path), ['-opt', opt, '--launcher', 'pytorch', '--auto_resume', '--force_yml',
-                                             f'train:total_iter={RESUMED_ITERS}'],
-                             support.trace_env(str(traces['resume'])), torchrun_nproc=2, timeout=600))
+    _check(_train(tmp_path, ['-opt', opt, '--launcher', 'pytorch'], support.trace_env(str(traces['first'])), 2))
+    _check(_train(tmp_path, ['-opt', opt, '--launcher', 'pytorch', '--auto_resume', '--force_yml',
+                             f'train:total_iter={RESUMED_ITERS}'], support.trace_env(str(traces['resume'])), 2))
     first, resumed = (support.read_trace(str(traces[name])) for name in ('first', 'resume'))
     for rank in (0, 1):
         assert sorted(_iters(first, rank)) == list(range(1, ITERS + 1))
@@ -71,7 +77,7 @@ def test_sigkill_then_auto_resume(tmp_path):
     assert proc.wait() == -signal.SIGKILL
     killed = support.read_trace(str(trace))
     saved = {e['iter']: e['digest'] for e in killed if e['event'] == 'digest_at_save'}
-    _check(support.run_train(str(tmp_path), ['-opt', opt, '--auto_resume'], env, timeout=600))
+    _check(_train(tmp_path, ['-opt', opt, '--auto_resume'], env))
     after = [e for e in support.read_trace(str(trace)) if e['pid'] != proc.pid]
     resume = [e for e in after if e['event'] == 'resume']
     assert resume and resume[0]['iter'] == 2 and resume[0]['digest'] == saved[2]

@@ -4,7 +4,7 @@ import torch
 
 from bebygan_plugin.schema import check_options
 from bebygan_plugin.schema.plugin_options import keep_best_problems
-from tests.helpers.recipe import build_in_process, skimage_recipe
+from devtools.recipe import build_in_process, skimage_recipe
 
 
 @pytest.fixture

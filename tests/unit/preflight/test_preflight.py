@@ -19,8 +19,8 @@ import torch
 import yaml
 
 from tests.helpers import training_runs as support
-from tests.helpers.paths import DIST_VARS
-from tests.helpers.recipe import set5_recipe, set_option, tiny_recipe
+from devtools.paths import DIST_VARS
+from devtools.recipe import set5_recipe, set_option, tiny_recipe
 
 
 @pytest.fixture(scope='module')
@@ -381,7 +381,8 @@ def test_option_errors_and_the_weight_problems_of_the_same_sections_in_one_repor
     """docs/training.md's example: an option error in a section does not hide that section's weight problems."""
     opt = valid_options(data)
     _rename(opt, 'train.pixel_opt.loss_weight', 'loss_wieght')
-    _set(opt, 'train.perceptual_opt', {'type': 'PerceptualLoss', 'layer_weights': {'conv5_4': 1.0}, 'vgg_type': 'vgg19'})
+    _set(opt, 'train.perceptual_opt',
+         {'type': 'PerceptualLoss', 'layer_weights': {'conv5_4': 1.0}, 'vgg_type': 'vgg19'})
     _set(opt, 'path.strict_lod_g', True)
     _set(opt, 'path.pretrain_network_g', 'experiments/psnr/net_g.pth')
     _set(opt, 'val.metrics.lpips', {'type': 'calculate_lpips', 'crop_border': 4, 'net': 'vgg', 'better': 'lower',
@@ -397,3 +398,23 @@ def test_option_errors_and_the_weight_problems_of_the_same_sections_in_one_repor
                  'val.metrics.lpips: LPIPS-vgg'):
         assert text in err, f'{text!r} not in:\n{err}'
     assert not (workdir / 'experiments').exists()
+
+
+def test_the_fail_fast_example_of_docs_training_md_is_what_a_user_sees(tmp_path):
+    """docs/training.md's report: the shipped recipe with one typo, from a folder without data or weights."""
+    from devtools.paths import REPO_ROOT
+
+    block = (REPO_ROOT / 'docs' / 'training.md').read_text().split('## Fail-fast checks')[1]
+    block = block.split('```text\n')[1].split('```')[0]
+    recipe = (REPO_ROOT / 'options' / 'train_BebyGAN_x4.yml').read_text()
+    assert recipe.count('    loss_weight: 0.1 ') == 1  # pixel_opt's
+    (tmp_path / 'options').mkdir()
+    (tmp_path / 'options' / 'train_BebyGAN_x4.yml').write_text(recipe.replace('    loss_weight: 0.1 ',
+                                                                              '    loss_wieght: 0.1 '))
+    env = dict(os.environ, BEBYGAN_OFFLINE='1', TORCH_HOME=str(tmp_path / 'th'), CUDA_VISIBLE_DEVICES='',
+               PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', 'options/train_BebyGAN_x4.yml'],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    seen = proc.stderr.replace(str(tmp_path / 'th'), '~/.cache/torch').replace(str(tmp_path), '<cwd>')
+    assert proc.returncode == 2 and seen == block
+    assert not (tmp_path / 'experiments').exists()

@@ -9,12 +9,13 @@ import sys
 
 import pytest
 import yaml
-from basicsr.utils.options import ordered_yaml
 
-from bebygan_plugin.schema import OptionError, check_options
+from bebygan_plugin.files.option_files import load_option_file
+from bebygan_plugin.problems import ProblemsFound
+from bebygan_plugin.schema import check_options
 from tests.helpers import training_runs as support
-from tests.helpers.paths import REPO_ROOT
-from tests.helpers.recipe import set_option, tiny_recipe
+from devtools.paths import REPO_ROOT
+from devtools.recipe import set_option, tiny_recipe
 
 # (dotted key, value as written in the YAML file, the message the user gets)
 MISTYPED = [
@@ -66,8 +67,8 @@ def mistyped_yaml(tmp_path_factory):
 
 
 def test_each_mistyped_value_is_named_and_the_same_values_written_as_numbers_pass(mistyped_yaml):
-    with open(mistyped_yaml, encoding='utf-8') as f:
-        opt = yaml.load(f, Loader=ordered_yaml()[0])
+    opt, problems = load_option_file(str(mistyped_yaml))
+    assert problems == []
     assert sorted(str(p) for p in check_options(opt)) == sorted(m for _, _, m in MISTYPED)
     for dotted, _, _ in MISTYPED:  # with the values written as numbers and booleans, nothing is left
         set_option(opt, dotted, _fixed(dotted))
@@ -100,15 +101,16 @@ def test_bebygan_train_names_every_mistyped_value_and_creates_nothing(mistyped_y
 def test_the_model_built_as_basicsr_builds_it_names_the_same_values(mistyped_yaml, tmp_path):
     from basicsr.models import build_model
 
-    with open(mistyped_yaml, encoding='utf-8') as f:
-        opt = yaml.load(f, Loader=ordered_yaml()[0])
+    opt, problems = load_option_file(str(mistyped_yaml))
+    assert problems == []
     expected = [str(p) for p in check_options(opt)]
     opt = copy.deepcopy(opt)  # what basicsr/train.py's parse_options adds before build_model(opt)
     opt.update(is_train=True, dist=False, rank=0, world_size=1, auto_resume=False, root_path=str(tmp_path))
     opt['path'].update(models=str(tmp_path / 'models'), training_states=str(tmp_path / 'states'))
     for phase, dataset in opt['datasets'].items():
         dataset.update(phase=phase.split('_')[0], scale=opt['scale'])
-    with pytest.raises(OptionError) as err:
+    with pytest.raises(ProblemsFound) as err:
         build_model(opt)
     assert [str(p) for p in err.value.problems] == expected
-    assert str(err.value).startswith(f'BebyGANModel: {len(MISTYPED)} problem(s) in the options:')
+    assert str(err.value).startswith(f'BebyGANModel: {len(MISTYPED)} problem(s) in the options; '
+                                     'BebyGANModel was not built. Fix and run again:')

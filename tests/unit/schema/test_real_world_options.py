@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from bebygan_plugin.schema import OptionError, check_options
+from bebygan_plugin.problems import ProblemsFound
+from bebygan_plugin.schema import check_options
 from tests.helpers import training_runs as support
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 from tests.helpers.real_world import recipe, set5_gt_folder, shrink
 
 EXPECTED = [
@@ -40,7 +41,7 @@ def test_the_model_names_the_preflights_problems(tmp_path, name):
     opt = copy.deepcopy(opt)  # what basicsr/train.py's parse_options adds before build_model(opt)
     opt.update(is_train=True, dist=False, rank=0, world_size=1, auto_resume=False, root_path=str(tmp_path))
     opt['path'].update(models=str(tmp_path / 'models'), training_states=str(tmp_path / 'states'))
-    with pytest.raises(OptionError) as err:
+    with pytest.raises(ProblemsFound) as err:
         build_model(opt)
     assert sorted(str(p) for p in err.value.problems) == expected
 
