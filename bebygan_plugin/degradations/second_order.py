@@ -62,11 +62,13 @@ class SecondOrderDegradation(nn.Module):
         self.unsharp_mask = UnsharpMask()
 
     def add_noise(self, img: torch.Tensor, second: bool) -> torch.Tensor:
-        s, suffix = self.settings, '2' if second else ''
-        gray_prob = getattr(s, 'gray_noise_prob' + suffix)
-        if np.random.uniform() < getattr(s, 'gaussian_noise_prob' + suffix):
-            return add_gaussian_noise(img, getattr(s, 'noise_range' + suffix), gray_prob, self.basicsr_stream)
-        return add_poisson_noise(img, getattr(s, 'poisson_scale_range' + suffix), gray_prob, self.basicsr_stream)
+        s = self.settings
+        gaussian_prob, sigma_range, scale_range, gray_prob = (
+            (s.gaussian_noise_prob2, s.noise_range2, s.poisson_scale_range2, s.gray_noise_prob2) if second else
+            (s.gaussian_noise_prob, s.noise_range, s.poisson_scale_range, s.gray_noise_prob))
+        if np.random.uniform() < gaussian_prob:
+            return add_gaussian_noise(img, sigma_range, gray_prob, self.basicsr_stream)
+        return add_poisson_noise(img, scale_range, gray_prob, self.basicsr_stream)
 
     def compress(self, img: torch.Tensor, jpeg_range) -> torch.Tensor:
         quality = img.new_zeros(img.size(0)).uniform_(*jpeg_range)
