@@ -16,6 +16,8 @@ from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils import DiffJPEG, USMSharp
 from basicsr.utils.img_process_util import filter2D
 
+from .private_names import realesrgan_pair_pool, set_realesrgan_pair_pool
+
 MODELS = ((realesrgan_model, realesrgan_model.RealESRGANModel, SRGANModel),
           (realesrnet_model, realesrnet_model.RealESRNetModel, SRModel))
 
@@ -37,7 +39,7 @@ def device_init(parent):
 
 def device_pool(original):
     @torch.no_grad()
-    def _dequeue_and_enqueue(self):
+    def pool_on_device(self):
         """BasicSR's pool, allocated on the model's device first (BasicSR allocates it with ``.cuda()``)."""
         if not hasattr(self, 'queue_lr'):
             b, c, h, w = self.lq.size()
@@ -46,13 +48,13 @@ def device_pool(original):
             self.queue_gt = torch.zeros(self.queue_size, *self.gt.shape[1:], device=self.device)
             self.queue_ptr = 0
         original(self)
-    _dequeue_and_enqueue.basicsr_original = original
-    return _dequeue_and_enqueue
+    pool_on_device.basicsr_original = original
+    return pool_on_device
 
 
 def apply() -> None:
     for module, model, parent in MODELS:
         module.filter2D = contiguous_filter2d
-        if not hasattr(model._dequeue_and_enqueue, 'basicsr_original'):
+        if not hasattr(realesrgan_pair_pool(model), 'basicsr_original'):
             model.__init__ = device_init(parent)
-            model._dequeue_and_enqueue = device_pool(model._dequeue_and_enqueue)
+            set_realesrgan_pair_pool(model, device_pool(realesrgan_pair_pool(model)))
