@@ -11,13 +11,17 @@ no file on disk.
 6. :mod:`.undecodable_images`: a corrupt image stops training with ``'NoneType' object has no attribute
    'astype'``, naming no file.
 7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
-8. :mod:`.realesrgan_on_cpu`: BasicSR's ``RealESRGANModel`` / ``RealESRNetModel`` need a GPU (``.cuda()``) and fail
-   at their second blur (``.view()`` on a non-contiguous tensor).
+8. :mod:`.basicsr_option_parsing`: option files can run code (full YAML loader, ``eval`` of ``--force_yml``), and
+   a second run under the same name archives the folder of a running one.
+9. :mod:`.atomic_basicsr_checkpoints`: BasicSR's models (``SRModel``...) write checkpoints in place.
+10. :mod:`.realesrgan_on_cpu`: BasicSR's ``RealESRGANModel`` / ``RealESRNetModel`` need a GPU (``.cuda()``) and
+    fail at their second blur (``.view()`` on a non-contiguous tensor).
 """
 import importlib
 
 PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',  # (1) first
-           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'realesrgan_on_cpu')
+           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'basicsr_option_parsing',
+           'atomic_basicsr_checkpoints', 'realesrgan_on_cpu')
 
 
 def apply() -> None:

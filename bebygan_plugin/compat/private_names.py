@@ -7,7 +7,7 @@ torchvision's private ``transforms._functional_tensor`` (it runs before the pack
 :mod:`.torchvision_functional_tensor`), and ``setup.py`` extends setuptools' ``editable_wheel._install_namespaces``
 at install time only.
 """
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import torch
 
@@ -19,12 +19,15 @@ def grad_scaler_found_inf(scaler: 'torch.amp.GradScaler', optimizer: torch.optim
     return list(scaler._per_optimizer_states[id(optimizer)]['found_inf_per_device'].values())
 
 
-def basicsr_force_yml_value(text: str) -> Any:
-    """The value BasicSR's ``parse_options`` gives a ``--force_yml key=text`` override
-    (``basicsr.utils.options._postprocess_yml_value``)."""
-    from basicsr.utils.options import _postprocess_yml_value
+def replace_basicsr_force_yml_parser(parse: Callable[[str], Any]) -> None:
+    """Make BasicSR's ``parse_options`` read each ``--force_yml key=text`` value with ``parse``: it calls the private
+    ``basicsr.utils.options._postprocess_yml_value``, which ``eval()``-s values starting with ``[``."""
+    import basicsr.utils.options as options
 
-    return _postprocess_yml_value(text)
+    if not callable(getattr(options, '_postprocess_yml_value', None)):
+        raise AttributeError('basicsr.utils.options._postprocess_yml_value is gone: BasicSR reads --force_yml '
+                             'values otherwise now; check it still runs no eval()')
+    options._postprocess_yml_value = parse
 
 
 def lmdb_paths(file_client) -> Dict[str, str]:

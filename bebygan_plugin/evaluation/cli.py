@@ -19,7 +19,7 @@ from .methods import AUTO_TILE, PROGRAM, parse_model_spec
 from .scoring import CSV_ORDER, METRICS
 from .results import parse_results_spec
 from .checkpoints import WEIGHT_LABELS
-from .runner import EvalConfig, run_checkpoints, run_evaluation
+from .runner import EvalConfig, OutputsNotWritten, run_checkpoints, run_evaluation
 
 
 def _metric_list(text: str) -> List[str]:
@@ -97,6 +97,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         _, paths = run_evaluation(config)
     except ProblemsFound as err:
         exit_on_problems(err)
+    except OutputsNotWritten as err:
+        print(err, file=sys.stderr)
+        sys.exit(1)
     print(f'{PROGRAM}: report {paths["report.md"]}, page {paths["index.html"]}, per-image values '
           f'{paths["results.csv"]}', file=sys.stdout)
 

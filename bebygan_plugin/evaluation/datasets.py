@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..preparation.image_files import image_key
-from ..preparation.image_rules import read_dataset_image
+from ..preparation.image_rules import REPLACE_HINT, read_dataset_image
 from ..preparation.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
 from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
 from ..problems import Problem
@@ -107,14 +107,14 @@ def load_pair(pair: ImagePair, scale: int) -> Tuple[np.ndarray, np.ndarray]:
     Raises:
         BadImageError: a file cannot be decoded, or the sizes do not fit ``scale``.
     """
-    gt = np.ascontiguousarray(mod_crop(read_dataset_image(pair.gt_path, alpha='drop'), scale))
+    gt = np.ascontiguousarray(mod_crop(read_dataset_image(pair.gt_path, alpha='drop', fix=REPLACE_HINT), scale))
     if pair.lq_path is None:
         if min(gt.shape[:2]) < min_hr_size(scale):
             raise BadImageError(pair.gt_path,
                                 f'is {gt.shape[0]}x{gt.shape[1]} pixels, too small to downsample x{scale}',
                                 'remove it, or give an LQ folder')
         return gt, bicubic_downsample(gt, scale)
-    lq = read_dataset_image(pair.lq_path, alpha='drop')
+    lq = read_dataset_image(pair.lq_path, alpha='drop', fix=REPLACE_HINT)
     expected = (lq.shape[0] * scale, lq.shape[1] * scale)
     if gt.shape[:2] != expected:
         raise BadImageError(pair.gt_path, f'is {gt.shape[0]}x{gt.shape[1]} after cropping to a multiple of {scale}, '

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..preparation.image_rules import read_dataset_image
+from ..preparation.image_rules import REPLACE_HINT, read_dataset_image
 from ..preparation.lr_bicubic import mod_crop
 from ..files.images import BadImageError, is_image_file
 from ..problems import Problem
@@ -43,7 +43,7 @@ class ResultsFolder:
     def read(self, pair: ImagePair, gt_shape: Tuple[int, ...], scale: int) -> np.ndarray:
         """The SR image of ``pair`` (uint8 BGR, the GT's size); raises :class:`BadImageError` on a wrong size."""
         path = self.files[(pair.dataset, pair.name)]
-        sr = read_dataset_image(path, alpha='drop')
+        sr = read_dataset_image(path, alpha='drop', fix=REPLACE_HINT)
         if sr.shape[:2] != gt_shape[:2] and mod_crop(sr, scale).shape[:2] == gt_shape[:2]:
             sr = np.ascontiguousarray(mod_crop(sr, scale))  # the SR of the uncropped GT: cropped like the GT
         if sr.shape[:2] != gt_shape[:2]:

@@ -8,6 +8,8 @@ Output folder layout::
 
 Every metric ignores a border of ``scale`` pixels (the x4 protocol's 4, 2 at x2).
 """
+import contextlib
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -126,9 +128,42 @@ def run_checkpoints(config: EvalConfig, stop: Callable[[], bool] = lambda: False
     return run.scores, paths
 
 
+class OutputsNotWritten(RuntimeError):
+    """Outputs that could not be written (a full disk, a quota...): ``failures`` holds ``(path, reason)`` each."""
+
+    def __init__(self, failures: List[Tuple[str, str]]) -> None:
+        self.failures = failures
+        lines = [f'{PROGRAM}: {len(failures)} output(s) could not be written; free space (or fix the folder) and '
+                 'run again:'] + [f'  FAILED {path}: {reason}' for path, reason in failures]
+        super().__init__('\n'.join(lines))
+
+
+def _write_image_or_note(path: str, image: np.ndarray, order: str, failures: List[Tuple[str, str]]) -> bool:
+    """``write_image``; a failure (``OSError``) is named now and kept in ``failures``, and the run goes on."""
+    try:
+        write_image(path, image, order=order)
+    except OSError as err:
+        failures.append((path, f'cannot write ({err.strerror or err})'))
+        tqdm.write(f'{PROGRAM}: FAILED {path}: cannot write ({err.strerror or err})', file=sys.stderr)
+        return False
+    return True
+
+
+def _remove_empty_folders(root: str) -> None:
+    """Remove the folders under ``root`` (and ``root``) that a failed run left empty."""
+    for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # only succeeds when empty
+
+
 def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
     """Check, evaluate every method on every image, write the report files; returns the evaluation and the paths
-    of ``results.csv``, ``report.md`` and ``index.html``."""
+    of ``results.csv``, ``report.md`` and ``index.html``.
+
+    Raises:
+        OutputsNotWritten: some files could not be written (each was named when it failed; the scores of every
+            image were still computed, and no empty folder is left).
+    """
     plan = prepare(config)
     methods, scale = plan.methods, plan.scale
     evaluation = Evaluation(
@@ -138,6 +173,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
     for name, why in plan.skipped.items():
         tqdm.write(f'{PROGRAM}: {name} not computed: {why}', file=sys.stderr)
     progress = tqdm(total=len(plan.pairs) * len(methods), desc='Evaluate', unit='sr', dynamic_ncols=True)
+    unwritten: List[Tuple[str, str]] = []
     for pair in plan.pairs:
         gt, lq = load_pair(pair, scale)
         srs, values = {}, {}
@@ -148,8 +184,8 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
                                    f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
             if method.results is None:
-                write_image(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'), sr,
-                            order='bgr')
+                _write_image_or_note(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'),
+                                     sr, 'bgr', unwritten)
             values[method.name], failures = compute_metrics(sr, gt, plan.metrics, border=scale)
             for metric, why in failures.items():
                 note = f'{pair.dataset}/{pair.name}, {method.name}, {metric}: {why}'
@@ -162,7 +198,14 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         crop = config.crop or pick_crop(gt, list(srs.values()))
         figure = comparison_figure(f'{pair.dataset} / {pair.name}', gt, srs, values, crop)
         relative = f'figures/{pair.dataset}_{pair.name}.png'
-        write_image(osp.join(config.out_dir, relative), np.asarray(figure.image), order='rgb')
-        evaluation.figures.append({'dataset': pair.dataset, 'image': pair.name, 'path': relative})
+        if _write_image_or_note(osp.join(config.out_dir, relative), np.asarray(figure.image), 'rgb', unwritten):
+            evaluation.figures.append({'dataset': pair.dataset, 'image': pair.name, 'path': relative})
     progress.close()
-    return evaluation, write_report(evaluation, config.out_dir)
+    try:
+        paths = write_report(evaluation, config.out_dir)
+    except OSError as err:
+        unwritten.append((osp.join(config.out_dir, ', '.join(REPORT_FILES)), f'cannot write ({err.strerror or err})'))
+    if unwritten:
+        _remove_empty_folders(config.out_dir)
+        raise OutputsNotWritten(unwritten)
+    return evaluation, paths

@@ -59,6 +59,7 @@ def load_checkpoint_file(path: str, map_location='cpu', mmap: bool = False):
 
 
 _PICKLED_GLOBAL = re.compile(r'Unsupported global: GLOBAL ([\w.]+)')
+_BLOCKED_GLOBAL = re.compile(r'unsupported GLOBAL ([\w.]+) whose module [\w.]+ is blocked')  # os.system & co.
 _FILE_MAGICS = ((b'\x89PNG', 'a PNG image'), (b'\xff\xd8\xff', 'a JPEG image'), (b'GIF8', 'a GIF image'),
                 (b'\x1f\x8b', 'a gzip archive'), (b'%PDF', 'a PDF document'), (b'\x08\x01\x12', 'an ONNX model'))
 
@@ -66,6 +67,13 @@ _FILE_MAGICS = ((b'\x89PNG', 'a PNG image'), (b'\xff\xd8\xff', 'a JPEG image'), 
 def pickled_object_class(err: BaseException) -> Optional[str]:
     """The class a ``weights_only`` load refused (a whole object saved with ``torch.save(model)``), or None."""
     match = _PICKLED_GLOBAL.search(str(err))
+    return match.group(1) if match else None
+
+
+def blocked_code_call(err: BaseException) -> Optional[str]:
+    """The function a pickle payload would call on loading (``posix.system``...), which ``weights_only`` refused
+    because its module is blocked; None for other errors."""
+    match = _BLOCKED_GLOBAL.search(str(err))
     return match.group(1) if match else None
 
 
@@ -96,6 +104,10 @@ def non_torch_file_kind(path: str) -> Optional[str]:
 def describe_load_error(err: BaseException) -> str:
     """A one-line reason for a failed ``torch.load`` (torch's own messages run to paragraphs of advice)."""
     first = str(err).strip().splitlines()[0] if str(err).strip() else ''
+    code = blocked_code_call(err)
+    if code:
+        return (f'it holds code: loading it would call {code}; refused, nothing of it was run. Do not load it with '
+                'weights_only=False; get the weights from a source you trust')
     pickled = pickled_object_class(err)
     if pickled:
         return (f'it holds a pickled {pickled} object (a whole model saved with torch.save(model)), not a state '

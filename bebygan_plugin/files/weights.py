@@ -16,7 +16,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import torch
 
 from ..problems import Problem
-from .checkpoint import describe_load_error, load_checkpoint_file, non_torch_file_kind, pickled_object_class
+from .checkpoint import (blocked_code_call, describe_load_error, load_checkpoint_file, non_torch_file_kind,
+                         pickled_object_class)
 
 PARAM_KEYS = ('params_ema', 'params')  # BasicSR's weight groups, in the order a generator is taken from
 INTERCHANGE_EXTRA = 'pip install "bebygan-plugin[interchange]"'
@@ -63,6 +64,8 @@ def read_weight_file(path: str) -> dict:
                 f'{path} cannot be loaded safely: {describe_load_error(err)}. If you trust its source, save its '
                 f'weights once: python -c "import torch; torch.save({{\'params\': torch.load(\'{path}\', '
                 f'weights_only=False).state_dict()}}, \'net_g.pth\')" and pass net_g.pth') from None
+        if blocked_code_call(err):
+            raise WeightFileError(f'{path} cannot be loaded: {describe_load_error(err)}') from None
         raise WeightFileError(f'{path} cannot be loaded ({describe_load_error(err)}); the file is incomplete or '
                               'damaged: download or copy it again') from None
 
@@ -80,6 +83,11 @@ def weight_groups(obj, path: str) -> Dict[str, StateDict]:
         groups = {key: obj[key] for key in PARAM_KEYS if isinstance(obj.get(key), dict)}
     elif isinstance(obj.get('state_dict'), dict):
         groups = {'params': obj['state_dict']}
+    elif not all(torch.is_tensor(v) for v in obj.values()):
+        kinds = ', '.join(f'{k!r} ({type(v).__name__})' for k, v in list(obj.items())[:5])
+        raise WeightFileError(f'{path} has no weight group {" or ".join(map(repr, PARAM_KEYS))} and is not a state '
+                              f'dict of tensors either: it holds {kinds}; pass a generator checkpoint (BasicSR '
+                              "saves the weights under 'params' and 'params_ema')")
     else:
         groups = {'params': obj}
     for key, group in groups.items():
@@ -99,8 +107,11 @@ def basicsr_param_key(available, param_key: Optional[str] = 'params') -> Optiona
     return param_key if param_key in available else None
 
 
-def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
-    """``state`` (a weight group of ``file``) fits ``network_<label>`` of ``opt``: keys (with ``strict``) and shapes."""
+def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool,
+                       where: str = '') -> List[Problem]:
+    """``state`` (a weight group of ``file``) fits ``network_<label>`` of ``opt``: keys (with ``strict``) and shapes
+    (the first key whose shapes differ is named with both); reported at ``where`` (``path.pretrain_network_<label>``
+    by default)."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
     net_opt = opt.get(f'network_{label}')
@@ -116,11 +127,12 @@ def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bo
     missing = [k for k in expected if k not in state]
     wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
     if wrong or (strict and (missing or set(state) - set(expected))):
-        detail = (f'shapes differ for {wrong[:3]}' if wrong else
+        detail = (f'shapes differ, first {wrong[0]!r}: {tuple(state[wrong[0]].shape)} in the file, '
+                  f'{tuple(expected[wrong[0]].shape)} in network_{label}' if wrong else
                   f'missing {missing[:3]}' if missing else f'unexpected {sorted(set(state) - set(expected))[:3]}')
-        return [Problem(f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
-                                                          f'({net_opt["type"]}: {detail}); check network_{label} '
-                                                          'matches the run that saved it')]
+        return [Problem(where or f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
+                                                                   f'({net_opt["type"]}: {detail}); check '
+                                                                   f'network_{label} matches the run that saved it')]
     return []
 
 

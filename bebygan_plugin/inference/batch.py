@@ -16,8 +16,9 @@ import torch
 from tqdm import tqdm
 
 from ..files.atomic import remove_stale_temp_files
-from ..files.images import (IMAGE_EXTENSIONS, SIXTEEN_BIT_EXTENSIONS, BadImageError, is_image_file, read_image,
-                            to_uint8, write_image)
+from ..files.images import (FORMAT_NAMES, IMAGE_EXTENSIONS, SIXTEEN_BIT_EXTENSIONS, BadImageError, is_image_file,
+                            read_image, to_uint8, write_image)
+from ..files.paths import special_file_kind
 from ..problems import Problem
 from .tiling import count_tiles, upscale
 
@@ -43,17 +44,23 @@ class RunSummary:
     skipped: List[str] = field(default_factory=list)
     failed: List[Tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    not_done: int = 0  # images left when the run was interrupted (Ctrl-C)
 
     def report(self) -> str:
         lines = [f'{len(self.written)} written, {len(self.skipped)} skipped (already there), {len(self.failed)} '
                  f'failed in {self.seconds:.1f} s']
         lines += [f'  FAILED {path}: {reason}' for path, reason in self.failed]
+        if self.not_done:
+            lines.append(f'Interrupted: {self.not_done} image(s) not done (every written image is complete); run '
+                         'the same command with --skip-existing to do the rest')
         return '\n'.join(lines)
 
 
-def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
-    """Image files from files, folders (their images, not recursive) and glob patterns, in order, once each."""
-    files, problems, seen = [], [], set()
+def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem], List[str]]:
+    """Image files from files, folders (their images, not recursive) and glob patterns, in order, once each; the
+    problems of the arguments; and what a folder holds that is left out (``'<path>: <why>'``: other file types,
+    symbolic link loops, pipes...), for the user to see."""
+    files, problems, seen, left_out = [], [], set(), []
 
     def add(path: str) -> None:
         key = os.path.realpath(path)
@@ -63,8 +70,14 @@ def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
 
     for item in items:
         if os.path.isdir(item):
-            found = sorted(os.path.join(item, n) for n in os.listdir(item) if is_image_file(n)
-                           and os.path.isfile(os.path.join(item, n)))
+            found = []
+            for name in sorted(os.listdir(item)):
+                path = os.path.join(item, name)
+                kind = special_file_kind(path)
+                if kind or (os.path.isfile(path) and not is_image_file(name) and not name.startswith('.')):
+                    left_out.append(f'{path}: {kind or "not an image file this reads (" + FORMAT_NAMES + ")"}')
+                elif os.path.isfile(path) and is_image_file(name):
+                    found.append(path)
             if not found:
                 problems.append(Problem(item, f'folder holds no image ({", ".join(IMAGE_EXTENSIONS)})'))
             for path in found:
@@ -80,9 +93,11 @@ def collect_inputs(items: Sequence[str]) -> Tuple[List[str], List[Problem]]:
                 problems.append(Problem(item, 'matches no image file'))
             for path in found:
                 add(path)
+        elif special_file_kind(item):
+            problems.append(Problem(item, f'is {special_file_kind(item)}, not an image file'))
         else:
             problems.append(Problem(item, 'does not exist'))
-    return files, problems
+    return files, problems, left_out
 
 
 def output_extension(src: str, ext: str) -> str:
@@ -127,6 +142,16 @@ def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settin
     start = time.perf_counter()
     summary = RunSummary()
     remove_stale_temp_files(*sorted({os.path.dirname(dst) or '.' for _, dst in pairs}))
+    try:
+        _run_pairs(net, pairs, settings, device, summary)
+    except KeyboardInterrupt:  # Ctrl-C: what was written is complete (atomic writes); say what is left
+        summary.not_done = len(pairs) - len(summary.written) - len(summary.skipped) - len(summary.failed)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _run_pairs(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settings: InferSettings, device: torch.device,
+               summary: RunSummary) -> None:
     for src, dst in tqdm(pairs, desc='images', unit='img'):
         if settings.skip_existing and os.path.exists(dst):
             summary.skipped.append(dst)
@@ -154,5 +179,3 @@ def run_inference(net: torch.nn.Module, pairs: Sequence[Tuple[str, str]], settin
             tqdm.write(f'FAILED {src}: cannot write {dst}: {err.strerror or err}')
             continue
         summary.written.append(dst)
-    summary.seconds = time.perf_counter() - start
-    return summary

@@ -43,8 +43,10 @@ def infer_main(argv: Optional[List[str]] = None) -> None:
     problems: List[Problem] = []
     if args.tile < 0 or args.tile_pad < 0:
         problems.append(Problem('--tile / --tile-pad', 'must be >= 0'))
-    files, found = collect_inputs(args.input)
+    files, found, left_out = collect_inputs(args.input)
     problems += found
+    for line in left_out:
+        print(f'left out {line}', file=sys.stderr)
     if not files and not found:
         problems.append(Problem('-i', 'no input image'))
     problems += output_folder_problems(args.output, '-o')
@@ -71,6 +73,8 @@ def infer_main(argv: Optional[List[str]] = None) -> None:
     summary = run_inference(net, pairs, InferSettings(args.tile, args.tile_pad, args.precision, args.suffix,
                                                       args.ext, args.skip_existing, args.compile), device)
     print(summary.report(), flush=True)
+    if summary.not_done:
+        sys.exit(130)
     if summary.failed:
         sys.exit(1)
 

@@ -4,12 +4,10 @@ File-level machinery (atomic writes, loading) is in :mod:`bebygan_plugin.files.c
 :mod:`.rng_states`; choosing what to resume from is in
 :mod:`bebygan_plugin.files.training_states`.
 """
-from os import path as osp
 from typing import Any, Dict
 
+from ..compat.atomic_basicsr_checkpoints import write_training_state
 from ..compat.private_names import after_best_metric_update
-from ..files.checkpoint import save_with_retries
-from ..files.weights import strip_module_prefix
 from .distributed import rank_and_world
 from .keep_best import BEST_LABEL, is_new_best
 from ..files.training_states import pop_resume_warnings
@@ -20,8 +18,8 @@ from .rng_states import gather_rng_states, restore_rng_state
 class CrashSafeCheckpointMixin:
     """Atomic, complete checkpoints for a BasicSR model (put it before the BasicSR base class).
 
-    - ``save_network``: the same file layout and ``params`` / ``params_ema`` keys as BasicSR, written atomically
-      by rank 0; a save that fails three times raises instead of being ignored.
+    - ``save_network``: BasicSR's, which :mod:`bebygan_plugin.compat.atomic_basicsr_checkpoints` makes atomic for
+      every model (same file layout and ``params`` / ``params_ema`` keys; a save that fails three times raises).
     - ``save_training_state``: BasicSR's ``epoch`` / ``iter`` / ``optimizers`` / ``schedulers`` plus
       ``grad_scalers`` (``self.grad_scalers``, if any) and ``rng`` (one state per rank, gathered to rank 0),
       written atomically by rank 0 after the networks.
@@ -48,23 +46,6 @@ class CrashSafeCheckpointMixin:
             get_root_logger().info(f'Saved net_g_{BEST_LABEL}.pth: {metric} {val:.4f} on {dataset_name} at iteration '
                                    f'{current_iter} (val.keep_best)')
 
-    def save_network(self, net, net_label, current_iter, param_key='params'):
-        if rank_and_world()[0] != 0:
-            return
-        from basicsr.utils import get_root_logger
-
-        label = 'latest' if current_iter == -1 else current_iter
-        save_path = osp.join(self.opt['path']['models'], f'{net_label}_{label}.pth')
-        nets = net if isinstance(net, list) else [net]
-        param_keys = param_key if isinstance(param_key, list) else [param_key]
-        if len(nets) != len(param_keys):
-            raise ValueError('save_network: the lengths of net and param_key differ')
-        save_dict = {}
-        for net_, key in zip(nets, param_keys):
-            state_dict = self.get_bare_model(net_).state_dict()
-            save_dict[key] = {k: v.cpu() for k, v in strip_module_prefix(state_dict).items()}
-        save_with_retries(save_dict, save_path, get_root_logger())
-
     def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:
         """Everything ``<iter>.state`` holds except the RNG states (BasicSR's keys plus the GradScalers)."""
         return {
@@ -82,12 +63,9 @@ class CrashSafeCheckpointMixin:
         rank, world_size = rank_and_world()
         if rank != 0:
             return
-        from basicsr.utils import get_root_logger
-
         state = self.training_state_dict(epoch, current_iter)
         state.update(rng=rng, world_size=world_size)
-        save_path = osp.join(self.opt['path']['training_states'], f'{current_iter}.state')
-        save_with_retries(state, save_path, get_root_logger())
+        write_training_state(self, state, current_iter)
 
     def resume_training(self, resume_state):
         from basicsr.utils import get_root_logger

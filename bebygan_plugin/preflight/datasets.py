@@ -4,6 +4,7 @@ images decode with BasicSR's decoder (the first :data:`TRAIN_DECODE_SAMPLE` pair
 ``skip_corrupt_images: true``, and every val / test image, which would otherwise stop the run at its first
 validation); the GT / LQ sizes agree with ``scale`` and ``gt_size``; the training set has one batch per process.
 """
+import math
 import os
 import re
 from os import path as osp
@@ -12,6 +13,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from ..dataset_guards.corrupt_images import SKIP_OPTION
+from ..files.staged_outputs import run_id, staging_path
 from ..problems import Problem
 
 TRAIN_DECODE_SAMPLE = 32
@@ -116,6 +118,18 @@ def decode_problems(where: str, phase: str, backend: str, roots: Sequence[Tuple[
     return problems, sizes
 
 
+def lmdb_pair_problems(where: str, gt_root: str, lq_root: str) -> List[Problem]:
+    """The GT and LQ LMDBs come from one preparation run (the ``run_id`` of their ``bebygan_prepare.json``; LMDBs
+    made otherwise have none and are not checked)."""
+    gt_run, lq_run = run_id(gt_root), run_id(lq_root)
+    if gt_run is None or lq_run is None or gt_run == lq_run:
+        return []
+    return [Problem(f'{where}.dataroot_lq', f'{lq_root!r} and {gt_root!r} were written by two different '
+                                           'preparation runs (an interrupted --overwrite, or LMDBs copied from '
+                                           'elsewhere), so their images may not be pairs; run the bebygan-prepare '
+                                           'command again')]
+
+
 def _check_roots(where: str, ds: dict, roots: Sequence[str], backend: str) -> List[Problem]:
     problems = []
     for key in roots:
@@ -126,6 +140,10 @@ def _check_roots(where: str, ds: dict, roots: Sequence[str], backend: str) -> Li
             if not str(root).endswith('.lmdb'):
                 problems.append(Problem(f'{where}.{key}', f"{root!r} must be an .lmdb folder with "
                                                           "io_backend type lmdb (or use type: disk)"))
+            elif not osp.isdir(root) and osp.isdir(staging_path(root)):
+                problems.append(Problem(f'{where}.{key}', f'LMDB {root!r} does not exist: a bebygan-prepare run was '
+                                                          'stopped while writing or publishing it; run the same '
+                                                          'command again to finish'))
             elif not osp.isdir(root):
                 problems.append(Problem(f'{where}.{key}', f'LMDB {root!r} does not exist (make it with '
                                                           'bebygan-prepare, or fix the path)'))
@@ -216,8 +234,32 @@ def _listed_gt(where: str, ds: dict) -> Tuple[List[Problem], List[str]]:
     return ([] if names else [Problem(f'{where}.meta_info', f'{meta!r} lists no image')]), names
 
 
-def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]:
-    """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``)."""
+def short_epochs_problem(where: str, count: int, ds: dict, world_size: int, total_iter) -> List[Problem]:
+    """Training reaches ``total_iter``: BasicSR counts ``ceil(images / (batch * world))`` iterations per epoch and
+    runs ``ceil(total_iter / that) + 1`` epochs, while its loader drops each process's last, partial batch, so a small
+    set can end the run early without a word."""
+    batch, ratio = ds.get('batch_size_per_gpu'), ds.get('dataset_enlarge_ratio', 1)
+    if not (isinstance(batch, int) and isinstance(ratio, int) and isinstance(total_iter, (int, float))) or \
+            batch < 1 or ratio < 1:
+        return []
+    counted = math.ceil(count * ratio / (batch * world_size))
+    delivered = math.ceil(count * ratio / world_size) // batch
+    reached = (math.ceil(total_iter / counted) + 1) * delivered if counted else 0
+    if not delivered or reached >= total_iter:
+        return []
+    whole = batch * world_size // math.gcd(count, batch * world_size)  # the smallest ratio giving whole batches
+    return [Problem(f'{where}.batch_size_per_gpu', f'training would stop at iteration {reached} of total_iter '
+                                                   f'{total_iter:g}: {count} images x{ratio} over {world_size} '
+                                                   f'process(es) make {counted} batches of {batch} per epoch by '
+                                                   f"BasicSR's count, but its loader drops the last, partial one. "
+                                                   f'Set dataset_enlarge_ratio to a multiple of {whole} (whole '
+                                                   'batches), or use a batch size that divides the images per '
+                                                   'process')]
+
+
+def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None) -> List[Problem]:
+    """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``); for the
+    training set with ``total_iter``, that the epochs BasicSR plans reach it."""
     where = f'datasets.{phase}'
     backend = ds['io_backend'].get('type') if isinstance(ds.get('io_backend'), dict) else None
     roots = [k for k in ('dataroot_gt', 'dataroot_lq') if k in ds or ds.get('type') == 'PairedImageDataset']
@@ -234,6 +276,8 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
             only = sorted(set(shapes[0]) ^ set(shapes[1]))[:3]
             return [Problem(f'{where}.dataroot_lq', f'the keys of {ds["dataroot_gt"]!r} and {ds["dataroot_lq"]!r} '
                                                     f'differ (e.g. {only}); build both LMDBs from the same images')]
+        if len(root_paths) == 2:
+            problems += lmdb_pair_problems(where, ds['dataroot_gt'], ds['dataroot_lq'])
         keys = list(shapes[0])
         count, names, lq_names = len(keys), keys[:sample], keys[:sample]
         sizes = [(k, shapes[0][k], shapes[1][k]) for k in keys] if len(shapes) == 2 else []
@@ -264,6 +308,8 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
                                                                    'images each process gets per epoch; training '
                                                                    'would run no iteration. Lower it or raise '
                                                                    'dataset_enlarge_ratio'))
+        else:
+            problems += short_epochs_problem(where, count, ds, world_size, total_iter)
     return problems
 
 
@@ -277,5 +323,6 @@ def check_datasets(opt: dict) -> List[Problem]:
             for key in ('dataroot_gt', 'dataroot_lq'):
                 if isinstance(ds.get(key), str):
                     ds[key] = osp.expanduser(ds[key])
-            problems += check_dataset(phase, ds, opt.get('scale'), world_size)
+            total_iter = (opt.get('train') or {}).get('total_iter') if isinstance(opt.get('train'), dict) else None
+            problems += check_dataset(phase, ds, opt.get('scale'), world_size, total_iter)
     return problems

@@ -1,10 +1,14 @@
 """The machine and the launch: GPUs, the distributed launcher and backend, loggers, a writable output folder."""
 import importlib.util
 import os
+from os import path as osp
 from typing import List
 
 import torch
 
+from ..compat.basicsr_option_parsing import RENAME_HINT
+from ..files.folder_lock import in_use_message
+from ..files.paths import is_writable_folder
 from ..problems import Problem
 from ..compat.distributed_on_cpu import dist_backend, uses_cuda
 
@@ -69,6 +73,17 @@ def check_loggers(opt: dict) -> List[Problem]:
 
 def check_writable(root_path: str, output_folder: str) -> List[Problem]:
     """BasicSR can create ``output_folder`` (``experiments`` or ``results``) under ``root_path``."""
-    if os.access(root_path, os.W_OK):
+    if is_writable_folder(root_path):
         return []
     return [Problem(root_path, f'is not writable: run from a folder where {output_folder}/ can be created')]
+
+
+def check_run_folder_free(opt: dict, root_path: str, output_folder: str) -> List[Problem]:
+    """No other process runs in ``<output_folder>/<name>`` (:mod:`bebygan_plugin.files.folder_lock`; rank 0 asks,
+    as rank 0 takes the lock)."""
+    if os.environ.get('RANK', '0') != '0':
+        return []
+    folder = osp.join(root_path, output_folder, str(opt.get('name', '')))
+    what = 'experiment folder' if output_folder == 'experiments' else 'results folder'
+    message = in_use_message(folder, what, RENAME_HINT)
+    return [Problem('name', message)] if message else []

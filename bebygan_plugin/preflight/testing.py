@@ -12,7 +12,7 @@ from ..run_control.command_line import TEST_PROGRAM as PROGRAM
 from ..run_control.command_line import read_options, test_argument_parser
 from ..schema import check_options
 from .datasets import check_datasets
-from .environment import check_launch, check_writable
+from .environment import check_launch, check_run_folder_free, check_writable
 from .weight_files import check_metric_weights, check_pretrained_networks
 
 def run_preflight(argv: List[str], root_path: str) -> dict:
@@ -23,6 +23,7 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     problems += check_options(opt, is_train=False)
     problems += check_launch(opt, args.launcher)
     problems += check_writable(root_path, 'results')
+    problems += check_run_folder_free(opt, root_path, 'results')
     problems += check_datasets(opt)
     problems += check_pretrained_networks(opt, root_path, require_generator=True)
     problems += check_metric_weights(opt)

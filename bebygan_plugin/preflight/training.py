@@ -9,14 +9,15 @@ or a file) and the fix: the option file and every key (:mod:`bebygan_plugin.sche
 from os import path as osp
 from typing import List
 
-from ..files.training_states import list_training_states
+from ..files.checkpoint import CheckpointError
+from ..files.training_states import list_training_states, load_checked_state, resumed_network_paths
 from ..problems import Problem, raise_if_any
 from ..run_control.command_line import TRAIN_PROGRAM as PROGRAM
 from ..run_control.command_line import read_options, train_argument_parser
 from ..schema import check_options
 from .datasets import check_datasets
-from .environment import check_launch, check_loggers, check_writable
-from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks
+from .environment import check_launch, check_loggers, check_run_folder_free, check_writable
+from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks, check_resume_networks
 
 def _resuming(opt: dict, root_path: str, auto_resume: bool) -> bool:
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
@@ -40,6 +41,38 @@ def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Pro
     return []
 
 
+def check_resume(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
+    """What a resumed run loads: a readable ``path.resume_state``, networks that fit ``network_*`` (the first key
+    whose shapes differ is named), and iterations left before ``train.total_iter``."""
+    experiment = osp.join(root_path, 'experiments', str(opt.get('name', '')))
+    paths = opt['path'] if isinstance(opt.get('path'), dict) else {}
+    run_opt = dict(opt, path=dict(paths, models=osp.join(experiment, 'models'),
+                                  training_states=osp.join(experiment, 'training_states')))
+    if auto_resume:
+        states = list_training_states(run_opt['path']['training_states'])
+        if not states:
+            return []
+        (iteration, state_file), where = states[0], '--auto_resume'
+    elif paths.get('resume_state'):
+        state_file, where = osp.expanduser(paths['resume_state']), 'path.resume_state'
+        try:
+            iteration = load_checked_state(run_opt, state_file)['iter']
+        except CheckpointError as err:
+            return [Problem(where, f'{err}; point it at a complete checkpoint, or remove it and use --auto_resume')]
+    else:
+        return []
+    networks = [(key[len('network_'):], file, 'params') for key, file in resumed_network_paths(run_opt, iteration)]
+    problems = check_resume_networks(run_opt, networks, where)
+    total = (opt.get('train') or {}).get('total_iter')
+    if isinstance(total, (int, float)) and not isinstance(total, bool) and iteration >= total:
+        weights = osp.join(run_opt['path']['models'], f'net_g_{iteration}.pth')
+        problems.append(Problem('train.total_iter', f'is {total:g}, and {state_file} has reached iteration '
+                                                    f'{iteration}: nothing is left to train (BasicSR would stop at '
+                                                    'once and exit as if it had trained). Raise train.total_iter to '
+                                                    f'train on; the weights of iteration {iteration} are {weights}'))
+    return problems
+
+
 def run_preflight(argv: List[str], root_path: str) -> dict:
     """Check a training command line (``--help`` exits here); returns the parsed options or raises
     :class:`~bebygan_plugin.problems.ProblemsFound`."""
@@ -51,10 +84,14 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     problems += check_launch(opt, args.launcher)
     problems += check_loggers(opt)
     problems += check_writable(root_path, 'experiments')
+    problems += check_run_folder_free(opt, root_path, 'experiments')
     problems += check_datasets(opt)
-    problems += check_resume_state(opt, root_path, args.auto_resume)
+    state_problems = check_resume_state(opt, root_path, args.auto_resume)
+    problems += state_problems
     if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
         problems += check_pretrained_networks(opt, root_path)
+    elif not state_problems:
+        problems += check_resume(opt, root_path, args.auto_resume)
     problems += check_loss_weights(opt)
     problems += check_metric_weights(opt)
     raise_if_any(PROGRAM, problems, args.opt)

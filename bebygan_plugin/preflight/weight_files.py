@@ -14,7 +14,7 @@ from typing import List
 
 import torch
 
-from ..files.weights import pretrained_network_state
+from ..files.weights import WeightFileError, basicsr_weight_groups, check_fits_network, pretrained_network_state
 from ..metrics.weight_downloads import (PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems,
                                         torchvision_weights_problems)
 from ..problems import Problem
@@ -50,6 +50,20 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
     for key, value in path.items():
         if str(key).startswith('pretrain_network_') and isinstance(value, str) and value:
             problems += pretrained_network_state(opt, key[len('pretrain_network_'):], root_path)[1]
+    return problems
+
+
+def check_resume_networks(opt: dict, networks: List[tuple], where: str) -> List[Problem]:
+    """Each ``(label, file, param_key)`` network file a resumed run loads fits ``network_<label>`` (files that do not
+    load are left to the choice of the checkpoint, which skips or names them)."""
+    problems = []
+    for label, file, param_key in networks:
+        try:
+            loaded = basicsr_weight_groups(file, '')
+        except WeightFileError:  # a torn or missing file: files.training_states skips or names it
+            continue
+        if isinstance(loaded, dict) and isinstance(loaded.get(param_key), dict):
+            problems += check_fits_network(opt, label, loaded[param_key], file, strict=True, where=where)
     return problems
 
 

@@ -11,7 +11,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from ..files.images import BadImageError
-from ..files.paths import output_folder_problems
+from ..files.paths import input_overlap_problems, output_folder_problems
 from ..problems import ProblemsFound
 from .create_lmdb import create
 from .extract_subimages import extract
@@ -20,6 +20,7 @@ from .image_files import DatasetError
 from .image_rules import ALPHA_POLICIES
 from .parallel import START_METHODS, WorkerDiedError, default_workers
 from .prepare_df2k import output_paths, prepare
+from .staging import staged_paths
 from .subimages import check_crop_settings
 
 Argv = Optional[Sequence[str]]
@@ -65,6 +66,15 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         return 130
 
 
+def _refuse_overlap(program: str, inputs: Sequence[str], outputs: Sequence[str]) -> int:
+    """2 after printing the problems when an output (or its staging folders) overlaps an input, else 0."""
+    problems = input_overlap_problems(inputs, staged_paths(outputs), 'output')
+    if problems:
+        print(ProblemsFound(program, problems), file=sys.stderr)
+        return 2
+    return 0
+
+
 def _check_crops(parser: argparse.ArgumentParser, args: argparse.Namespace, scale: int = 1) -> None:
     try:
         check_crop_settings(args.crop_size, args.step, args.thresh_size, scale)
@@ -100,7 +110,9 @@ def prepare_main(argv: Argv = None) -> int:
     _check_crops(parser, args, args.scale)
     problems = output_folder_problems(args.out, '--out')
     with contextlib.suppress(DatasetError):  # a bad --name is reported by the run itself
-        for final in output_paths(args) if not problems else ():
+        finals = output_paths(args)
+        problems += input_overlap_problems(args.hr, staged_paths(finals), '--out / --name')
+        for final in finals if not problems else ():
             problems += output_folder_problems(final, '--out')
     if problems:
         print(ProblemsFound('bebygan-prepare', problems), file=sys.stderr)
@@ -124,7 +136,7 @@ def extract_subimages_main(argv: Argv = None) -> int:
     if args.crop_size <= 0:
         parser.error('--crop-size must be positive')
     _check_crops(parser, args)
-    return run_command(extract, args)
+    return _refuse_overlap(parser.prog, [args.input], [args.output]) or run_command(extract, args)
 
 
 def generate_lr_bicubic_main(argv: Argv = None) -> int:
@@ -142,7 +154,8 @@ def generate_lr_bicubic_main(argv: Argv = None) -> int:
     args = parse_arguments(parser, argv)
     if args.scale < 2:
         parser.error('--scale must be at least 2')
-    return run_command(generate, args)
+    outputs = [args.out] + ([args.hr_out] if args.hr_out else [])
+    return _refuse_overlap(parser.prog, args.hr, outputs) or run_command(generate, args)
 
 
 def create_lmdb_main(argv: Argv = None) -> int:
@@ -172,4 +185,4 @@ def create_lmdb_main(argv: Argv = None) -> int:
         parser.error('--output paths must differ')
     if args.scale is not None and args.scale < 1:
         parser.error('--scale must be positive')
-    return run_command(create, args)
+    return _refuse_overlap(parser.prog, args.input, args.output) or run_command(create, args)

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -125,6 +126,7 @@ def create(args: argparse.Namespace, log=print) -> int:
                 entry_sizes[slot if index is None else index].append((len(task.key), png_size_bound(height, width)))
 
         failed: List[BadImageError] = []
+        this_run = uuid.uuid4().hex  # every LMDB of the run carries it: the preflight refuses a pair of two runs
         with staged(finals) as writers:
             for final in finals:
                 os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
@@ -144,7 +146,7 @@ def create(args: argparse.Namespace, log=print) -> int:
                     raise DatasetError(f'nothing to write to {writer.path}: every image was skipped')
                 writer.close()
                 write_info(writer.path, dict(expected, entries=len(writer.keys), map_growths=writer.map_growths,
-                                             skipped=[err.path for err in bad + failed]))
+                                             skipped=[err.path for err in bad + failed], run_id=this_run))
 
     log(f'Done in {time.time() - started:.1f} s')
     for final, writer in zip(finals, writers):

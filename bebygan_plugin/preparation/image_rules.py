@@ -20,7 +20,8 @@ import numpy as np
 from ..files.images import BadImageError, encode_image, read_image, to_uint8
 
 ALPHA_POLICIES = ('error', 'drop', 'white', 'black')
-SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'
+SKIP_HINT = 'replace or delete the file, or pass --skip-bad to leave it out'  # the preparation commands' fix
+REPLACE_HINT = 'replace the file, or move it (and its pair) out of the folder'  # commands without --skip-bad
 
 
 def _flatten_alpha(bgra: np.ndarray, path: str, alpha: str) -> np.ndarray:
@@ -62,21 +63,24 @@ def normalize_image(img: np.ndarray, path: str, alpha: str = 'error') -> np.ndar
                         'convert it to an RGB or grayscale PNG')
 
 
-def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] = None) -> np.ndarray:
+def read_dataset_image(path: str, alpha: str = 'error', min_size: Optional[int] = None,
+                       fix: str = SKIP_HINT) -> np.ndarray:
     """Read ``path`` and normalise it (:func:`normalize_image`): ``HxWx3`` uint8 BGR, as BasicSR trains on.
 
     Args:
         path: image file.
         alpha: transparency policy, one of ``ALPHA_POLICIES``.
         min_size: refuse images whose height or width is below this.
+        fix: what the error of a bad file tells the user to do (:data:`SKIP_HINT` for the preparation commands,
+            which have ``--skip-bad``; :data:`REPLACE_HINT` for the others).
 
     Raises:
         BadImageError: the file is unreadable, corrupt, or breaks a rule.
     """
-    img = normalize_image(read_image(path, order='bgr', fix=SKIP_HINT), path, alpha)
+    img = normalize_image(read_image(path, order='bgr', fix=fix), path, alpha)
     if min_size is not None and min(img.shape[:2]) < min_size:
         raise BadImageError(path, f'is {img.shape[0]}x{img.shape[1]} pixels, smaller than the minimum {min_size}',
-                            'remove it or pass --skip-bad')
+                            fix)
     return img
 
 

@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import os
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import List, Optional, Tuple
 
@@ -137,6 +138,7 @@ def prepare(args: argparse.Namespace, log=print) -> int:
         os.makedirs(args.out, exist_ok=True)
         failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
         smallest: Optional[Tuple[int, int, int]] = None
+        this_run = uuid.uuid4().hex  # both LMDBs carry it: the preflight refuses a pair of two runs
         with staged(finals) as writers:
             tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
             with contextlib.closing(pool.run(make_pairs, tasks, 'HR -> LR, encode, write')) as results:
@@ -154,7 +156,7 @@ def prepare(args: argparse.Namespace, log=print) -> int:
                 raise DatasetError('every input image was skipped; nothing to write')
             for writer, role, other in ((writers[0], 'gt', lr_final), (writers[1], 'lq', hr_final)):
                 writer.close()
-                write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other),
+                write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other), run_id=this_run,
                                              entries=len(writer.keys), images=len(sized) - len(failed),
                                              skipped=[err.path for err in bad + failed],
                                              map_growths=writer.map_growths))

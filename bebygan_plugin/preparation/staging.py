@@ -1,11 +1,18 @@
-"""Outputs that only appear once complete, and safe re-runs.
+"""Outputs that only appear once complete, published together, and safe re-runs.
 
 Every output (an LMDB folder or an image folder) is built under ``<final>.incomplete`` and renamed to its final
 name only after everything of the run was written, all outputs together at the end. A killed run leaves at most
 ``*.incomplete`` folders, which BasicSR cannot mistake for a dataset (an LMDB path must end with ``.lmdb``) and which
-the next run deletes. LMDB folders also get ``bebygan_prepare.json`` (the settings and a fingerprint of the source
-files); a re-run whose outputs exist with the same settings and sources does nothing, and existing outputs made
-otherwise are only replaced with ``--overwrite``.
+the next run deletes. LMDB folders also get ``bebygan_prepare.json`` (the settings, a fingerprint of the source
+files, and the ``run_id`` shared by every output of one run); a re-run whose outputs exist with the same settings
+and sources does nothing, and existing outputs made otherwise are only replaced with ``--overwrite``.
+
+Publishing a pair (e.g. the HR and LR LMDBs of ``bebygan-prepare --overwrite``) first moves *every* old output
+aside (``<final>.replaced``), then renames every new one into place, so the final names never hold an old and a
+new output side by side. A process killed between those renames leaves one or both final names empty for that
+moment; the next run of any preparation command on these outputs finishes that publication first
+(:func:`recover_interrupted_publish`: the new outputs are complete once their info files exist), and the training
+preflight refuses an LMDB pair whose ``run_id`` differ.
 """
 import contextlib
 import hashlib
@@ -14,16 +21,12 @@ import os
 import shutil
 from typing import Dict, Iterator, List, Optional, Sequence
 
+from ..files.staged_outputs import INFO_FILE, read_info, replaced_path, run_id, staging_path
 from .image_files import DatasetError
 
-INCOMPLETE_SUFFIX = '.incomplete'
-REPLACED_SUFFIX = '.replaced'
-INFO_FILE = 'bebygan_prepare.json'
-
-
-def staging_path(final: str) -> str:
-    """Where ``final`` is built."""
-    return final.rstrip('/\\') + INCOMPLETE_SUFFIX
+def staged_paths(finals: Sequence[str]) -> List[str]:
+    """Every path a run of ``finals`` creates, replaces or deletes: each final, its staging and replaced names."""
+    return [path for final in finals for path in (final, staging_path(final), replaced_path(final))]
 
 
 def sources_fingerprint(paths: Sequence[str]) -> str:
@@ -35,24 +38,17 @@ def sources_fingerprint(paths: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def read_info(folder: str) -> Optional[Dict]:
-    """The ``bebygan_prepare.json`` of an output folder, or None."""
-    try:
-        with open(os.path.join(folder, INFO_FILE), encoding='utf-8') as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 def write_info(folder: str, info: Dict) -> None:
     with open(os.path.join(folder, INFO_FILE), 'w', encoding='utf-8') as f:
         json.dump(info, f, indent=2, sort_keys=True)
 
 
 def remove_leftovers(finals: Sequence[str], log=print) -> None:
-    """Delete ``*.incomplete`` / ``*.replaced`` folders that an interrupted run left next to ``finals``."""
+    """Finish or undo an interrupted publication (:func:`recover_interrupted_publish`), then delete the
+    ``*.incomplete`` / ``*.replaced`` folders that an interrupted run left next to ``finals``."""
+    recover_interrupted_publish(finals, log)
     for final in finals:
-        for leftover in (staging_path(final), final.rstrip('/\\') + REPLACED_SUFFIX):
+        for leftover in (staging_path(final), replaced_path(final)):
             if os.path.lexists(leftover):
                 log(f'Removing {leftover}, left by an interrupted run')
                 _remove(leftover)
@@ -84,16 +80,41 @@ def is_up_to_date(finals: Sequence[str], expected: Optional[Dict], overwrite: bo
 
 
 def publish(finals: Sequence[str]) -> None:
-    """Rename every ``staging_path(final)`` to ``final`` (replacing an old ``final``)."""
-    replaced: List[str] = []
+    """Rename every ``staging_path(final)`` to ``final``: all old finals are moved aside first, so no moment has an
+    old output beside a new one under the final names."""
+    replaced = []
     for final in finals:
         if os.path.lexists(final):
-            old = final.rstrip('/\\') + REPLACED_SUFFIX
-            os.replace(final, old)
-            replaced.append(old)
+            os.replace(final, replaced_path(final))
+            replaced.append(replaced_path(final))
+    for final in finals:
         os.replace(staging_path(final), final)
     for old in replaced:
         _remove(old)
+
+
+def recover_interrupted_publish(finals: Sequence[str], log=print) -> None:
+    """Finish a publication of ``finals`` that a killed process left half done: when a final is missing and the staged
+    outputs of one run are complete (their info files carry the same ``run_id``), rename them into place; otherwise
+    put back an old output moved aside for a replacement that never came."""
+    if all(os.path.lexists(final) for final in finals):
+        return
+    staged_ids = {final: run_id(staging_path(final)) for final in finals if os.path.isdir(staging_path(final))}
+    ids = set(staged_ids.values())
+    if staged_ids and len(ids) == 1 and None not in ids:
+        new = ids.pop()
+        if all(final in staged_ids or run_id(final) == new for final in finals):
+            log(f'Finishing the publication of {", ".join(finals)}, interrupted while renaming')
+            for final in finals:
+                if final in staged_ids and os.path.lexists(final):
+                    os.replace(final, replaced_path(final))
+            for final in staged_ids:
+                os.replace(staging_path(final), final)
+            return
+    for final in finals:
+        if not os.path.lexists(final) and os.path.lexists(replaced_path(final)):
+            log(f'Restoring {final}, moved aside by an interrupted run')
+            os.replace(replaced_path(final), final)
 
 
 @contextlib.contextmanager

@@ -8,8 +8,9 @@ only validate it first and give each entry point its own ``--help`` (a test run 
 import argparse
 from typing import Callable, List, Optional, Tuple
 
-from ..compat.private_names import basicsr_force_yml_value
-from ..files.option_files import load_option_file
+import yaml
+
+from ..files.option_files import OVERRIDE_KEY, load_option_file, parse_override_value
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -60,13 +61,20 @@ def test_argument_parser() -> argparse.ArgumentParser:
         example=f'{TEST_PROGRAM} -opt options/test_BebyGAN_x4.yml')
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
-    """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
+    """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections); values are read as YAML
+    (:func:`~bebygan_plugin.files.option_files.parse_override_value`), keys must be plain names."""
     problems = []
     for entry in entries or []:
-        if entry.count('=') != 1:
-            problems.append(Problem(f'--force_yml {entry}', 'expected KEY:SUBKEY=VALUE'))
+        if entry.count('=') != 1 or not OVERRIDE_KEY.match(entry.split('=')[0].strip()):
+            problems.append(Problem(f'--force_yml {entry}', 'expected KEY:SUBKEY=VALUE (keys are plain option names)'))
             continue
-        keys, value = (part.strip() for part in entry.split('='))
+        keys, text = (part.strip() for part in entry.split('='))
+        try:
+            value = parse_override_value(text)
+        except yaml.YAMLError as err:
+            problems.append(Problem(f'--force_yml {entry}', f'the value is not valid YAML: '
+                                                            f'{str(err).splitlines()[0]}'))
+            continue
         node, parts = opt, keys.split(':')
         for part in parts[:-1]:
             if not isinstance(node, dict) or part not in node:
@@ -74,7 +82,7 @@ def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
                 break
             node = node[part]
         else:
-            node[parts[-1]] = basicsr_force_yml_value(value)
+            node[parts[-1]] = value
     return problems
 
 

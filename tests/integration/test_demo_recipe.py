@@ -1,5 +1,6 @@
 """The demo's stage 2 is the shipped recipe (options/train_BebyGAN_x4.yml) at demo size, not a recipe of its own, and
 a wheel carries that YAML so that ``bebygan-demo`` finds it when installed from the wheel."""
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -32,7 +33,14 @@ def test_stage_two_is_the_recipe_at_demo_size():
 
 
 def test_a_wheel_ships_the_recipe_and_the_installed_demo_reads_it(tmp_path):
-    built = subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(REPO_ROOT), '--no-deps', '--no-build-isolation',
+    source = tmp_path / 'source'  # a copy: building in the checkout would leave build/ and *.egg-info there
+    shutil.copytree(REPO_ROOT / 'bebygan_plugin', source / 'bebygan_plugin',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    for name in ('setup.py', 'pyproject.toml', 'MANIFEST.in', 'README.md', 'bebygan_autoload.py',
+                 'bebygan_plugin_autoload.pth', 'options/train_BebyGAN_x4.yml'):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / name, source / name)
+    built = subprocess.run([sys.executable, '-m', 'pip', 'wheel', str(source), '--no-deps', '--no-build-isolation',
                             '-w', str(tmp_path / 'dist'), '-q'], capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / 'dist').glob('bebygan_plugin-*.whl'))

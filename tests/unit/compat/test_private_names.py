@@ -40,14 +40,20 @@ def test_grad_scaler_found_inf_flags_of_an_optimizer():
     assert scaler.get_scale() == 2.0  # and the scale backed off, as for an inf gradient
 
 
-@pytest.mark.parametrize('text, value', [('1', 1), ('0.5', 0.5), ('true', True), ('~', None), ('[1, 2]', [1, 2]),
-                                         ('experiment_a', 'experiment_a')])
-def test_basicsr_force_yml_value(text, value):
+@pytest.mark.parametrize('text, value', [('1', 1), ('0.5', 0.5), ('true', True), ('~', None), ('none', None),
+                                         ('[1, 2]', [1, 2]), ('experiment_a', 'experiment_a'),
+                                         ('[__import__("os").getpid()]', ['__import__("os").getpid()'])])
+def test_basicsr_reads_force_yml_values_with_the_safe_parser(text, value):
+    """``import bebygan_plugin`` replaced BasicSR's ``--force_yml`` value parser (``_postprocess_yml_value``, which
+    ``eval()``-s values starting with ``[``) by the YAML one: a list of code stays text."""
+    import basicsr.utils.options as options
+
     try:
-        parsed = private_names.basicsr_force_yml_value(text)
-    except (ImportError, AttributeError):
+        private_names.replace_basicsr_force_yml_parser(options._postprocess_yml_value)
+    except AttributeError:
         _upstream_changed('basicsr.utils.options._postprocess_yml_value',
-                          "preflight.command_line.apply_force_yml (--force_yml values read as BasicSR reads them)")
+                          'compat.basicsr_option_parsing (--force_yml values read as YAML, never eval())')
+    parsed = options._postprocess_yml_value(text)
     assert parsed == value and type(parsed) is type(value)
 
 
