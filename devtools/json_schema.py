@@ -13,8 +13,8 @@ import re
 from typing import Any, Callable, Dict, Tuple
 
 from bebygan_plugin.schema import rules
-from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              scheduler_classes)
+from bebygan_plugin.registration import arguments, scheduler_classes
+from bebygan_plugin.schema.components import METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component
 from bebygan_plugin.schema.basicsr_options import TRAIN_BY_MODEL
 from bebygan_plugin.schema.plugin_options import DATASETS, OPTIONS
 

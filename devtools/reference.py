@@ -3,8 +3,8 @@ import json
 from typing import Any, Callable, Dict, Iterable, List
 
 from bebygan_plugin.schema import basicsr_options
-from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              scheduler_classes)
+from bebygan_plugin.registration import arguments, scheduler_classes
+from bebygan_plugin.schema.components import METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component
 from bebygan_plugin.schema.plugin_options import BEBYGAN_TRAIN, KEEP_BEST, OPTIONS, SKIP_CORRUPT_IMAGES, VAL
 from bebygan_plugin.schema.rules import (AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section,
                                          Text)

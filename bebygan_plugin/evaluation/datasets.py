@@ -18,10 +18,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from ..preparation.image_files import image_key
 from ..preparation.image_rules import REPLACE_HINT, read_dataset_image
 from ..preparation.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
-from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
+from ..files.image_folders import images_by_key, pair_by_owner
+from ..files.images import FORMAT_NAMES, BadImageError
 from ..problems import Problem
 from .report import name_problems
 
@@ -61,19 +61,13 @@ def _images_by_key(folder: str, where: str, problems: List[Problem]) -> Dict[str
     if not osp.isdir(folder):
         problems.append(Problem(where, f'folder {folder} does not exist'))
         return {}
-    found: Dict[str, str] = {}
-    for file_name in sorted(os.listdir(folder)):
-        path = osp.join(folder, file_name)
-        if not (osp.isfile(path) and is_image_file(file_name)):
-            continue
-        key = image_key(file_name)
-        if key in found:
-            problems.append(Problem(where, f'{found[key]} and {path} have the same name {key!r}; keep one'))
-            continue
-        found[key] = path
-    if not found:
+    groups, _ = images_by_key(folder)
+    for key, paths in groups.items():
+        problems += [Problem(where, f'{paths[0]} and {path} have the same name {key!r}; keep one')
+                     for path in paths[1:]]
+    if not groups:
         problems.append(Problem(where, f'folder {folder} has no {FORMAT_NAMES} image'))
-    return found
+    return {key: paths[0] for key, paths in groups.items()}
 
 
 def pair_images(spec: DatasetSpec, scale: int) -> Tuple[List[ImagePair], List[Problem]]:
@@ -84,20 +78,25 @@ def pair_images(spec: DatasetSpec, scale: int) -> Tuple[List[ImagePair], List[Pr
     if spec.lq_dir is None:
         return [ImagePair(spec.name, key, path, None) for key, path in gts.items()], problems
     lqs = _images_by_key(spec.lq_dir, where, problems)
-    pairs, used = [], set()
+    suffix = f'x{scale}'
+
+    def gt_of(lq: str) -> Optional[str]:
+        base = lq[:-len(suffix)] if lq.endswith(suffix) else None
+        return lq if lq in gts else base if base in gts else None
+
+    owned, extra = pair_by_owner(lqs, gt_of)
+    pairs = []
     for key, gt_path in gts.items():
-        candidates = [k for k in (key, f'{key}x{scale}') if k in lqs]
-        if len(candidates) == 2:
-            problems.append(Problem(where, f'{gt_path} has two LQ partners, {lqs[candidates[0]]} and '
-                                           f'{lqs[candidates[1]]}; keep one'))
-        elif not candidates:
+        partners = sorted(owned.get(key, []), key=len)  # the key itself first
+        if len(partners) == 2:
+            problems.append(Problem(where, f'{gt_path} has two LQ partners, {lqs[partners[0]]} and '
+                                           f'{lqs[partners[1]]}; keep one'))
+        elif not partners:
             problems.append(Problem(where, f'{gt_path} has no LQ partner in {spec.lq_dir} (looked for {key} and '
                                            f'{key}x{scale} with an image extension)'))
         else:
-            pairs.append(ImagePair(spec.name, key, gt_path, lqs[candidates[0]]))
-        used.update(candidates)
-    for key in sorted(set(lqs) - used):
-        problems.append(Problem(where, f'{lqs[key]} has no GT partner in {spec.gt_dir}'))
+            pairs.append(ImagePair(spec.name, key, gt_path, lqs[partners[0]]))
+    problems += [Problem(where, f'{lqs[key]} has no GT partner in {spec.gt_dir}') for key in sorted(extra)]
     return pairs, problems
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..preparation.image_rules import REPLACE_HINT, read_dataset_image
 from ..preparation.lr_bicubic import mod_crop
+from ..files.image_folders import list_files, pair_by_owner
 from ..files.images import BadImageError, is_image_file
 from ..problems import Problem
 from .datasets import DatasetSpec, ImagePair
@@ -96,18 +97,10 @@ def _pair_folder(name: str, folder: str, dataset: str, pairs: Sequence[ImagePair
                  ) -> Tuple[Dict[Tuple[str, str], str], List[Problem]]:
     where = f'--results {name}'
     gt_paths = {p.name: p.gt_path for p in pairs}
-    found: Dict[str, List[str]] = {}
-    problems = []
-    for file_name in sorted(os.listdir(folder)):
-        path = osp.join(folder, file_name)
-        if not (osp.isfile(path) and is_image_file(file_name)):
-            continue
-        key = gt_key_for(osp.splitext(file_name)[0], list(gt_paths))
-        if key is None:
-            problems.append(Problem(where, f'{path} has no GT in --dataset {dataset} (its name starts with no GT '
-                                           'name); remove it or check the folder'))
-        else:
-            found.setdefault(key, []).append(path)
+    images = [osp.join(folder, file) for file in list_files(folder, hidden=True) if is_image_file(file)]
+    found, extra = pair_by_owner(images, lambda path: gt_key_for(osp.splitext(osp.basename(path))[0], list(gt_paths)))
+    problems = [Problem(where, f'{path} has no GT in --dataset {dataset} (its name starts with no GT name); remove it '
+                               'or check the folder') for path in extra]
     files = {}
     for key, gt_path in gt_paths.items():
         paths = found.get(key, [])
