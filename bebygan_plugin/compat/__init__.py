@@ -11,11 +11,13 @@ no file on disk.
 6. :mod:`.undecodable_images`: a corrupt image stops training with ``'NoneType' object has no attribute
    'astype'``, naming no file.
 7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
+8. :mod:`.realesrgan_on_cpu`: BasicSR's ``RealESRGANModel`` / ``RealESRNetModel`` need a GPU (``.cuda()``) and fail
+   at their second blur (``.view()`` on a non-contiguous tensor).
 """
 import importlib
 
 PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
-           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors')  # in this order: (1) first
+           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'realesrgan_on_cpu')  # in this order: (1) first
 
 
 def apply() -> None:
