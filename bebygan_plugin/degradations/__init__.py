@@ -5,8 +5,10 @@
 - :class:`TrainingPairPool` (``pair_pool``): the queue of past pairs (``queue_size``);
 - the pieces: ``filtering`` (per-image blur, unsharp mask), ``noise`` (Gaussian, Poisson), ``jpeg``.
 """
+from .filtering import UnsharpMask, filter2d
 from .pair_pool import TrainingPairPool
 from .second_order import SecondOrderDegradation
 from .settings import DEGRADATION_KEYS, DegradationSettings
 
-__all__ = ['DEGRADATION_KEYS', 'DegradationSettings', 'SecondOrderDegradation', 'TrainingPairPool']
+__all__ = ['DEGRADATION_KEYS', 'DegradationSettings', 'SecondOrderDegradation', 'TrainingPairPool', 'UnsharpMask',
+           'filter2d']

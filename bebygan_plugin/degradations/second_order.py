@@ -47,9 +47,11 @@ def random_crop_pair(gt: torch.Tensor, lq: torch.Tensor, gt_size: int, scale: in
 
 
 class SecondOrderDegradation(nn.Module):
-    """``forward(gt, kernel1, kernel2, sinc_kernel) -> (lq, gt)``: the synthetic pair of a GT batch ``(b, 3, H, W)``
-    in [0, 1] with the per-image kernels ``(b, k, k)`` that BasicSR's ``RealESRGANDataset`` draws (``kernel1``,
-    ``kernel2``, ``sinc_kernel``); both outputs are cropped (``gt`` to ``gt_size``, ``lq`` to ``gt_size / scale``),
+    """``forward(gt, kernel1, kernel2, sinc_kernel, sharpen=True) -> (lq, gt)``: the synthetic pair of a GT batch
+    ``(b, 3, H, W)`` in [0, 1] with the per-image kernels ``(b, k, k)`` that BasicSR's ``RealESRGANDataset`` draws
+    (``kernel1``, ``kernel2``, ``sinc_kernel``); the LQ is degraded from the unsharp-masked GT (Real-ESRGAN's
+    ``RealESRGANModel``) or, with ``sharpen=False``, from ``gt`` as given (``RealESRNetModel``, which passes its GT
+    already sharpened or not). Both outputs are cropped (``gt`` to ``gt_size``, ``lq`` to ``gt_size / scale``);
     ``lq`` is 8-bit valued and contiguous. ``basicsr_stream``: see ``degradations.noise``.
     Move it to the batch's device with ``.to(device)`` (its constant tables are buffers)."""
 
@@ -74,11 +76,11 @@ class SecondOrderDegradation(nn.Module):
         return filter2d(F.interpolate(img, size=lr_size, mode=random.choice(RESIZE_MODES)), sinc_kernel)
 
     def forward(self, gt: torch.Tensor, kernel1: torch.Tensor, kernel2: torch.Tensor,
-                sinc_kernel: torch.Tensor) -> tuple:
+                sinc_kernel: torch.Tensor, sharpen: bool = True) -> tuple:
         s = self.settings
         h, w = gt.shape[-2:]
         # first pass: blur, resize, noise, JPEG
-        out = filter2d(self.unsharp_mask(gt), kernel1)
+        out = filter2d(self.unsharp_mask(gt) if sharpen else gt, kernel1)
         scale = random_resize_scale(s.resize_prob, s.resize_range)
         out = F.interpolate(out, scale_factor=scale, mode=random.choice(RESIZE_MODES))
         out = self.compress(self.add_noise(out, second=False), s.jpeg_range)
