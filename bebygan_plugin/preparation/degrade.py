@@ -13,9 +13,11 @@ BasicSR's ``PairedImageDataset`` and ``bebygan-eval --dataset NAME=OUT_DIR/gt:OU
 It runs the training's own code: pair ``i`` is item ``i mod len`` of BasicSR's ``RealESRGANDataset`` (its crop or
 pad to 400x400, flips and blur / sinc kernels, configured by the option file's ``datasets.train`` section) over the
 images of ``HR_DIR`` in name order, degraded by :class:`bebygan_plugin.degradations.SecondOrderDegradation` with
-the option file's top-level keys (``resize_prob``, ..., ``jpeg_range2``, ``gt_size``, ``scale``), one pair at a
-time, so that every pair gets its own draw of every random choice. The training-pair pool (``queue_size``) is not
-used: it only reorders pairs across batches. Python's ``random``, NumPy's and torch's generators are all seeded
+the option file's top-level keys (``resize_prob``, ..., ``jpeg_range2``, ``gt_size``, ``scale``,
+``basicsr_random_stream``), one pair at a time, so that every pair gets its own draw of every random choice. The
+LQ is degraded from the unsharp-masked GT as both stages do (stage 1 with ``gt_usm: false``: from the GT itself);
+the GT written is the GT itself, the target of validation and evaluation. The training-pair pool (``queue_size``)
+is not used: it only reorders pairs across batches. Python's ``random``, NumPy's and torch's generators are all seeded
 with ``--seed`` first: the same seed, images and option file give byte-identical files.
 
 Every input is checked before any work (the option file and its keys, every image decoded, the output folder);
@@ -28,7 +30,7 @@ import os
 import random
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from os import path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -78,9 +80,19 @@ def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def degradation_settings(opt: dict, source: str) -> Tuple[Optional[DegradationSettings], Dict, List[Problem]]:
-    """The degradation's settings and the ``datasets.train`` section's kernel options, or the problems (every
-    missing key named)."""
+@dataclass(frozen=True)
+class Degradation:
+    """What the option file says about the degradation: its settings, the kernel options of ``datasets.train``,
+    whether the LQ is degraded from the unsharp-masked GT, and the random stream (``basicsr_random_stream``)."""
+
+    settings: DegradationSettings
+    kernels: Dict
+    sharpen: bool
+    basicsr_stream: bool
+
+
+def read_degradation(opt: dict, source: str) -> Tuple[Optional[Degradation], List[Problem]]:
+    """The option file's :class:`Degradation`, or the problems (every missing key named)."""
     problems = []
     missing = [key for key in DEGRADATION_KEYS + ('scale',) if key not in opt]
     if missing:
@@ -96,14 +108,15 @@ def degradation_settings(opt: dict, source: str) -> Tuple[Optional[DegradationSe
         problems.append(Problem(f'{source}: datasets.train', f"lacks RealESRGANDataset's kernel key(s) "
                                                              f'{", ".join(absent)}'))
     if problems:
-        return None, {}, problems
+        return None, problems
     try:
         settings = DegradationSettings.from_options(opt)
     except (TypeError, ValueError) as err:
-        return None, {}, [Problem(source, f'degradation keys cannot be used: {err}')]
+        return None, [Problem(source, f'degradation keys cannot be used: {err}')]
     kernels = {key: section[key] for key in KERNEL_KEYS}
     kernels.update(use_hflip=bool(section.get('use_hflip', False)), use_rot=bool(section.get('use_rot', False)))
-    return settings, kernels, []
+    sharpen = bool(opt.get('gt_usm', True))  # stage 1's key (RealESRNetModel); stage 2 always degrades the USM GT
+    return Degradation(settings, kernels, sharpen, bool(opt.get('basicsr_random_stream', False))), []
 
 
 def input_problems(folder: str) -> Tuple[List[ImageFile], List[Problem]]:
@@ -131,16 +144,16 @@ def output_problems(out_dir: str) -> List[Problem]:
     return problems
 
 
-def check(args: argparse.Namespace) -> Tuple[DegradationSettings, Dict, List[ImageFile], str]:
+def check(args: argparse.Namespace) -> Tuple[Degradation, List[ImageFile], str]:
     """Every check before any work; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing them all."""
     problems = []
     if args.num < 1:
         problems.append(Problem('--num', f'is {args.num}; give the number of pairs to write (at least 1)'))
     opt, opt_problems = load_option_file(args.opt)
     problems += opt_problems
-    settings, kernels = None, {}
+    degradation = None
     if opt is not None:
-        settings, kernels, found = degradation_settings(opt, args.opt)
+        degradation, found = read_degradation(opt, args.opt)
         problems += found
     problems += output_problems(args.output)
     files, found = input_problems(args.input)
@@ -148,7 +161,7 @@ def check(args: argparse.Namespace) -> Tuple[DegradationSettings, Dict, List[Ima
     raise_if_any(PROGRAM, problems)
     with open(args.opt, 'rb') as f:
         digest = hashlib.sha256(f.read()).hexdigest()
-    return settings, kernels, files, digest
+    return degradation, files, digest
 
 
 def realesrgan_dataset(files: Sequence[ImageFile], kernels: Dict, links: str):
@@ -173,19 +186,18 @@ def to_uint8_bgr(img: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(rgb[..., ::-1])
 
 
-def degraded_pairs(files: Sequence[ImageFile], settings: DegradationSettings, kernels: Dict, num: int, seed: int,
-                   links: str):
+def degraded_pairs(files: Sequence[ImageFile], degradation: Degradation, num: int, seed: int, links: str):
     """Yield ``(name, gt, lq)`` (uint8 BGR) for pairs ``0 .. num - 1``."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    dataset = realesrgan_dataset(files, kernels, links)
-    degrade = SecondOrderDegradation(settings)
+    dataset = realesrgan_dataset(files, degradation.kernels, links)
+    degrade = SecondOrderDegradation(degradation.settings, degradation.basicsr_stream)
     for index in range(num):
         item = dataset[index % len(dataset)]
         with torch.no_grad():
             lq, gt = degrade(item['gt'][None], item['kernel1'][None], item['kernel2'][None],
-                             item['sinc_kernel'][None])
+                             item['sinc_kernel'][None], sharpen=degradation.sharpen)
         yield f'{index:04d}_{files[index % len(files)].key}', to_uint8_bgr(gt[0]), to_uint8_bgr(lq[0])
 
 
@@ -215,7 +227,7 @@ def contact_sheet(pairs: Sequence[Tuple[str, np.ndarray, np.ndarray]], total: in
 
 def run(args: argparse.Namespace) -> str:
     """The whole run for parsed arguments; returns the contact sheet's path."""
-    settings, kernels, files, digest = check(args)
+    degradation, files, digest = check(args)
     out = args.output
     finals = [osp.join(out, name) for name in OUTPUT_FOLDERS]
     os.makedirs(out, exist_ok=True)
@@ -223,7 +235,7 @@ def run(args: argparse.Namespace) -> str:
     with tempfile.TemporaryDirectory(prefix='bebygan-degrade-') as links, staged(finals):
         for final in finals:
             os.makedirs(staging_path(final))
-        pairs = degraded_pairs(files, settings, kernels, args.num, args.seed, links)
+        pairs = degraded_pairs(files, degradation, args.num, args.seed, links)
         for name, gt, lq in tqdm(pairs, total=args.num, desc='Degrade', unit='pair', dynamic_ncols=True):
             for final, img in zip(finals, (gt, lq)):
                 with open(osp.join(staging_path(final), f'{name}.png'), 'wb') as f:
@@ -233,8 +245,8 @@ def run(args: argparse.Namespace) -> str:
     sheet = encode_image(np.asarray(contact_sheet(shown, args.num)), '.png', order='rgb')
     atomic_write(osp.join(out, SHEET), lambda f: f.write(sheet))
     info = {'seed': args.seed, 'num': args.num, 'option_file': osp.basename(args.opt), 'option_sha256': digest,
-            'sources': [osp.basename(item.path) for item in files], 'degradation': asdict(settings),
-            'kernels': kernels, 'torch': torch.__version__}
+            'sources': [osp.basename(item.path) for item in files], 'degradation': asdict(degradation),
+            'torch': torch.__version__}
     data = (json.dumps(info, indent=2, sort_keys=True) + '\n').encode('utf-8')
     atomic_write(osp.join(out, INFO), lambda f: f.write(data))
     return osp.join(out, SHEET)
