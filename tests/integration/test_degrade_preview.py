@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from tests.helpers.cli import exit_status
 from tests.helpers.paths import REPO_ROOT, SET5
 
 from bebygan_plugin.degradations import DegradationSettings, SecondOrderDegradation
@@ -19,14 +20,6 @@ from bebygan_plugin.files.images import read_image
 from bebygan_plugin.preparation.degrade import KERNEL_KEYS, main as degrade_main
 
 REAL_ESRGAN_OPT = REPO_ROOT / 'tests' / 'data' / 'real_esrgan' / 'train_realesrgan_x4plus.yml'
-
-
-def run(main, *args) -> int:
-    try:
-        main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
 
 
 @pytest.fixture
@@ -45,8 +38,8 @@ def files_of(out) -> dict:
 def test_same_seed_same_bytes_and_the_pairs_are_the_trainings(hr, tmp_path):
     from basicsr.data.realesrgan_dataset import RealESRGANDataset
 
-    assert run(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'a', '--num', 2, '--seed', 7) == 0
-    assert run(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'b', '--num', 2, '--seed', 7) == 0
+    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'a', '--num', 2, '--seed', 7) == 0
+    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'b', '--num', 2, '--seed', 7) == 0
     first, second = files_of(tmp_path / 'a'), files_of(tmp_path / 'b')
     assert sorted(first) == ['contact_sheet.png', 'degrade.json', 'gt/0000_bird.png', 'gt/0001_head.png',
                              'lq/0000_bird.png', 'lq/0001_head.png']
@@ -75,14 +68,14 @@ def test_same_seed_same_bytes_and_the_pairs_are_the_trainings(hr, tmp_path):
 
 def test_another_seed_other_pairs_and_bebygan_eval_scores_the_set(hr, tmp_path):
     (hr / 'head.png').unlink()
-    assert run(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'set', '--num', 1, '--seed', 1) == 0
-    assert run(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'other', '--num', 1,
+    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'set', '--num', 1, '--seed', 1) == 0
+    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'other', '--num', 1,
                '--seed', 2) == 0
     assert (tmp_path / 'set' / 'lq' / '0000_bird.png').read_bytes() != \
         (tmp_path / 'other' / 'lq' / '0000_bird.png').read_bytes()
     report = tmp_path / 'report'
     real_set = f'Real={tmp_path / "set" / "gt"}{os.pathsep}{tmp_path / "set" / "lq"}'
-    assert run(eval_main, '-o', report, '--dataset', real_set,
+    assert exit_status(eval_main, '-o', report, '--dataset', real_set,
                '--bicubic', '--metrics', 'psnr,ssim,niqe') == 0
     with open(report / 'results.csv', newline='') as f:
         (row,) = list(csv.DictReader(f))
@@ -111,7 +104,7 @@ def test_bad_input_stops_before_any_work(hr, tmp_path, capsys, case):
         data = (hr / 'bird.png').read_bytes()
         (hr / 'bird.png').write_bytes(data[:len(data) // 3])
     before = files_of(tmp_path)
-    assert run(degrade_main, '-opt', opt, '-i', images, '-o', out, '--num', num, '--seed', 0) == 2
+    assert exit_status(degrade_main, '-opt', opt, '-i', images, '-o', out, '--num', num, '--seed', 0) == 2
     err = capsys.readouterr().err
     assert 'bebygan-degrade: ' in err and 'problem(s)' in err and 'nothing was created' in err, err
     assert 'Degrade' not in err

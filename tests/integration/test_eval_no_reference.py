@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import torch
+from tests.helpers.cli import exit_status
 from tests.helpers.paths import SET5
 
 from bebygan_plugin.evaluation.cli import main as eval_main
@@ -14,12 +15,8 @@ from bebygan_plugin.files.images import read_image
 from bebygan_plugin.files.weights import PYIQA_METRIC_FILES
 
 
-def run_eval(*args):
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
+def run_eval(*args) -> int:
+    return exit_status(eval_main, *args)
 
 
 def rows(report) -> list:
@@ -122,3 +119,25 @@ def test_musiq_is_computed_by_default_where_its_weights_are_present(random_musiq
     assert float(row['musiq']) == pytest.approx(expected, rel=1e-4)
     assert 'MUSIQ' in (out / 'report.md').read_text().split('## Protocol')[0]
     pyiqa_metric._pyiqa_metric.cache_clear()
+
+
+def test_checkpoints_of_a_training_are_scored_on_photos_without_gt(torch_home, photos, tmp_path):
+    """--checkpoints with --lq-only: the curve of a real-world training on real photos, by NIQE, with the values
+    that bebygan-eval --model gives on the same weights."""
+    from basicsr.archs.rrdbnet_arch import RRDBNet
+
+    (photos / 'birdx4.png').unlink()
+    models = tmp_path / 'experiments' / 'run' / 'models'
+    models.mkdir(parents=True)
+    torch.manual_seed(0)
+    state = RRDBNet(3, 3, num_feat=8, num_block=1, num_grow_ch=4).state_dict()
+    state['conv_last.weight'] *= 30  # a textured output (NIQE's fit fails on a near-flat one)
+    torch.save({'params': state}, models / 'net_g_10.pth')
+    assert run_eval('-o', tmp_path / 'curve', '--lq-only', f'Photos={photos}', '--checkpoints', models) == 0
+    with open(tmp_path / 'curve' / 'checkpoints.csv', newline='') as f:
+        (row,) = list(csv.DictReader(f))
+    assert row['dataset'] == 'Photos' and row['iteration'] == '10'
+    assert run_eval('-o', tmp_path / 'one', '--lq-only', f'Photos={photos}', '--model',
+                    f'it10={models / "net_g_10.pth"}', '--metrics', 'niqe') == 0
+    (one,) = rows(tmp_path / 'one')
+    assert float(row['niqe']) == pytest.approx(float(one['niqe']), rel=1e-12)
