@@ -61,7 +61,7 @@ def loaded_gt(ds: RealESRGANDataset, index: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize('fmt', ['lmdb', 'folder'])
-def test_realesrgan_dataset_loads_every_entry_with_its_pixels(tmp_path, fmt):
+def test_realesrgan_dataset_loads_every_entry_with_its_pixels(tmp_path, capsys, fmt):
     hr = tmp_path / 'hr'
     hr.mkdir()
     for name in ('baby', 'woman'):  # 512x512 (cut into sub-images) and 344x228 (portrait, kept whole)
@@ -69,6 +69,9 @@ def test_realesrgan_dataset_loads_every_entry_with_its_pixels(tmp_path, fmt):
     assert prepare('--gt-only', '--multiscale', '--format', fmt, '--hr', hr, '--out', tmp_path / 'out',
                    '--workers', 1) == 0
     root = tmp_path / 'out' / ('hr_multiscale_sub.lmdb' if fmt == 'lmdb' else 'hr_multiscale_sub')
+    assert prepare('--gt-only', '--multiscale', '--format', fmt, '--hr', hr, '--out', tmp_path / 'out',
+                   '--workers', 1) == 0  # a re-run with the same images and settings
+    assert 'nothing to do' in capsys.readouterr().out
     lines = (root / 'meta_info.txt').read_text().splitlines()
     ds = dataset(root, 'lmdb') if fmt == 'lmdb' else dataset(root, 'disk', root / 'meta_info.txt')
     assert len(ds) == len(lines)
