@@ -22,6 +22,10 @@ from bebygan_plugin.preparation.degrade import KERNEL_KEYS, main as degrade_main
 REAL_ESRGAN_OPT = REPO_ROOT / 'tests' / 'data' / 'real_esrgan' / 'train_realesrgan_x4plus.yml'
 
 
+def degrade(images, out, num: int, seed: int, opt=REAL_ESRGAN_OPT) -> int:
+    return exit_status(degrade_main, '-opt', opt, '-i', images, '-o', out, '--num', num, '--seed', seed)
+
+
 @pytest.fixture
 def hr(tmp_path):
     folder = tmp_path / 'hr'
@@ -38,8 +42,8 @@ def files_of(out) -> dict:
 def test_same_seed_same_bytes_and_the_pairs_are_the_trainings(hr, tmp_path):
     from basicsr.data.realesrgan_dataset import RealESRGANDataset
 
-    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'a', '--num', 2, '--seed', 7) == 0
-    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'b', '--num', 2, '--seed', 7) == 0
+    for out in ('a', 'b'):
+        assert degrade(hr, tmp_path / out, num=2, seed=7) == 0
     first, second = files_of(tmp_path / 'a'), files_of(tmp_path / 'b')
     assert sorted(first) == ['contact_sheet.png', 'degrade.json', 'gt/0000_bird.png', 'gt/0001_head.png',
                              'lq/0000_bird.png', 'lq/0001_head.png']
@@ -68,9 +72,8 @@ def test_same_seed_same_bytes_and_the_pairs_are_the_trainings(hr, tmp_path):
 
 def test_another_seed_other_pairs_and_bebygan_eval_scores_the_set(hr, tmp_path):
     (hr / 'head.png').unlink()
-    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'set', '--num', 1, '--seed', 1) == 0
-    assert exit_status(degrade_main, '-opt', REAL_ESRGAN_OPT, '-i', hr, '-o', tmp_path / 'other', '--num', 1,
-               '--seed', 2) == 0
+    assert degrade(hr, tmp_path / 'set', num=1, seed=1) == 0
+    assert degrade(hr, tmp_path / 'other', num=1, seed=2) == 0
     assert (tmp_path / 'set' / 'lq' / '0000_bird.png').read_bytes() != \
         (tmp_path / 'other' / 'lq' / '0000_bird.png').read_bytes()
     report = tmp_path / 'report'
@@ -104,7 +107,7 @@ def test_bad_input_stops_before_any_work(hr, tmp_path, capsys, case):
         data = (hr / 'bird.png').read_bytes()
         (hr / 'bird.png').write_bytes(data[:len(data) // 3])
     before = files_of(tmp_path)
-    assert exit_status(degrade_main, '-opt', opt, '-i', images, '-o', out, '--num', num, '--seed', 0) == 2
+    assert degrade(images, out, num, seed=0, opt=opt) == 2
     err = capsys.readouterr().err
     assert 'bebygan-degrade: ' in err and 'problem(s)' in err and 'nothing was created' in err, err
     assert 'Degrade' not in err
