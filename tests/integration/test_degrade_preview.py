@@ -76,6 +76,13 @@ def test_another_seed_other_pairs_and_bebygan_eval_scores_the_set(hr, tmp_path):
     assert degrade(hr, tmp_path / 'other', num=1, seed=2) == 0
     assert (tmp_path / 'set' / 'lq' / '0000_bird.png').read_bytes() != \
         (tmp_path / 'other' / 'lq' / '0000_bird.png').read_bytes()
+    # validation during training reads the same files: BasicSR's PairedImageDataset pairs them by name
+    from basicsr.data.paired_image_dataset import PairedImageDataset
+
+    val = PairedImageDataset({'dataroot_gt': str(tmp_path / 'set' / 'gt'), 'dataroot_lq': str(tmp_path / 'set' / 'lq'),
+                              'io_backend': {'type': 'disk'}, 'phase': 'val', 'scale': 4, 'filename_tmpl': '{}'})
+    (item,) = list(val)
+    assert item['gt'].shape == (3, 256, 256) and item['lq'].shape == (3, 64, 64)
     report = tmp_path / 'report'
     real_set = f'Real={tmp_path / "set" / "gt"}{os.pathsep}{tmp_path / "set" / "lq"}'
     assert exit_status(eval_main, '-o', report, '--dataset', real_set,
