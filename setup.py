@@ -81,20 +81,21 @@ setup(
     extras_require={
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
+        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime',
+                 'import-linter', 'ruff', 'vulture'],  # architecture, lint and dead-code checks of the suite
     },
     entry_points={
         'console_scripts': [
             'bebygan-train=bebygan_plugin.train:main',
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
-            'bebygan-prepare=bebygan_plugin.data.cli:prepare_main',
+            'bebygan-prepare=bebygan_plugin.preparation.cli:prepare_main',
             'bebygan-eval=bebygan_plugin.evaluation.cli:main',
             'bebygan-infer=bebygan_plugin.inference.cli:infer_main',
             'bebygan-convert=bebygan_plugin.inference.cli:convert_main',
             'bebygan-interpolate=bebygan_plugin.inference.cli:interpolate_main',
             'bebygan-export=bebygan_plugin.inference.cli:export_main',
-            'bebygan-degrade=bebygan_plugin.preparation.degrade:main',
+            'bebygan-degrade=bebygan_plugin.preparation.cli:degrade_main',
         ],
     },
 )

@@ -146,7 +146,7 @@ def evaluate(workdir: str, stages: Sequence[Dict]) -> Tuple['Evaluation', Dict[s
 
 def findings(evaluation: 'Evaluation') -> List[str]:
     """What the numbers say, and nothing else: per metric the values and the best method, then stage 2 - stage 1."""
-    from bebygan_plugin.evaluation.metrics import METRICS
+    from bebygan_plugin.evaluation.scoring import METRICS
     from bebygan_plugin.evaluation.report import TABLE_ORDER
 
     lines = []

@@ -8,7 +8,7 @@ BasicSR's ``imfrombytes`` returns None for bytes OpenCV cannot decode, and every
 - :func:`remember_read` around ``FileClient.get``: each thread remembers which file (disk) or key of which LMDB it
   read last;
 - :func:`imfrombytes` in place of BasicSR's (in every loaded basicsr module that imported it): bytes it cannot
-  decode raise :class:`~bebygan_plugin.data.corrupt_images.CorruptImageError` naming that file or key and the fix;
+  decode raise :class:`~bebygan_plugin.dataset_guards.corrupt_images.CorruptImageError` naming that file or key and the fix;
 - :func:`skipping_getitem` around the ``__getitem__`` of every dataset class registered at that point: the error
   also names the dataset, and a training set with ``skip_corrupt_images: true`` takes the next image instead,
   logging each corrupt image once with the running count (per process: each DataLoader worker counts its own).
@@ -24,7 +24,7 @@ import numpy as np
 from basicsr.utils.file_client import FileClient
 from basicsr.utils.registry import DATASET_REGISTRY
 
-from ..data.corrupt_images import SKIP_OPTION, CorruptImageError
+from ..dataset_guards.corrupt_images import SKIP_OPTION, CorruptImageError
 from ..files.images import IMREAD_FLAGS, UndecodableImageError, decode_bytes
 
 MAX_CONSECUTIVE_SKIPS = 100  # corrupt images in a row after which skipping gives up

@@ -18,7 +18,7 @@ from ..problems import ProblemsFound, exit_on_problems
 from .datasets import parse_dataset_spec, parse_lq_only_spec
 from .figures import Crop
 from .methods import AUTO_TILE, PROGRAM, parse_model_spec
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 from .results import parse_results_spec
 from .checkpoints import WEIGHT_LABELS
 from .runner import EvalConfig, run_checkpoints, run_evaluation

@@ -5,7 +5,7 @@ from typing import List, Sequence, Tuple
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 
 PANEL_W, PANEL_H = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 70, 170, 26, 34  # margins of each panel's plot area

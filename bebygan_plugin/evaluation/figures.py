@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .metrics import CROP_BORDER, METRICS
+from .scoring import CROP_BORDER, METRICS
 
 CAPTION_METRICS = ('lpips', 'psnr', 'ssim')  # beneath each crop, those of them that were computed
 NO_REFERENCE_CAPTION_METRICS = ('niqe', 'musiq', 'clipiqa')  # the same without a GT

@@ -11,7 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from ..files.atomic import atomic_write
 from ..problems import Problem
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 
 TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim',  # Table 2's rows first
                'dists', 'topiq_fr', 'musiq', 'clipiqa', 'niqe', 'flat')

@@ -14,9 +14,9 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..schema.basicsr_keys import OPTIMIZERS
-from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..training.distributed import gather_batch, global_batch_loss
-from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
+from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..model_mixins.distributed import gather_batch, global_batch_loss
+from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from .lr_scheduler import WarmupCosineRestartLR
 
 

@@ -2,7 +2,7 @@
 from basicsr.models.sr_model import SRModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
-from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
 from .synthetic_pairs import SyntheticPairsMixin
 
 

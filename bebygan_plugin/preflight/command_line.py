@@ -4,11 +4,9 @@ BasicSR parses ``sys.argv`` itself once the checks pass; these parsers only vali
 point its own ``--help`` (a test run has no ``--auto_resume`` or ``--debug``).
 """
 import argparse
-from os import path as osp
 from typing import Callable, List, Optional, Tuple
 
-import yaml
-
+from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -30,26 +28,6 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
     parser.add_argument('--force_yml', nargs='+', default=None, metavar='KEY:SUBKEY=VALUE',
                         help='override option values, e.g. --force_yml name=my_run num_gpu=1 (sections must exist)')
     return parser
-
-
-def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
-    """``(opt, problems)``: the YAML parsed like BasicSR does, or the reason it cannot be."""
-    if not osp.isfile(opt_path):
-        return None, [Problem('-opt', f'option file {opt_path!r} does not exist')]
-    from basicsr.utils.options import ordered_yaml
-
-    try:
-        with open(opt_path, encoding='utf-8') as f:
-            opt = yaml.load(f, Loader=ordered_yaml()[0])
-    except yaml.YAMLError as err:
-        mark = getattr(err, 'problem_mark', None)
-        where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path
-        return None, [Problem(where, f'is not valid YAML: {getattr(err, "problem", None) or err}')]
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Problem(opt_path, f'cannot be read: {err}')]
-    if not isinstance(opt, dict):
-        return None, [Problem(opt_path, f'must hold a mapping of options, got {type(opt).__name__}')]
-    return opt, []
 
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:

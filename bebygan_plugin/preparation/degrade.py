@@ -3,7 +3,7 @@ real-world validation / test set.
 
 ::
 
-    bebygan-degrade -opt OPTION.yml -i HR_DIR -o OUT_DIR --num N --seed S
+    bebygan-degrade -opt OPTION.yml -i HR_DIR -o OUT_DIR --num N --seed S      (:func:`.cli.degrade_main`)
 
 writes ``OUT_DIR/gt/*.png`` and ``OUT_DIR/lq/*.png`` (``NNNN_<image>.png``, the same name on both sides, so that
 BasicSR's ``PairedImageDataset`` and ``bebygan-eval --dataset NAME=OUT_DIR/gt:OUT_DIR/lq`` pair them),
@@ -39,14 +39,14 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
-from ..data.image_files import DatasetError, ImageFile, list_images
-from ..data.image_rules import read_dataset_image
-from ..data.staging import staged, staging_path
+from .image_files import DatasetError, ImageFile, list_images
+from .image_rules import read_dataset_image
+from .staging import staged, staging_path
 from ..degradations import DEGRADATION_KEYS, DegradationSettings, SecondOrderDegradation
 from ..files.atomic import atomic_write
 from ..files.images import BadImageError, encode_image
 from ..files.paths import output_folder_problems
-from ..preflight.command_line import load_option_file
+from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems, raise_if_any
 
 PROGRAM = 'bebygan-degrade'
@@ -58,26 +58,6 @@ SHEET, INFO = 'contact_sheet.png', 'degrade.json'
 SHEET_PAIRS = 16  # the contact sheet shows the first pairs
 SHEET_COLUMNS = 2  # pairs side by side on a row of the sheet
 MARGIN, LABEL_PX = 8, 18
-
-
-def parse_arguments(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog=PROGRAM,
-        description='Degrade HR images as the real-world training does (RealESRGANDataset + the second-order '
-                    'degradation, configured by an option file) and write the pairs and a contact sheet: a preview, '
-                    'or a fixed, seeded validation / test set.',
-        epilog='Example: bebygan-degrade -opt options/train_RealBebyGAN_x4.yml -i datasets/DIV2K/DIV2K_valid_HR '
-               '-o datasets/real_val --num 100 --seed 0')
-    parser.add_argument('-opt', required=True, metavar='OPTION_YML',
-                        help="a real-world option file: its top-level degradation keys and its datasets.train "
-                             "section's kernel keys are used")
-    parser.add_argument('-i', '--input', required=True, metavar='HR_DIR', help='folder of HR images')
-    parser.add_argument('-o', '--output', required=True, metavar='OUT_DIR',
-                        help='folder for gt/, lq/, contact_sheet.png and degrade.json (none of them may exist yet)')
-    parser.add_argument('--num', type=int, default=16, help='pairs to write (default 16); images are reused in '
-                                                            'turn when there are fewer')
-    parser.add_argument('--seed', type=int, default=0, help='seed of every random draw (default 0)')
-    return parser.parse_args(argv)
 
 
 @dataclass(frozen=True)
@@ -250,20 +230,3 @@ def run(args: argparse.Namespace) -> str:
     data = (json.dumps(info, indent=2, sort_keys=True) + '\n').encode('utf-8')
     atomic_write(osp.join(out, INFO), lambda f: f.write(data))
     return osp.join(out, SHEET)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    args = parse_arguments(argv)
-    try:
-        sheet = run(args)
-    except ProblemsFound as err:
-        exit_on_problems(err)
-    except KeyboardInterrupt:
-        print(f'{PROGRAM}: interrupted; gt/ and lq/ were not written', file=sys.stderr)
-        raise SystemExit(130) from None
-    print(f'{PROGRAM}: {args.num} pairs in {osp.join(args.output, "gt")} and {osp.join(args.output, "lq")}; '
-          f'contact sheet {sheet}')
-
-
-if __name__ == '__main__':
-    main()

@@ -1,16 +1,16 @@
 """A folder of PNG images with BasicSR's ``meta_info.txt``: the folder counterpart of
-:class:`bebygan_plugin.data.lmdb_writer.LmdbWriter` (same interface, same ``meta_info.txt`` lines)."""
+:class:`bebygan_plugin.preparation.lmdb_writer.LmdbWriter` (same interface, same ``meta_info.txt`` lines)."""
 import os
 from typing import List, Sequence, Tuple
 
-from ..data.lmdb_writer import META_INFO, Shape, meta_info_line
+from .lmdb_writer import META_INFO, Shape, meta_info_line
 
 
 class FolderWriter:
     """Writes ``{key}.png`` files into a new folder; ``meta_info.txt`` comes with :meth:`close`.
 
     Args:
-        path: the folder to create (it must not exist yet; see :mod:`bebygan_plugin.data.staging`).
+        path: the folder to create (it must not exist yet; see :mod:`bebygan_plugin.preparation.staging`).
         compress_level: PNG compression level of the images, written into ``meta_info.txt``.
     """
 

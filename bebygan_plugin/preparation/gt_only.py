@@ -12,16 +12,16 @@ disk}``, ``dataroot_gt`` = the folder, ``meta_info`` = ``OUT_DIR/NAME/meta_info.
 from it (the text before the first ``.``) and, on a folder, the image paths relative to ``dataroot_gt`` (the text
 before the first space). Per source image:
 
-1. read and normalise it to 8-bit BGR (:mod:`bebygan_plugin.data.image_rules`);
+1. read and normalise it to 8-bit BGR (:mod:`bebygan_plugin.preparation.image_rules`);
 2. ``--multiscale``: also make Real-ESRGAN's downscaled copies (its ``scripts/generate_multiscale_DF2K.py``): the
    image scaled by 0.75, 0.5 and 1/3, and a copy whose shortest edge is 400 pixels, each size truncated to whole
    pixels and resampled with PIL's Lanczos filter, stored under ``{key}T0`` ... ``{key}T3`` beside the original;
-3. cut each into overlapping sub-images (:mod:`bebygan_plugin.data.subimages`; default 400 / 200, Real-ESRGAN's:
+3. cut each into overlapping sub-images (:mod:`bebygan_plugin.preparation.subimages`; default 400 / 200, Real-ESRGAN's:
    ``RealESRGANDataset`` crops or reflect-pads every GT to 400x400; ``--crop-size 0`` keeps whole images);
 4. PNG-encode them; the main process writes the LMDB or the folder.
 
 All images are decoded and checked before anything is written, and every key is known (and unique) up front; the
-output appears only when complete (:mod:`bebygan_plugin.data.staging`). Bad images are named, or left out and
+output appears only when complete (:mod:`bebygan_plugin.preparation.staging`). Bad images are named, or left out and
 listed with ``--skip-bad``, as for the paired data.
 """
 import argparse
@@ -34,13 +34,13 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from ..data.image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
-from ..data.image_rules import encode_png, read_dataset_image
-from ..data.lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
-from ..data.parallel import worker_pool
-from ..data.reporting import human_bytes, report_ignored, report_skipped
-from ..data.staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
-from ..data.subimages import subimage_plan
+from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
+from .image_rules import encode_png, read_dataset_image
+from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
+from .parallel import worker_pool
+from .reporting import human_bytes, report_ignored, report_skipped
+from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
+from .subimages import subimage_plan
 from ..files.images import BadImageError
 from .folder_writer import FolderWriter
 

@@ -16,7 +16,7 @@ import json
 from typing import Dict
 
 from . import basicsr_keys
-from .components import NO_DEFAULT, registered, scheduler_classes
+from .components import NO_DEFAULT, registered
 from .plugin_options import (AMP, AMP_DTYPES, BEBYGAN_TRAIN, DATASET_KEYS, KEEP_BEST, MASK_OPT, MASK_SOURCES, RAGAN,
                              SKIP_CORRUPT_IMAGES, VAL_KEEP_BEST)
 from .rules import Option, OptionError, Rule, Section, check_keys, closest, signature_keys, unknown_key_problem
@@ -46,5 +46,5 @@ __all__ = ['AMP', 'AMP_DTYPES', 'BEBYGAN_TRAIN', 'BEBYGAN_TRAIN_KEYS', 'DATASET_
            'GAN_TRAIN_KEYS', 'KEEP_BEST', 'LOGGER_KEYS', 'MASK_OPT', 'MASK_SOURCES', 'NETWORK_KEYS', 'NO_DEFAULT',
            'Option', 'OptionError', 'PATH_KEYS', 'PATH_NETWORK_PREFIXES', 'RAGAN', 'Rule', 'SKIP_CORRUPT_IMAGES',
            'SR_TRAIN_KEYS', 'Section', 'TOP_LEVEL_KEYS', 'VAL_KEEP_BEST', 'VAL_KEYS', 'WANDB_KEYS', 'basicsr_keys',
-           'check_keys', 'closest', 'generated_files', 'registered', 'scheduler_classes', 'signature_keys',
+           'check_keys', 'closest', 'generated_files', 'registered', 'signature_keys',
            'unknown_key_problem']

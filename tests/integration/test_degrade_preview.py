@@ -17,7 +17,8 @@ from tests.helpers.paths import REPO_ROOT, SET5
 from bebygan_plugin.degradations import DegradationSettings, SecondOrderDegradation
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.files.images import read_image
-from bebygan_plugin.preparation.degrade import KERNEL_KEYS, main as degrade_main
+from bebygan_plugin.preparation.cli import degrade_main
+from bebygan_plugin.preparation.degrade import KERNEL_KEYS
 
 REAL_ESRGAN_OPT = REPO_ROOT / 'tests' / 'data' / 'real_esrgan' / 'train_realesrgan_x4plus.yml'
 

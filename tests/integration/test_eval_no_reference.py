@@ -12,7 +12,7 @@ from tests.helpers.paths import SET5
 
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.files.images import read_image
-from bebygan_plugin.files.weights import PYIQA_METRIC_FILES
+from bebygan_plugin.metrics.weight_downloads import PYIQA_METRIC_FILES
 
 
 def run_eval(*args) -> int:

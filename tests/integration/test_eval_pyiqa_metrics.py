@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from bebygan_plugin.evaluation.cli import main as eval_main
-from bebygan_plugin.files.weights import PYIQA_METRIC_FILES
+from bebygan_plugin.metrics.weight_downloads import PYIQA_METRIC_FILES
 from bebygan_plugin.preflight.weight_files import check_metric_weights
 from tests.helpers.paths import SET5
 
@@ -70,7 +70,7 @@ def random_topiq_fr(torch_home):
 def test_topiq_fr_runs_from_its_file_alone_with_the_papers_crop_and_rgb(random_topiq_fr, tmp_path, monkeypatch):
     """Its whole network comes from its one file (no ImageNet backbone download); the value equals pyiqa's own on
     the cropped RGB images."""
-    from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
+    from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
     from bebygan_plugin.files.images import read_image
     from bebygan_plugin.metrics import pyiqa_metric
 

@@ -6,7 +6,7 @@ import os
 import cv2
 import numpy as np
 
-from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
+from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
 from tests.helpers.paths import SET5
 

@@ -13,7 +13,7 @@ import pytest
 from basicsr.metrics import calculate_psnr, calculate_ssim
 from basicsr.metrics.niqe import calculate_niqe
 
-from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
+from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.metrics.lpips_metric import calculate_lpips
 from tests.helpers.paths import REPO_ROOT

@@ -11,7 +11,7 @@ from basicsr.data.realesrgan_dataset import RealESRGANDataset
 from PIL import Image
 from tests.helpers.paths import SET5
 
-from bebygan_plugin.data.cli import prepare_main
+from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.preparation.gt_only import multiscale_sizes
 
 # RealESRGANDataset's kernel options, as in Real-ESRGAN's train_realesrgan_x4plus.yml; no flips, so that an entry

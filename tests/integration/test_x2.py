@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
-from bebygan_plugin.data.cli import prepare_main
-from bebygan_plugin.data.lr_bicubic import bicubic_downsample, mod_crop
+from bebygan_plugin.preparation.cli import prepare_main
+from bebygan_plugin.preparation.lr_bicubic import bicubic_downsample, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.inference.cli import infer_main
 from bebygan_plugin.preflight.options import check_options

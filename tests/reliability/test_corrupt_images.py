@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader
 from tests.helpers import training_runs as support
 from tests.helpers.paths import DIST_VARS
 from tests.helpers.recipe import set5_recipe
-from bebygan_plugin.data.corrupt_images import CorruptImageError
+from bebygan_plugin.dataset_guards.corrupt_images import CorruptImageError
 from bebygan_plugin.preflight.datasets import TRAIN_DECODE_SAMPLE
 
 NAMES = support.CROP_NAMES[:4]  # baby_1, baby_2, bird_1, bird_2

@@ -1,4 +1,5 @@
-"""Console scripts of dataset preparation: ``bebygan-prepare`` and the single steps run by ``scripts/*.py``.
+"""Console scripts of dataset preparation: ``bebygan-prepare``, ``bebygan-degrade`` and the single steps run by
+``scripts/*.py``.
 
 Argument parsing, the checks of the arguments (argparse errors name the option) and one call into the package each:
 :func:`~.prepare_df2k.prepare`, :func:`~.extract_subimages.extract`, :func:`~.generate_lr_bicubic.generate`,
@@ -12,8 +13,8 @@ from typing import Callable, Optional, Sequence
 
 from ..files.images import BadImageError
 from ..files.paths import output_folder_problems
-from ..preparation import gt_only
-from ..problems import ProblemsFound
+from ..problems import ProblemsFound, exit_on_problems
+from . import degrade, gt_only
 from .create_lmdb import create
 from .extract_subimages import extract
 from .generate_lr_bicubic import generate
@@ -201,3 +202,33 @@ def create_lmdb_main(argv: Argv = None) -> int:
     if args.scale is not None and args.scale < 1:
         parser.error('--scale must be positive')
     return run_command(create, args)
+
+
+def degrade_main(argv: Argv = None) -> None:
+    """``bebygan-degrade`` (:mod:`.degrade`)."""
+    parser = argparse.ArgumentParser(
+        prog=degrade.PROGRAM,
+        description='Degrade HR images as the real-world training does (RealESRGANDataset + the second-order '
+                    'degradation, configured by an option file) and write the pairs and a contact sheet: a preview, '
+                    'or a fixed, seeded validation / test set.',
+        epilog='Example: bebygan-degrade -opt options/train_RealBebyGAN_x4.yml -i datasets/DIV2K/DIV2K_valid_HR '
+               '-o datasets/real_val --num 100 --seed 0')
+    parser.add_argument('-opt', required=True, metavar='OPTION_YML',
+                        help="a real-world option file: its top-level degradation keys and its datasets.train "
+                             "section's kernel keys are used")
+    parser.add_argument('-i', '--input', required=True, metavar='HR_DIR', help='folder of HR images')
+    parser.add_argument('-o', '--output', required=True, metavar='OUT_DIR',
+                        help='folder for gt/, lq/, contact_sheet.png and degrade.json (none of them may exist yet)')
+    parser.add_argument('--num', type=int, default=16, help='pairs to write (default 16); images are reused in '
+                                                            'turn when there are fewer')
+    parser.add_argument('--seed', type=int, default=0, help='seed of every random draw (default 0)')
+    args = parser.parse_args(argv)
+    try:
+        sheet = degrade.run(args)
+    except ProblemsFound as err:
+        exit_on_problems(err)
+    except KeyboardInterrupt:
+        print(f'{degrade.PROGRAM}: interrupted; gt/ and lq/ were not written', file=sys.stderr)
+        raise SystemExit(130) from None
+    print(f'{degrade.PROGRAM}: {args.num} pairs in {os.path.join(args.output, "gt")} and '
+          f'{os.path.join(args.output, "lq")}; contact sheet {sheet}')

@@ -1,7 +1,8 @@
 """The model side of crash-safe checkpoints: a mixin for BasicSR models that writes and restores them.
 
 File-level machinery (atomic writes, loading) is in :mod:`bebygan_plugin.files.checkpoint`, the RNG states in
-:mod:`.rng_states`; choosing what to resume from is in :mod:`.resume`.
+:mod:`.rng_states`; choosing what to resume from is in
+:mod:`bebygan_plugin.files.training_states`.
 """
 from os import path as osp
 from typing import Any, Dict
@@ -9,7 +10,7 @@ from typing import Any, Dict
 from ..files.checkpoint import save_with_retries
 from .distributed import rank_and_world
 from .keep_best import BEST_LABEL, is_new_best
-from .resume import pop_resume_warnings
+from ..files.training_states import pop_resume_warnings
 from .rng_states import gather_rng_states, restore_rng_state
 
 
