@@ -69,3 +69,29 @@ def test_without_host_syncs_and_fewer_operators(models_and_dataset):
     ours.degradation.basicsr_stream = True
     assert counts['sync_free'][1] == 0 and counts['exact'][1] == 2 and counts['basicsr'][1] >= 10, counts
     assert counts['sync_free'][0] < counts['basicsr'][0], counts
+
+
+def test_stage_one_feed_data_equals_basicsr_realesrnet_model(models_and_dataset, tmp_path):
+    """RealBebyNetModel (``gt_usm: true``: the degradation and the target both start from the sharpened GT) against
+    BasicSR's RealESRNetModel, whose option file is Real-ESRGAN's stage-2 one without D (as Real-ESRGAN's
+    train_realesrnet_x4plus.yml)."""
+    _, _, dataset = models_and_dataset
+    root, meta = dataset.gt_folder, dataset.opt['meta_info']
+    ours_opt = shrink(recipe('train_RealBebyNet_x4'), 'ours_net', root, meta)
+    ours_opt['basicsr_random_stream'] = True
+    esrnet_opt = shrink(realesrgan_options(), 'basicsr_net', root, meta)
+    esrnet_opt.update(model_type='RealESRNetModel', gt_usm=True)
+    for key in ('network_d', 'l1_gt_usm', 'percep_gt_usm', 'gan_gt_usm'):
+        esrnet_opt.pop(key)
+    for key in ('optim_d', 'gan_opt', 'net_d_iters', 'net_d_init_iters'):
+        esrnet_opt['train'].pop(key)
+    ours = build_in_process(ours_opt, models=tmp_path / 'm1', training_states=tmp_path / 't1')
+    basicsr = build_in_process(esrnet_opt, models=tmp_path / 'm2', training_states=tmp_path / 't2')
+    for step in range(3):
+        data = gt_batch(dataset, seed=200 + step)
+        seed_all(step)
+        basicsr.feed_data(data)
+        seed_all(step)
+        ours.feed_data(data)
+        for name in ('lq', 'gt'):
+            assert (getattr(ours, name) - getattr(basicsr, name)).abs().max().item() <= 1e-5, (step, name)
