@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import random
-import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from os import path as osp
@@ -39,15 +38,15 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
-from .image_files import DatasetError, ImageFile, list_images
-from .image_rules import read_dataset_image
-from .staging import staged, staging_path
 from ..degradations import DEGRADATION_KEYS, DegradationSettings, SecondOrderDegradation
 from ..files.atomic import atomic_write
 from ..files.images import BadImageError, encode_image
-from ..files.paths import output_folder_problems
 from ..files.option_files import load_option_file
-from ..problems import Problem, ProblemsFound, exit_on_problems, raise_if_any
+from ..files.paths import output_folder_problems
+from ..problems import Problem, raise_if_any
+from .image_files import DatasetError, ImageFile, list_images
+from .image_rules import read_dataset_image
+from .staging import staged, staging_path
 
 PROGRAM = 'bebygan-degrade'
 KERNEL_KEYS = tuple(key + suffix for suffix in ('', '2') for key in (

@@ -34,6 +34,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from PIL import Image
 
+from ..files.images import BadImageError
+from .folder_writer import FolderWriter
 from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
 from .image_rules import encode_png, read_dataset_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
@@ -41,8 +43,6 @@ from .parallel import worker_pool
 from .reporting import human_bytes, report_ignored, report_skipped
 from .staging import is_up_to_date, remove_leftovers, sources_fingerprint, staged, staging_path, write_info
 from .subimages import subimage_plan
-from ..files.images import BadImageError
-from .folder_writer import FolderWriter
 
 FORMATS = ('lmdb', 'folder')
 MULTISCALE_FACTORS = (0.75, 0.5, 1 / 3)  # Real-ESRGAN's scripts/generate_multiscale_DF2K.py
