@@ -190,7 +190,8 @@ def main(argv=None) -> None:
     print(f'Writing the skimage.data x4 pairs to {workdir}/datasets', flush=True)
     write_pairs(TRAIN_PHOTOS, osp.join(workdir, 'datasets/skimage_train/HR'),
                 osp.join(workdir, 'datasets/skimage_train/LR_x4'))
-    write_pairs(VAL_PHOTOS, osp.join(workdir, 'datasets/skimage_val/HR'), osp.join(workdir, 'datasets/skimage_val/LR_x4'))
+    write_pairs(VAL_PHOTOS, osp.join(workdir, 'datasets/skimage_val/HR'),
+                osp.join(workdir, 'datasets/skimage_val/LR_x4'))
     stage1 = psnr_stage(args.psnr_iters)
     stage2 = bebygan_stage(args.gan_iters, stage1['name'])
     run_stage(workdir, stage1)

@@ -109,7 +109,7 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'{paths["results.csv"]}', file=sys.stdout)
 
 
-def _stop_on_sigterm(signum, frame) -> None:
+def _stop_on_sigterm(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 

@@ -229,5 +229,5 @@ def write_report(evaluation: Evaluation, out_dir: str) -> Dict[str, str]:
     for name, text in (('results.csv', results_csv(evaluation)), ('report.md', report_markdown(evaluation)),
                        ('index.html', report_html(evaluation))):
         data = text.encode('utf-8')
-        atomic_write(paths[name], lambda f: f.write(data))
+        atomic_write(paths[name], lambda f, data=data: f.write(data))
     return paths

@@ -15,7 +15,7 @@ def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
 
     try:
         with open(opt_path, encoding='utf-8') as f:
-            opt = yaml.load(f, Loader=ordered_yaml()[0])
+            opt = yaml.load(f, Loader=ordered_yaml()[0])  # noqa: S506 - issue 22 (helper safety) makes it safe
     except yaml.YAMLError as err:
         mark = getattr(err, 'problem_mark', None)
         where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path

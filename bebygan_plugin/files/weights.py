@@ -11,7 +11,7 @@
 """
 import os
 from os import path as osp
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -22,6 +22,11 @@ PARAM_KEYS = ('params_ema', 'params')  # BasicSR's weight groups, in the order a
 INTERCHANGE_EXTRA = 'pip install "bebygan-plugin[interchange]"'
 
 StateDict = Dict[str, torch.Tensor]
+
+
+def strip_module_prefix(state: Dict[str, Any]) -> Dict[str, Any]:
+    """``state`` with the ``module.`` prefix DataParallel / DistributedDataParallel put on every key removed."""
+    return {(key[len('module.'):] if key.startswith('module.') else key): value for key, value in state.items()}
 
 
 class WeightFileError(ValueError):
@@ -82,7 +87,7 @@ def weight_groups(obj, path: str) -> Dict[str, StateDict]:
         if bad or not group:
             raise WeightFileError(f'{path}: {key!r} is not a state dict of tensors (entries {bad[:3]} are not '
                                  'tensors); pass a generator checkpoint')
-        groups[key] = {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in group.items()}
+        groups[key] = strip_module_prefix(group)
     return groups
 
 
@@ -107,7 +112,7 @@ def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bo
             expected = ARCH_REGISTRY.get(net_opt['type'])(**args).state_dict()
     except Exception:  # noqa: BLE001 - reported by the option checks
         return []
-    state = {(k[7:] if k.startswith('module.') else k): v for k, v in state.items()}
+    state = strip_module_prefix(state)
     missing = [k for k in expected if k not in state]
     wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
     if wrong or (strict and (missing or set(state) - set(expected))):

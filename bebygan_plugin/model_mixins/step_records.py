@@ -16,6 +16,7 @@ from typing import Dict, List, Tuple
 import torch
 from torch import distributed as dist
 
+from ..compat.private_names import grad_scaler_found_inf
 from .distributed import world_size
 
 
@@ -49,7 +50,7 @@ def step_without_sync(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradSc
         scaler.unscale_(optimizer)
         # GradScaler keeps its inf check per optimizer and device; step() hands their sum to the fused optimizer
         # as found_inf and update() lowers the scale, so the loss flag joins that check.
-        for found in scaler._per_optimizer_states[id(optimizer)]['found_inf_per_device'].values():
+        for found in grad_scaler_found_inf(scaler, optimizer):
             found.add_(found_inf.to(found.device))
         scaler.step(optimizer)
         scaler.update()

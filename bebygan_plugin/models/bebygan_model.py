@@ -9,14 +9,14 @@ from basicsr.losses import build_loss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..compat.private_names import is_batch_norm
 from ..ops.texture_mask import texture_mask
-from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
-from ..schema.basicsr_keys import OPTIMIZERS
 from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..model_mixins.distributed import gather_batch, global_batch_loss
 from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
+from ..problems import ProblemsFound
+from ..schema import AMP_DTYPES, BEBYGAN_TRAIN, OPTIMIZERS, check_options
 from .lr_scheduler import WarmupCosineRestartLR
 
 
@@ -59,11 +59,17 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     process's B images (as the authors' code does).
     """
 
+    train_options = BEBYGAN_TRAIN  # the declaration of the train section (bebygan_plugin.schema checks it)
+    scheduler_types = {'WarmupCosineRestartLR': WarmupCosineRestartLR}  # train.scheduler types beside BasicSR's
+
     def init_training_settings(self) -> None:
-        """The ``train`` options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError`
-        lists every bad value, each named by its option key), then BasicSR's SRGAN settings and the plugin's."""
+        """The options, checked against their declarations first (:class:`~bebygan_plugin.problems.ProblemsFound` lists
+        every problem the preflight would name, with its messages), then BasicSR's SRGAN settings and the plugin's."""
+        problems = check_options(self.opt, is_train=True, whole_run=False)
+        if problems:
+            raise ProblemsFound(type(self).__name__, problems, 'the options', f'{type(self).__name__} was not built')
         train_opt = self.opt['train']
-        settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
+        settings = BEBYGAN_TRAIN.resolve(train_opt)
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
         self.mask_opt = settings['mask_opt'] or {}  # every key filled in; empty: no texture mask
         super().init_training_settings()
@@ -123,7 +129,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         each pass keeps its own copy of them (a few hundred floats). A no-op for discriminators without BatchNorm.
         """
         addresses = {buf.data_ptr() for module in self.get_bare_model(self.net_d).modules()
-                     if isinstance(module, _BatchNorm) for buf in (module.running_mean, module.running_var)
+                     if is_batch_norm(module) for buf in (module.running_mean, module.running_var)
                      if buf is not None}  # looked up now: loading or moving D may have replaced the tensors
         if not addresses:
             return contextlib.nullcontext()

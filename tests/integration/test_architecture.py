@@ -10,7 +10,7 @@ import sys
 import grimp
 import pytest
 
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 tomllib = pytest.importorskip('tomllib')  # Python >= 3.11 (the contract is read by import-linter itself elsewhere)
 
@@ -110,3 +110,19 @@ def test_development_md_draws_the_contracted_layers():
     assert block, 'docs/development.md lost its layer picture'
     drawn = [re.split(r'\s{2,}', line.strip())[0] for line in block.group(1).splitlines() if line.strip()]
     assert drawn == [layer.strip() for layer in _contract()['layers']]
+
+
+def test_benchmarks_and_devtools_import_nothing_from_tests():
+    """What benchmarks share with the tests lives in ``devtools/`` (or the package); ``tests/`` is imported by
+    nothing but pytest."""
+    import ast
+
+    found = []
+    for folder in ('benchmarks', 'devtools'):
+        for path in sorted((REPO_ROOT / folder).rglob('*.py')):
+            for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ''] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+                found += [f'{path.relative_to(REPO_ROOT)}:{node.lineno}: {n}' for n in names
+                          if n.split('.')[0] == 'tests']
+    assert found == []

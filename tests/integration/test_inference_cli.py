@@ -16,7 +16,7 @@ from bebygan_plugin.inference import load_generator, read_image, upscale, write_
 from bebygan_plugin.inference.cli import convert_main, export_main, infer_main, interpolate_main
 from tests.helpers.inference import (SimpleSRRRDBNet, assert_same_image, copy_parameters, forward_uint8, photo,
                                      random_rrdbnet, state_dict)
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 
 

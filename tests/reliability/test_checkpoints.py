@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import tiny_recipe
+from devtools.recipe import tiny_recipe
 from bebygan_plugin.files import atomic, checkpoint
 from bebygan_plugin.files.checkpoint import CheckpointError, atomic_torch_save
 from bebygan_plugin.files import training_states as resume

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from tests.helpers.data_prepare import expected_hr, listing, mod_crop, read_pairs, run_python, smooth_image
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
 
 from bebygan_plugin.preparation import lmdb_writer, prepare_df2k
 from bebygan_plugin.preparation.cli import prepare_main

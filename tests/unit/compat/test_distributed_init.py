@@ -1,5 +1,5 @@
-"""Compat patch 5 (``bebygan_plugin.compat.distributed_on_cpu``), in process: the distributed backend follows the device, CPU models get a CPU DDP wrapper,
-and the DDP helpers of the model are exact no-ops in one process."""
+"""Compat patch 5 (``bebygan_plugin.compat.distributed_on_cpu``), in process: the distributed backend follows the
+device, CPU models get a CPU DDP wrapper, and the DDP helpers of the model are exact no-ops in one process."""
 import pytest
 import torch
 from torch import distributed as dist

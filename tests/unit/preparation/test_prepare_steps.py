@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 from tests.helpers.data_prepare import listing, read_pairs, smooth_image, write_input_kinds
-from tests.helpers.paths import REPO_ROOT, SET5
+from devtools.paths import REPO_ROOT, SET5
 
 from bebygan_plugin.preparation.cli import create_lmdb_main, prepare_main
 from bebygan_plugin.preparation.cli import extract_subimages_main as extract_main
