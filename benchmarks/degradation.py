@@ -30,7 +30,7 @@ import yaml
 import bebygan_plugin  # noqa: F401  (compat patches + registration before basicsr)
 from basicsr.models import build_model
 from benchmarks import harness, train_step
-from tests.helpers.op_counts import counting
+from devtools.op_counts import counting
 
 REPO = harness.REPO
 PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry', 'hubble_deep_field', 'chelsea')

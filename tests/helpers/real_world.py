@@ -7,8 +7,8 @@ import random
 import numpy as np
 import yaml
 
-from .paths import REPO_ROOT, SET5
-from .recipe import TINY_D, TINY_G
+from devtools.paths import REPO_ROOT, SET5
+from devtools.recipe import TINY_D, TINY_G
 
 REALESRGAN_OPTIONS = REPO_ROOT / 'tests' / 'data' / 'real_esrgan' / 'train_realesrgan_x4plus.yml'
 KERNEL_KEYS = ('kernel1', 'kernel2', 'sinc_kernel')

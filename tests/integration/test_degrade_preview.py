@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from devtools.paths import REPO_ROOT, SET5
 from tests.helpers.cli import exit_status
-from tests.helpers.paths import REPO_ROOT, SET5
+from tests.helpers.evaluation import run_eval
 
 from bebygan_plugin.degradations import DegradationSettings, SecondOrderDegradation
-from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.files.images import read_image
 from bebygan_plugin.preparation.cli import degrade_main
 from bebygan_plugin.preparation.degrade import KERNEL_KEYS
@@ -86,7 +86,7 @@ def test_another_seed_other_pairs_and_bebygan_eval_scores_the_set(hr, tmp_path):
     assert item['gt'].shape == (3, 256, 256) and item['lq'].shape == (3, 64, 64)
     report = tmp_path / 'report'
     real_set = f'Real={tmp_path / "set" / "gt"}{os.pathsep}{tmp_path / "set" / "lq"}'
-    assert exit_status(eval_main, '-o', report, '--dataset', real_set,
+    assert run_eval('-o', report, '--dataset', real_set,
                '--bicubic', '--metrics', 'psnr,ssim,niqe') == 0
     with open(report / 'results.csv', newline='') as f:
         (row,) = list(csv.DictReader(f))

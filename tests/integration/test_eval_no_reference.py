@@ -7,16 +7,11 @@ import os
 import numpy as np
 import pytest
 import torch
-from tests.helpers.cli import exit_status
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
+from tests.helpers.evaluation import run_eval
 
-from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.files.images import read_image
 from bebygan_plugin.metrics.weight_downloads import PYIQA_METRIC_FILES
-
-
-def run_eval(*args) -> int:
-    return exit_status(eval_main, *args)
 
 
 def rows(report) -> list:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from basicsr.data.realesrgan_dataset import RealESRGANDataset
 from PIL import Image
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
 
 from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.preparation.gt_only import multiscale_sizes

@@ -9,7 +9,7 @@ from basicsr.archs.discriminator_arch import UNetDiscriminatorSN
 from basicsr.archs.rrdbnet_arch import RRDBNet
 
 from tests.helpers.real_world import gt_batch, recipe, set5_gt_folder, shrink
-from tests.helpers.recipe import build_in_process
+from devtools.recipe import build_in_process
 
 ITERATIONS = 1
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from tests.helpers.op_counts import counting
+from devtools.op_counts import counting
 from tests.helpers.real_world import (dataset_options, gt_batch, realesrgan_options, recipe, seed_all, set5_gt_folder,
                                       shrink)
-from tests.helpers.recipe import build_in_process
+from devtools.recipe import build_in_process
 
 BATCHES = 5  # queue_size 8 with batches of 4: the pool fills in 2, then 3 batches are exchanged with it
 

@@ -6,7 +6,7 @@ from torch.nn import functional as F
 
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from tests.helpers.real_world import recipe, shrink
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from devtools.recipe import build_in_process, tiny_recipe
 
 
 def paired_batch():
