@@ -16,21 +16,31 @@ from setuptools.command.editable_wheel import editable_wheel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AUTOLOAD_PTH = 'bebygan_plugin_autoload.pth'
+DEMO_RECIPE = 'train_BebyGAN_x4.yml'  # shipped in the wheel for bebygan-demo (bebygan_plugin/demo.py)
 
 
 class BuildPyWithAutoload(build_py):
-    """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages.
+    """``pip install .``: also place ``bebygan_plugin_autoload.pth`` at the wheel's root, i.e. in site-packages, and
+    the recipe YAML in the package.
 
     The .pth lets BasicSR's own entry points resolve the plugin's names (see ``bebygan_autoload``).
     """
 
     def run(self):
         super().run()
-        target = os.path.join(self.build_lib, AUTOLOAD_PTH)
-        self.copy_file(os.path.join(HERE, AUTOLOAD_PTH), target, preserve_mode=False)
+        for source, target in self._extra_files():
+            self.mkpath(os.path.dirname(target))
+            self.copy_file(source, target, preserve_mode=False)
+
+    def _extra_files(self):
+        """The .pth hook at the wheel's root, and the recipe YAML that ``bebygan-demo`` derives its stage 2 from
+        (``options/`` is not a package) in ``bebygan_plugin/recipes/``."""
+        return [(os.path.join(HERE, AUTOLOAD_PTH), os.path.join(self.build_lib, AUTOLOAD_PTH)),
+                (os.path.join(HERE, 'options', DEMO_RECIPE),
+                 os.path.join(self.build_lib, 'bebygan_plugin', 'recipes', DEMO_RECIPE))]
 
     def get_outputs(self, include_bytecode=1):
-        return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, AUTOLOAD_PTH)]
+        return super().get_outputs(include_bytecode) + [target for _, target in self._extra_files()]
 
 
 class EditableWheelWithAutoload(editable_wheel):

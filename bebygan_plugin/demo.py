@@ -19,6 +19,7 @@ with it/s and ETA about every 10 s; the options and networks go to the log file)
 validation images land in ``<workdir>/experiments/`` as in any BasicSR run.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +37,7 @@ TRAIN_PHOTOS = ('astronaut', 'coffee', 'rocket', 'immunohistochemistry', 'hubble
 VAL_PHOTOS = ('chelsea',)
 SCALE = 4
 TINY_RRDB = {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 32, 'num_block': 2, 'num_grow_ch': 16}
+RECIPE_FILE = 'train_BebyGAN_x4.yml'  # the recipe stage 2 runs at demo size
 METHOD_NAMES = {'demo_RRDB_PSNR_x4': 'stage1_L1', 'demo_BebyGAN_x4': 'stage2_BebyGAN'}  # report columns
 
 
@@ -100,24 +102,36 @@ def psnr_stage(iters: int) -> Dict:
     return stage_options('demo_RRDB_PSNR_x4', iters, 'SRModel', train, {'path': {'resume_state': None}}, 0)
 
 
+def shipped_recipe_file() -> str:
+    """``options/train_BebyGAN_x4.yml``, the recipe: inside the installed package (a wheel carries it, copied there
+    by ``setup.py`` at build time), else at the root of the source checkout (an editable install)."""
+    packaged = osp.join(osp.dirname(osp.abspath(__file__)), 'recipes', RECIPE_FILE)
+    if osp.isfile(packaged):
+        return packaged
+    return osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'options', RECIPE_FILE)
+
+
 def bebygan_stage(iters: int, psnr_name: str) -> Dict:
-    adam = {'type': 'Adam', 'lr': 1e-4, 'weight_decay': 0, 'betas': [0.9, 0.999]}
-    train = {
-        'optim_g': dict(adam), 'optim_d': dict(adam),
-        'scheduler': {'type': 'WarmupCosineRestartLR', 'periods': [iters], 'warmup_iter': iters // 10,
-                      'eta_min': 1e-6},
-        'pixel_opt': {'type': 'BestBuddyLoss', 'loss_weight': 0.1, 'alpha': 1.0, 'beta': 1.0},
-        'bp_opt': {'type': 'BackProjectionLoss', 'loss_weight': 1.0, 'scale': SCALE},
-        # perceptual_opt left out on purpose: ImageNet VGG19 weights are not available offline (see module doc)
-        'gan_opt': {'type': 'RelativisticAverageGANLoss', 'loss_weight': 0.005},
-        'mask_opt': {'source': 'gt', 'kernel_size': 11, 'threshold': 0.025},
-    }
+    """Stage 2: the shipped recipe (:func:`shipped_recipe_file`) at demo size: its losses, mask, optimizers,
+    schedule shape and discriminator, with a small D, ``iters`` iterations in one period (a tenth of them warm-up), a
+    short EMA memory, and no perceptual loss (its ImageNet VGG19 weights are not available offline)."""
+    from bebygan_plugin.files.option_files import load_option_file
+    from bebygan_plugin.problems import ProblemsFound
+
+    recipe_file = shipped_recipe_file()
+    recipe, problems = load_option_file(recipe_file)
+    if recipe is None:
+        raise ProblemsFound('bebygan-demo', problems, recipe_file)
+    recipe = json.loads(json.dumps(recipe))  # plain dicts and lists, as the stage's option file is written
+    train = {key: value for key, value in recipe['train'].items()
+             if key not in ('total_iter', 'warmup_iter', 'ema_decay', 'perceptual_opt')}
+    train['scheduler'].update(periods=[iters], restart_weights=[1], warmup_iter=iters // 10)
     extra = {
-        'network_d': {'type': 'MaskedUNetDiscriminator', 'num_in_ch': 3, 'num_feat': 16, 'mask_logits': True},
-        'path': {'pretrain_network_g': f'experiments/{psnr_name}/models/net_g_latest.pth', 'param_key_g': 'params_ema',
-                 'strict_load_g': True, 'resume_state': None},
+        'network_d': dict(recipe['network_d'], num_feat=16),
+        'path': dict(recipe['path'], pretrain_network_g=f'experiments/{psnr_name}/models/net_g_latest.pth',
+                     resume_state=None),
     }
-    return stage_options('demo_BebyGAN_x4', iters, 'BebyGANModel', train, extra, 0.99)
+    return stage_options('demo_BebyGAN_x4', iters, recipe['model_type'], train, extra, 0.99)
 
 
 def run_stage(workdir: str, opt: Dict) -> None:

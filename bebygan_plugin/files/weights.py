@@ -11,7 +11,7 @@
 """
 import os
 from os import path as osp
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -122,3 +122,54 @@ def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bo
                                                           f'({net_opt["type"]}: {detail}); check network_{label} '
                                                           'matches the run that saved it')]
     return []
+
+
+def basicsr_weight_groups(file: str, root_path: str) -> dict:
+    """``file`` loaded as BasicSR's ``load_network`` loads it (``torch.load``, here ``weights_only`` and memory-mapped):
+    the dict whose ``params`` / ``params_ema`` entries (or whole self, for ``param_key: ~``) are state dicts;
+    :class:`WeightFileError` naming it otherwise (relative paths start at ``root_path``)."""
+    if not osp.isfile(file):
+        raise WeightFileError(f'{file!r} does not exist; fix the path (relative paths start at {root_path}) or set it '
+                              'to ~')
+    try:
+        return load_checkpoint_file(file, mmap=True)
+    except Exception as err:  # noqa: BLE001 - any failure to read means the file is unusable
+        raise WeightFileError(f'{file!r} cannot be loaded ({describe_load_error(err)})') from None
+
+
+def any_layout_weight_groups(file: str, root_path: str) -> Dict[str, StateDict]:
+    """``file`` read as inference reads weights (:func:`read_weight_file`: also ``.safetensors``; a bare or
+    ``state_dict`` state dict counts as ``params``), as :func:`weight_groups`."""
+    return weight_groups(read_weight_file(file), file)
+
+
+def pretrained_network_state(opt: dict, label: str, root_path: str,
+                             read: Callable[[str, str], dict] = basicsr_weight_groups,
+                             convert: Optional[Callable[[StateDict], StateDict]] = None
+                             ) -> Tuple[Optional[StateDict], List[Problem]]:
+    """The one loader of ``path.pretrain_network_<label>``: the weights it gives ``network_<label>``, checked as
+    BasicSR's ``load_network`` uses them.
+
+    The file is read by ``read`` (default: as BasicSR reads it), holds ``param_key_<label>`` (default ``params``;
+    ``params`` when the key is missing, BasicSR's fallback; ``~``: the file is the state dict), ``convert`` maps
+    that state dict first if given (e.g. another checkpoint layout), and it fits ``network_<label>``
+    (:func:`check_fits_network`; ``strict_load_<label>``: the keys too). Returns ``(state dict without module.
+    prefixes, [])``, or ``(None, problems)`` each naming its option key.
+    """
+    paths = opt['path']
+    file = osp.expanduser(str(paths[f'pretrain_network_{label}']))
+    try:
+        state = read(file, root_path)
+    except WeightFileError as err:
+        return None, [Problem(f'path.pretrain_network_{label}', str(err))]
+    wanted = paths.get(f'param_key_{label}', 'params')
+    if wanted is not None and isinstance(state, dict):
+        param_key = basicsr_param_key(state, wanted)
+        if param_key is None:
+            return None, [Problem(f'path.param_key_{label}', f'{file!r} has no {wanted!r} entry (it has '
+                                                             f'{sorted(state)[:5]})')]
+        state = state[param_key]
+    if convert is not None and isinstance(state, dict):
+        state = convert(state)
+    problems = check_fits_network(opt, label, state, file, paths.get(f'strict_load_{label}', True))
+    return (None, problems) if problems else (strip_module_prefix(state), [])

@@ -18,8 +18,8 @@ from typing import Dict, List, Optional, Union
 
 import torch
 
-from ..files.weights import (INTERCHANGE_EXTRA, PARAM_KEYS, StateDict, WeightFileError, basicsr_param_key,
-                             read_weight_file, weight_groups)
+from ..files.weights import (INTERCHANGE_EXTRA, PARAM_KEYS, StateDict, WeightFileError, any_layout_weight_groups,
+                             pretrained_network_state, read_weight_file, weight_groups)
 from ..problems import Problem, ProblemsFound, raise_if_any
 from .layouts import ESRGAN, SIMPLE_SR, LayoutError, build_rrdbnet, detect_layout, rrdb_config, to_basicsr
 
@@ -183,7 +183,6 @@ def _network_from_options(path: str, device: torch.device, program: str) -> torc
     from basicsr.utils.registry import ARCH_REGISTRY
 
     from ..files.option_files import load_option_file
-    from ..files.weights import check_fits_network
 
     if not osp.isfile(path):
         raise ProblemsFound(program, [Problem(path, f'option file does not exist (relative paths start at '
@@ -196,24 +195,14 @@ def _network_from_options(path: str, device: torch.device, program: str) -> torc
     net_type = net_opt.pop('type')
     net = ARCH_REGISTRY.get(net_type)(**net_opt)
     paths = opt.get('path') or {}
-    weights_file = paths.get('pretrain_network_g')
-    if weights_file:
-        weights_file = osp.expanduser(str(weights_file))
-        strict = paths.get('strict_load_g', True)
-        try:
-            groups = weight_groups(read_weight_file(weights_file), weights_file)
-        except WeightFileError as err:
-            raise ProblemsFound(program, [Problem('path.pretrain_network_g', str(err))], path) from None
-        wanted = paths.get('param_key_g', 'params')
-        param_key = basicsr_param_key(groups, wanted)
-        if param_key is None:
-            raise ProblemsFound(program, [Problem('path.param_key_g', f'{weights_file!r} has no {wanted!r} entry '
-                                                                      f'(it has {sorted(groups)})')], path)
-        state = groups[param_key]
-        if net_type == 'RRDBNet' and detect_layout(state) in (SIMPLE_SR, ESRGAN):
-            state, _ = to_basicsr(state)
-        raise_if_any(program, check_fits_network(opt, 'g', state, weights_file, strict), path)
-        net.load_state_dict(state, strict=strict)
+    if paths.get('pretrain_network_g'):
+        def convert(state: StateDict) -> StateDict:  # the authors' / ESRGAN layouts of an RRDBNet
+            rrdb_layout = net_type == 'RRDBNet' and detect_layout(state) in (SIMPLE_SR, ESRGAN)
+            return to_basicsr(state)[0] if rrdb_layout else state
+
+        state, problems = pretrained_network_state(opt, 'g', os.getcwd(), any_layout_weight_groups, convert)
+        raise_if_any(program, problems, path)
+        net.load_state_dict(state, strict=paths.get('strict_load_g', True))
     elif any(True for _ in net.parameters()):
         raise ProblemsFound(program, [Problem('path.pretrain_network_g', f'required: {net_type} has parameters to '
                                                                          'load; set it to the weights file')], path)

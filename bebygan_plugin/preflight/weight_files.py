@@ -14,8 +14,7 @@ from typing import List
 
 import torch
 
-from ..files.checkpoint import describe_load_error, load_checkpoint_file
-from ..files.weights import basicsr_param_key, check_fits_network
+from ..files.weights import pretrained_network_state
 from ..metrics.weight_downloads import (PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems,
                                         torchvision_weights_problems)
 from ..problems import Problem
@@ -49,28 +48,8 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
                                                            'experiments/<name>/models/net_g_latest.pth); without it '
                                                            'the network would be randomly initialised'))
     for key, value in path.items():
-        if not str(key).startswith('pretrain_network_') or not isinstance(value, str) or not value:
-            continue
-        label = key[len('pretrain_network_'):]
-        where, file = f'path.{key}', osp.expanduser(value)
-        if not osp.isfile(file):
-            problems.append(Problem(where, f'{file!r} does not exist; fix the path (relative paths start at '
-                                           f'{root_path}) or set it to ~'))
-            continue
-        try:
-            loaded = load_checkpoint_file(file, mmap=True)
-        except Exception as err:  # noqa: BLE001
-            problems.append(Problem(where, f'{file!r} cannot be loaded ({describe_load_error(err)})'))
-            continue
-        wanted = path.get(f'param_key_{label}', 'params')
-        if wanted is not None and isinstance(loaded, dict):
-            param_key = basicsr_param_key(loaded, wanted)
-            if param_key is None:
-                problems.append(Problem(f'path.param_key_{label}', f'{file!r} has no {wanted!r} entry (it has '
-                                                                   f'{sorted(loaded)[:5]})'))
-                continue
-            loaded = loaded[param_key]
-        problems += check_fits_network(opt, label, loaded, file, path.get(f'strict_load_{label}', True))
+        if str(key).startswith('pretrain_network_') and isinstance(value, str) and value:
+            problems += pretrained_network_state(opt, key[len('pretrain_network_'):], root_path)[1]
     return problems
 
 
