@@ -114,6 +114,7 @@ setup(
             'bebygan-convert=bebygan_plugin.inference.cli:convert_main',
             'bebygan-interpolate=bebygan_plugin.inference.cli:interpolate_main',
             'bebygan-export=bebygan_plugin.inference.cli:export_main',
+            'bebygan-degrade=bebygan_plugin.preparation.cli:degrade_main',
         ],
     },
 )

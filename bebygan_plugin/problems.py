@@ -3,10 +3,11 @@
 A check returns a list of :class:`Problem` (what is wrong, where, and the fix); an entry point collects them and
 raises :class:`ProblemsFound`, whose message lists every one, before it creates anything.
 """
+import difflib
 import os
 import sys
 from dataclasses import dataclass
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 
 @dataclass
@@ -45,3 +46,18 @@ def exit_on_problems(err: ProblemsFound) -> None:
     if os.environ.get('RANK', '0') == '0':
         print(err, file=sys.stderr, flush=True)
     raise SystemExit(2) from None
+
+
+def closest(name: str, valid: Iterable[str]) -> Optional[str]:
+    """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
+    lowered = {v.lower(): v for v in valid}
+    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str = '') -> Problem:
+    """``<where>: unknown key '<key>'; did you mean '<closest>'?`` (or the list of valid keys)."""
+    valid = sorted(set(valid))
+    suggestion = closest(key, valid)
+    hint = f"did you mean '{suggestion}'?" if suggestion else f'valid keys{owner}: {", ".join(valid)}'
+    return Problem(where, f"unknown key '{key}'; {hint}")

@@ -2,6 +2,9 @@
 # The GPU checks in one time-boxed run on a CUDA machine (results on stdout and in benchmarks/results/):
 #     bash benchmarks/gpu_checks.sh [PYTHON]                  # everything below (about 20 minutes at most)
 #     CHECKS=issue16 bash benchmarks/gpu_checks.sh [PYTHON]   # issue 16 only (at most 9.5 minutes)
+#     CHECKS=issue21 bash benchmarks/gpu_checks.sh [PYTHON]   # issue 21 only (at most 5 minutes)
+# issue 21 (real-world training): the degradation's share of a RealBebyGANModel step at the recipe's batch (12) and
+#   crop (256), RRDBNet 23 blocks (benchmarks/degradation.py; the operator / sync counts are CPU figures);
 # issue 16 (a step that is not launch-bound):
 #   - the paper-setting step (B=8, 192x192, 23 blocks) side by side: stock ESRGANModel fp32, BebyGANModel fp32,
 #     BebyGANModel bf16 (no compile), and the best options (train.compile {mode: reduce-overhead} + bf16 +
@@ -20,6 +23,10 @@ export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/.."
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 $PY -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))'
+if [ "$CHECKS" = issue21 ]; then
+    timeout 300 $PY -m benchmarks.degradation --device cuda --reps 10 --no-counts
+    exit 0
+fi
 timeout 330 $PY -m benchmarks.step_speed --device cuda --config paper --reps 7 --warmup 5 \
     --variant bf16='{"amp": {"enabled": true, "dtype": "bf16"}}'
 timeout 240 $PY -m benchmarks.inference --device cuda --only paper --paper-reps 5 --compile
@@ -30,3 +37,4 @@ timeout 150 $PY -m benchmarks.run --device cuda --no-memory --step-reps 5 --trai
     --only train_step train_step_amp_bf16
 timeout 170 $PY -m benchmarks.inference --device cuda --only 4k --blocks 6 23
 timeout 90 $PY -m benchmarks.distributed_run --gpu --nproc 1 --iters 200
+timeout 300 $PY -m benchmarks.degradation --device cuda --reps 10 --no-counts

@@ -13,8 +13,8 @@ import re
 from typing import Any, Callable, Dict, Tuple
 
 from bebygan_plugin.schema import rules
-from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              scheduler_classes)
+from bebygan_plugin.registration import arguments, scheduler_classes
+from bebygan_plugin.schema.components import METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component
 from bebygan_plugin.schema.basicsr_options import TRAIN_BY_MODEL
 from bebygan_plugin.schema.plugin_options import DATASETS, OPTIONS
 
@@ -209,6 +209,7 @@ def _dataset_definitions() -> Dict[str, Any]:
     from basicsr.utils.registry import DATASET_REGISTRY
 
     names = list(registered(DATASET_REGISTRY))
+    names += [n[:-len('_basicsr')] for n in names if n.endswith('_basicsr')]  # BasicSR resolves the bare name too
     definitions = {'dataset': dispatch('dataset', names, 'a data set: a registered data set type and its options')}
     for name in names:
         section = DATASETS.get(name)
@@ -244,7 +245,9 @@ def build_schema() -> Dict[str, Any]:
                        'checked against the installed torch by the preflight',
         'type': 'object', 'required': ['type'], 'properties': {'type': {'type': 'string'}}}
     definitions.update(_dataset_definitions())
-    trains = dict(TRAIN_BY_MODEL, BebyGANModel=models['BebyGANModel'].train_options)
+    trains = dict(TRAIN_BY_MODEL, **{name: model.train_options for name, model in models.items()
+                                     if getattr(model, 'train_options', None) is not None
+                                     and name not in TRAIN_BY_MODEL})
     for model, section in trains.items():
         schema = section_json(section)
         for key in ('optim_g', 'optim_d', 'scheduler'):

@@ -3,8 +3,8 @@ import json
 from typing import Any, Callable, Dict, Iterable, List
 
 from bebygan_plugin.schema import basicsr_options
-from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
-                                              scheduler_classes)
+from bebygan_plugin.registration import arguments, scheduler_classes
+from bebygan_plugin.schema.components import METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component
 from bebygan_plugin.schema.plugin_options import BEBYGAN_TRAIN, KEEP_BEST, OPTIONS, SKIP_CORRUPT_IMAGES, VAL
 from bebygan_plugin.schema.rules import (AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section,
                                          Text)
@@ -103,6 +103,7 @@ def _components(title: str, components: Dict[str, Callable], skip=('self',)) -> 
 def _basicsr_keys() -> List[str]:
     sections = [('top level', OPTIONS), ('`path`', basicsr_options.PATH),
                 ('`datasets.<phase>` (PairedImageDataset)', basicsr_options.DATASETS['PairedImageDataset']),
+                ('`datasets.train` (RealESRGANDataset)', basicsr_options.DATASETS['RealESRGANDataset']),
                 ('`io_backend`', basicsr_options.IO_BACKEND), ('`val`', VAL), ('`logger`', basicsr_options.LOGGER),
                 ('`dist_params`', basicsr_options.DIST_PARAMS)]
     lines = ['## BasicSR\'s keys', '',

@@ -14,12 +14,14 @@ no file on disk.
 8. :mod:`.basicsr_option_parsing`: option files can run code (full YAML loader, ``eval`` of ``--force_yml``), and
    a second run under the same name archives the folder of a running one.
 9. :mod:`.atomic_basicsr_checkpoints`: BasicSR's models (``SRModel``...) write checkpoints in place.
+10. :mod:`.realesrgan_on_cpu`: BasicSR's ``RealESRGANModel`` / ``RealESRNetModel`` need a GPU (``.cuda()``) and
+    fail at their second blur (``.view()`` on a non-contiguous tensor).
 """
 import importlib
 
-PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
+PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',  # (1) first
            'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'basicsr_option_parsing',
-           'atomic_basicsr_checkpoints')  # in this order: (1) first
+           'atomic_basicsr_checkpoints', 'realesrgan_on_cpu')
 
 
 def apply() -> None:

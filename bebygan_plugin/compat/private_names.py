@@ -56,3 +56,14 @@ def after_best_metric_update(mixin: type) -> type:
 
     mixin._update_best_metric_result = _update_best_metric_result
     return mixin
+
+
+def realesrgan_pair_pool(model_cls: type) -> Any:
+    """The training-pair pool method of BasicSR's ``RealESRGANModel`` / ``RealESRNetModel``
+    (``_dequeue_and_enqueue``)."""
+    return model_cls._dequeue_and_enqueue
+
+
+def set_realesrgan_pair_pool(model_cls: type, method) -> None:
+    """Replace that method (:func:`realesrgan_pair_pool`)."""
+    model_cls._dequeue_and_enqueue = method

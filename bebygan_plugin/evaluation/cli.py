@@ -4,6 +4,8 @@
                  [--results NAME=SR_DIR ...] [--bicubic] [--paper]
                  [--metrics psnr,ssim,lpips,niqe,pi,flat,dists,topiq_fr,musiq,clipiqa] [--tile N]
                  [--device cpu|cuda] [--precision fp32] [--crop X,Y,W,H] [--scale N]
+    bebygan-eval -o REPORT_DIR --lq-only NAME=LQ_DIR [...] [--model NAME=MODEL ...] [--bicubic]
+                 [--metrics niqe,pi,musiq,clipiqa]        (images without GT: no-reference metrics)
     bebygan-eval -o REPORT_DIR --dataset NAME=GT_DIR[:LQ_DIR] [...] --checkpoints experiments/NAME/models
                  [--watch [--interval SECONDS]] [--metrics ...]
 """
@@ -13,7 +15,7 @@ import sys
 from typing import Any, Callable, List, Optional
 
 from ..problems import ProblemsFound, exit_on_problems
-from .datasets import parse_dataset_spec
+from .datasets import parse_dataset_spec, parse_lq_only_spec
 from .figures import Crop
 from .methods import AUTO_TILE, PROGRAM, parse_model_spec
 from .scoring import CSV_ORDER, METRICS
@@ -46,6 +48,11 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
                         metavar='NAME=GT[:LQ]',
                         help='a GT folder and optionally its LQ folder (paired by name, "x4" suffix optional); '
                              'without LQ the LR is the MATLAB-style bicubic of the GT. Repeat for more datasets')
+    parser.add_argument('--lq-only', action='append', default=[], type=_argument(parse_lq_only_spec),
+                        metavar='NAME=LQ_DIR',
+                        help='a folder of LQ images without GT (e.g. real photos): scored by the no-reference '
+                             'metrics only (by default NIQE, PI, MUSIQ, CLIPIQA, each where it can run here). '
+                             'Repeatable')
     parser.add_argument('--model', action='append', default=[], type=_argument(parse_model_spec), metavar='NAME=MODEL',
                         help='a generator: any checkpoint bebygan-infer loads, or an option YAML. Repeatable')
     parser.add_argument('--results', action='append', default=[], type=_argument(parse_results_spec),
@@ -82,7 +89,8 @@ def parse_arguments(argv: Optional[List[str]] = None) -> EvalConfig:
         parser.error('--watch needs --checkpoints MODELS_DIR')
     if args.interval <= 0:
         parser.error('--interval must be > 0 seconds')
-    return EvalConfig(out_dir=args.out, datasets=args.dataset, models=args.model, bicubic=args.bicubic,
+    return EvalConfig(out_dir=args.out, datasets=args.dataset + args.lq_only, models=args.model,
+                      bicubic=args.bicubic,
                       metrics=args.metrics, scale=args.scale, tile=args.tile, device=args.device,
                       precision=args.precision, crop=args.crop, results=args.results, paper=args.paper,
                       checkpoints=args.checkpoints, watch=args.watch, interval=args.interval)

@@ -1,5 +1,8 @@
 """Comparison figures in the style of the paper's Figure 7: the GT with the zoom box drawn, then the same zoomed
-crop of every method and of the GT, each with its metric values for the whole image beneath (best in red)."""
+crop of every method and of the GT, each with its metric values for the whole image beneath (best in red).
+
+Without a GT (an LQ-only dataset) the overview is the first method's SR image, there is no GT crop, and the values
+beneath are the no-reference metrics."""
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -10,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .scoring import CROP_BORDER, METRICS
 
 CAPTION_METRICS = ('lpips', 'psnr', 'ssim')  # beneath each crop, those of them that were computed
+NO_REFERENCE_CAPTION_METRICS = ('niqe', 'musiq', 'clipiqa')  # the same without a GT
 PANEL_PX = 200  # crops are magnified (nearest neighbour, by a whole factor) to about this size
 MARGIN = 8
 FONT_PX = 15
@@ -62,13 +66,16 @@ def crop_side(height: int, width: int) -> int:
     return int(max(1, min(np.clip(min(height, width) // 4, 32, 160), min(height, width) - 2 * _border(height, width))))
 
 
-def pick_crop(gt: np.ndarray, srs: Sequence[np.ndarray]) -> Crop:
+def pick_crop(gt: Optional[np.ndarray], srs: Sequence[np.ndarray]) -> Crop:
     """The square window where the SR images differ most from each other: the largest sum over the window of the
-    per-pixel standard deviation across methods (with one method, of its absolute error to the GT)."""
-    height, width = gt.shape[:2]
+    per-pixel standard deviation across methods (with one method, of its absolute error to the GT; with one method
+    and no GT, of its Laplacian: where it has the most detail)."""
+    height, width = srs[0].shape[:2]
     side, b = crop_side(height, width), _border(height, width)
-    if len(srs) == 1:
+    if len(srs) == 1 and gt is not None:
         spread = np.abs(srs[0].astype(np.float32) - gt.astype(np.float32)).mean(axis=2)
+    elif len(srs) == 1:
+        spread = np.abs(cv2.Laplacian(srs[0].astype(np.float64).mean(axis=2), cv2.CV_64F))
     else:
         total = np.zeros((height, width), np.float64)
         total_sq = np.zeros((height, width), np.float64)
@@ -95,29 +102,31 @@ def _best(values: Dict[str, Dict[str, Optional[float]]], metric: str) -> Optiona
     return max(found) if METRICS[metric].higher_is_better else min(found)
 
 
-def comparison_figure(title: str, gt: np.ndarray, srs: Dict[str, np.ndarray],
+def comparison_figure(title: str, gt: Optional[np.ndarray], srs: Dict[str, np.ndarray],
                       values: Dict[str, Dict[str, Optional[float]]], crop: Crop) -> Figure:
     """The Figure-7 panel of one image.
 
     Args:
         title: written under the GT overview (e.g. ``Set5 / baby``).
-        gt: ``HxWx3`` uint8 BGR.
+        gt: ``HxWx3`` uint8 BGR; None without a GT (the overview is then the first SR image).
         srs: method name -> its SR image (uint8 BGR, the GT's size), in column order.
         values: method name -> metric name -> value for the whole image (None: not computed).
         crop: the zoomed window.
     """
     font, small = _font(), _font(FONT_PX - 2)
-    metrics = [m for m in CAPTION_METRICS if any(v.get(m) is not None for v in values.values())]
+    captions = CAPTION_METRICS if gt is not None else NO_REFERENCE_CAPTION_METRICS
+    metrics = [m for m in captions if any(v.get(m) is not None for v in values.values())]
     best = {m: _best(values, m) for m in metrics}
     magnify = max(1, round(PANEL_PX / max(crop.w, crop.h)))
     cell_w, cell_h = crop.w * magnify, crop.h * magnify
     line_h = FONT_PX + 4
     caption_h = line_h * (1 + len(metrics)) + 4
-    crops = list(srs.items()) + [('GT', gt)]
+    crops = list(srs.items()) + ([('GT', gt)] if gt is not None else [])
+    overview_name, overview_img = ('GT', gt) if gt is not None else next(iter(srs.items()))
     rows = 1 if len(crops) <= 4 else 2
     cols = -(-len(crops) // rows)
     grid_h = rows * (cell_h + caption_h) + (rows - 1) * MARGIN
-    height, width = gt.shape[:2]
+    height, width = overview_img.shape[:2]
     over_h = grid_h - caption_h
     over_w = max(1, round(width * over_h / height))
     if over_w > 2 * cols * cell_w:  # a very wide image: keep the overview no wider than twice the crops
@@ -128,16 +137,18 @@ def comparison_figure(title: str, gt: np.ndarray, srs: Dict[str, np.ndarray],
     canvas = Image.new('RGB', (canvas_w, canvas_h), 'white')
     draw = ImageDraw.Draw(canvas)
 
-    overview = Image.fromarray(np.ascontiguousarray(gt[..., ::-1])).resize((over_w, over_h), Image.LANCZOS)
+    overview = Image.fromarray(np.ascontiguousarray(overview_img[..., ::-1])).resize((over_w, over_h),
+                                                                                   Image.LANCZOS)
     canvas.paste(overview, (MARGIN, MARGIN))
     sx, sy = over_w / width, over_h / height
     box = (MARGIN + crop.x * sx, MARGIN + crop.y * sy, MARGIN + (crop.x + crop.w) * sx,
            MARGIN + (crop.y + crop.h) * sy)
     draw.rectangle(box, outline=BOX_COLOUR, width=max(2, round(over_h / 150)))
-    draw.text((MARGIN, MARGIN + over_h + 4), f'{title} (GT)', fill='black', font=font)
+    label = 'GT' if gt is not None else f'{overview_name}, no GT'
+    draw.text((MARGIN, MARGIN + over_h + 4), f'{title} ({label})', fill='black', font=font)
     draw.text((MARGIN, MARGIN + over_h + 4 + line_h), f'box x={crop.x} y={crop.y} {crop.w}x{crop.h}', fill='gray',
               font=small)
-    panels = [('GT overview', (MARGIN, MARGIN, MARGIN + over_w, MARGIN + over_h))]
+    panels = [(f'{overview_name} overview', (MARGIN, MARGIN, MARGIN + over_w, MARGIN + over_h))]
 
     left0 = MARGIN + over_w + MARGIN
     for index, (name, img) in enumerate(crops):

@@ -42,6 +42,7 @@ class Evaluation:
     rows: List[Dict] = field(default_factory=list)  # dataset, image, method, <metric>: float | None
     notes: List[str] = field(default_factory=list)  # metric cells left empty, and why
     figures: List[Dict] = field(default_factory=list)  # dataset, image, path (relative to the report folder)
+    without_gt: List[str] = field(default_factory=list)  # LQ-only datasets: no-reference metrics only
 
     def mean(self, dataset: str, method: str, metric: str):
         """``(mean, images with a value, images)`` of ``metric`` over the dataset's images (mean None: no value)."""
@@ -71,7 +72,8 @@ def _table(evaluation: Evaluation):
     shown = [m for m in TABLE_ORDER if m in evaluation.metrics]
     table = []
     for dataset in evaluation.datasets:
-        for index, metric in enumerate(shown):
+        rows = [m for m in shown if dataset not in evaluation.without_gt or METRICS[m].no_reference]
+        for index, metric in enumerate(rows):
             spec = METRICS[metric]
             cells = []
             for method in evaluation.methods:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..preparation.image_rules import REPLACE_HINT, read_dataset_image
 from ..preparation.lr_bicubic import mod_crop
+from ..files.image_folders import list_files, pair_by_owner
 from ..files.images import BadImageError, is_image_file
 from ..problems import Problem
 from .datasets import DatasetSpec, ImagePair
@@ -47,17 +48,20 @@ class ResultsFolder:
         if sr.shape[:2] != gt_shape[:2] and mod_crop(sr, scale).shape[:2] == gt_shape[:2]:
             sr = np.ascontiguousarray(mod_crop(sr, scale))  # the SR of the uncropped GT: cropped like the GT
         if sr.shape[:2] != gt_shape[:2]:
-            raise BadImageError(path, f'is {sr.shape[1]}x{sr.shape[0]} pixels, but its GT {pair.gt_path} is '
+            what = (f'its GT {pair.gt_path} is' if pair.gt_path else
+                    f'the x{scale} SR of its LQ {pair.lq_path} is')
+            raise BadImageError(path, f'is {sr.shape[1]}x{sr.shape[0]} pixels, but {what} '
                                       f'{gt_shape[1]}x{gt_shape[0]} (cropped to a multiple of {scale})',
                                 f'give the x{scale} result of this image (or check --scale)')
         return sr
 
-    def image_problems(self, pair: ImagePair, gt: np.ndarray, scale: int) -> List[Problem]:
-        """The SR image of ``pair`` decodes and has the size of ``gt`` (cropped to a multiple of ``scale``)."""
+    def image_problems(self, pair: ImagePair, shape: Tuple[int, ...], scale: int) -> List[Problem]:
+        """The SR image of ``pair`` decodes and has the ``shape`` of its GT (cropped to a multiple of ``scale``; for
+        an LQ-only dataset ``scale`` times the LQ)."""
         if (pair.dataset, pair.name) not in self.files:
             return []  # reported by the pairing
         try:
-            self.read(pair, gt.shape, scale)
+            self.read(pair, shape, scale)
         except BadImageError as err:
             return [Problem(f'--results {self.name}', str(err))]
         return []
@@ -95,19 +99,11 @@ def gt_key_for(stem: str, gt_keys: Sequence[str]) -> Optional[str]:
 def _pair_folder(name: str, folder: str, dataset: str, pairs: Sequence[ImagePair]
                  ) -> Tuple[Dict[Tuple[str, str], str], List[Problem]]:
     where = f'--results {name}'
-    gt_paths = {p.name: p.gt_path for p in pairs}
-    found: Dict[str, List[str]] = {}
-    problems = []
-    for file_name in sorted(os.listdir(folder)):
-        path = osp.join(folder, file_name)
-        if not (osp.isfile(path) and is_image_file(file_name)):
-            continue
-        key = gt_key_for(osp.splitext(file_name)[0], list(gt_paths))
-        if key is None:
-            problems.append(Problem(where, f'{path} has no GT in --dataset {dataset} (its name starts with no GT '
-                                           'name); remove it or check the folder'))
-        else:
-            found.setdefault(key, []).append(path)
+    gt_paths = {p.name: p.path for p in pairs}
+    images = [osp.join(folder, file) for file in list_files(folder, hidden=True) if is_image_file(file)]
+    found, extra = pair_by_owner(images, lambda path: gt_key_for(osp.splitext(osp.basename(path))[0], list(gt_paths)))
+    problems = [Problem(where, f'{path} has no GT in --dataset {dataset} (its name starts with no GT name); remove it '
+                               'or check the folder') for path in extra]
     files = {}
     for key, gt_path in gt_paths.items():
         paths = found.get(key, [])

@@ -24,7 +24,7 @@ from ..files.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
 from .checkpoints import (CHECKPOINT_FILES, CheckpointScores, lower_priority, prepare_checkpoints, score_all,
                           watch)
-from .datasets import DatasetSpec, ImagePair, check_images, dataset_problems, load_pair
+from .datasets import DatasetSpec, ImagePair, check_images, dataset_problems, load_pair, sr_shape
 from .figures import Crop, comparison_figure, pick_crop
 from .methods import PROGRAM, Method, build_methods, results_method
 from .scoring import choose_metrics, compute_metrics
@@ -77,9 +77,14 @@ def report_folder_problems(out_dir: str, files: Sequence[str] = REPORT_FILES,
     return problems
 
 
+def gt_kinds(specs: Sequence[DatasetSpec]) -> Tuple[bool, bool]:
+    """Whether some dataset has a GT, and whether some has none (``--lq-only``)."""
+    return any(s.gt_dir is not None for s in specs), any(s.gt_dir is None for s in specs)
+
+
 def prepare(config: EvalConfig) -> Plan:
     """Every check before any work; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing all problems."""
-    metrics, skipped, problems = choose_metrics(config.metrics)
+    metrics, skipped, problems = choose_metrics(config.metrics, *gt_kinds(config.datasets))
     problems += report_folder_problems(config.out_dir)
     methods, scale, method_problems = build_methods(list(config.models), config.bicubic, config.scale, config.device,
                                                     config.tile, config.precision, [n for n, _ in config.results])
@@ -99,6 +104,8 @@ def prepare(config: EvalConfig) -> Plan:
 
 
 def _lr_source(spec: DatasetSpec, scale: int) -> str:
+    if spec.gt_dir is None:
+        return f'LQ {spec.lq_dir} alone, no GT: no-reference metrics only, on the x{scale} SR images'
     if spec.lq_dir:
         return f'GT {spec.gt_dir}, LR {spec.lq_dir} (paired by name, x{scale} suffix optional)'
     return f'GT {spec.gt_dir}, LR made from the GT by MATLAB-style bicubic downsampling x{scale}'
@@ -108,7 +115,7 @@ def run_checkpoints(config: EvalConfig, stop: Callable[[], bool] = lambda: False
                     sleep: Callable[[float], None] = time.sleep) -> Tuple[CheckpointScores, Dict[str, str]]:
     """``--checkpoints``: check, then score every checkpoint (and with ``--watch`` each new one until ``stop()``
     or Ctrl-C); returns the scores and the paths of ``checkpoints.csv``, ``checkpoints.png`` and ``report.md``."""
-    metrics, skipped, problems = choose_metrics(config.metrics)
+    metrics, skipped, problems = choose_metrics(config.metrics, *gt_kinds(config.datasets))
     problems += report_folder_problems(config.out_dir, CHECKPOINT_FILES, ())
     for flag, given in (('--model', config.models), ('--results', config.results), ('--bicubic', config.bicubic),
                         ('--paper', config.paper), ('--crop', config.crop)):
@@ -169,7 +176,8 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
     evaluation = Evaluation(
         methods=[m.name for m in methods], method_sources={m.name: m.source for m in methods},
         datasets={s.name: _lr_source(s, scale) for s in config.datasets}, metrics=plan.metrics,
-        skipped_metrics=plan.skipped, scale=scale, paper=config.paper)
+        skipped_metrics=plan.skipped, scale=scale, paper=config.paper,
+        without_gt=[s.name for s in config.datasets if s.gt_dir is None])
     for name, why in plan.skipped.items():
         tqdm.write(f'{PROGRAM}: {name} not computed: {why}', file=sys.stderr)
     progress = tqdm(total=len(plan.pairs) * len(methods), desc='Evaluate', unit='sr', dynamic_ncols=True)
@@ -180,9 +188,9 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
         for method in methods:
             progress.set_postfix_str(f'{pair.dataset}/{pair.name} {method.name}')
             sr = method.run(pair, lq)
-            if sr.shape != gt.shape:
+            if sr.shape != sr_shape(gt, lq, scale):
                 raise RuntimeError(f'{method.name} made a {sr.shape} image from the {lq.shape} LR of '
-                                   f'{pair.lq_path or pair.gt_path}; expected the GT\'s {gt.shape}')
+                                   f'{pair.lq_path or pair.gt_path}; expected {sr_shape(gt, lq, scale)}')
             if method.results is None:
                 _write_image_or_note(osp.join(config.out_dir, 'sr', method.name, pair.dataset, f'{pair.name}.png'),
                                      sr, 'bgr', unwritten)
@@ -195,7 +203,7 @@ def run_evaluation(config: EvalConfig) -> Tuple[Evaluation, Dict[str, str]]:
                                     **values[method.name]})
             srs[method.name] = sr
             progress.update()
-        crop = config.crop or pick_crop(gt, list(srs.values()))
+        crop = config.crop or pick_crop(gt, list(srs.values()))  # gt None: where the SR images differ or are detailed
         figure = comparison_figure(f'{pair.dataset} / {pair.name}', gt, srs, values, crop)
         relative = f'figures/{pair.dataset}_{pair.name}.png'
         if _write_image_or_note(osp.join(config.out_dir, relative), np.asarray(figure.image), 'rgb', unwritten):

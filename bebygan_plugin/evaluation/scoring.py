@@ -16,6 +16,10 @@ every metric ignores a border of ``border`` pixels on each side: the scale (4 fo
   backbone, no-reference, higher): pyiqa's implementations and default weights, on RGB. Only when asked for
   (``--metrics``): each needs its own downloaded weights
   (``bebygan_plugin.metrics.weight_downloads.PYIQA_METRIC_FILES``).
+
+No-reference metrics (``niqe``, ``pi``, ``musiq``, ``clipiqa``) need no GT: on an LQ-only dataset (``--lq-only``,
+real photos) they are the only ones computed, and by default all four are asked for, each that cannot run here
+(pyiqa weights absent) named as not computed before any work.
 """
 import warnings
 from dataclasses import dataclass
@@ -37,8 +41,9 @@ class Metric:
     label: str
     higher_is_better: bool
     decimals: int
-    compute: Callable[[np.ndarray, np.ndarray, int], float]  # (sr, gt, border) uint8 BGR -> value
+    compute: Callable[[np.ndarray, Optional[np.ndarray], int], float]  # (sr, gt, border) uint8 BGR -> value
     default: bool = True  # computed when --metrics is not given (and it can run here)
+    no_reference: bool = False  # needs no GT (gt may be None); the metrics of LQ-only datasets
 
     @property
     def arrow(self) -> str:
@@ -105,14 +110,14 @@ def flat_error(sr: np.ndarray, gt: np.ndarray, border: int = CROP_BORDER) -> flo
 
 METRICS: Dict[str, Metric] = {m.name: m for m in (
     Metric('lpips', 'LPIPS', False, 4, _lpips),
-    Metric('pi', 'PI', False, 2, _pyiqa('pi', crop=False)),  # pyiqa's PI shaves PIRM's 4 pixels itself
+    Metric('pi', 'PI', False, 2, _pyiqa('pi', crop=False), no_reference=True),  # shaves PIRM's 4 pixels itself
     Metric('psnr', 'PSNR', True, 2, _psnr),
     Metric('ssim', 'SSIM', True, 4, _ssim),
     Metric('dists', 'DISTS', False, 4, _pyiqa('dists'), default=False),
     Metric('topiq_fr', 'TOPIQ-FR', True, 4, _pyiqa('topiq_fr'), default=False),
-    Metric('musiq', 'MUSIQ', True, 2, _pyiqa('musiq'), default=False),
-    Metric('clipiqa', 'CLIPIQA', True, 4, _pyiqa('clipiqa'), default=False),
-    Metric('niqe', 'NIQE', False, 2, _niqe),
+    Metric('musiq', 'MUSIQ', True, 2, _pyiqa('musiq'), default=False, no_reference=True),
+    Metric('clipiqa', 'CLIPIQA', True, 4, _pyiqa('clipiqa'), default=False, no_reference=True),
+    Metric('niqe', 'NIQE', False, 2, _niqe, no_reference=True),
     Metric('flat', 'flat MAE', False, 2, flat_error),
 )}
 CSV_ORDER = ('psnr', 'ssim', 'lpips', 'dists', 'topiq_fr', 'niqe', 'pi', 'musiq', 'clipiqa', 'flat')  # results.csv
@@ -130,16 +135,25 @@ def metric_problems(name: str) -> List[Problem]:
     return []
 
 
-def choose_metrics(requested: Optional[Sequence[str]]) -> Tuple[List[str], Dict[str, str], List[Problem]]:
+def default_metrics(with_gt: bool = True, without_gt: bool = False) -> List[str]:
+    """The metrics asked for when ``--metrics`` is not given: the defaults when a dataset has a GT (``with_gt``),
+    and every no-reference metric when one has none (``without_gt``)."""
+    return [n for n, m in METRICS.items()
+            if (with_gt and m.default) or (without_gt and m.no_reference)]
+
+
+def choose_metrics(requested: Optional[Sequence[str]], with_gt: bool = True, without_gt: bool = False
+                   ) -> Tuple[List[str], Dict[str, str], List[Problem]]:
     """The metrics to compute, those skipped with the reason, and the problems that stop the run.
 
-    ``requested`` None: every default metric that can run here (the others are skipped, with the reason). An
-    explicit list: each one must run here, else it is a problem (unknown name, missing weights: the file to place
-    and where).
+    ``with_gt`` / ``without_gt``: whether some dataset has a GT / has none (LQ-only). ``requested`` None: every
+    metric of :func:`default_metrics` that can run here (the others are skipped, with the reason). An explicit list:
+    each one must run here, else it is a problem (unknown name, missing weights: the file to place and where; a
+    full-reference metric when no dataset has a GT).
     """
     if requested is None:
         chosen, skipped = [], {}
-        for name in (n for n, m in METRICS.items() if m.default):
+        for name in default_metrics(with_gt, without_gt):
             problems = metric_problems(name)
             if problems:
                 skipped[name] = '; '.join(p.message for p in problems)
@@ -150,21 +164,29 @@ def choose_metrics(requested: Optional[Sequence[str]]) -> Tuple[List[str], Dict[
     for name in requested:
         if name not in METRICS:
             problems.append(Problem('--metrics', f'unknown metric {name!r}; choose from {",".join(CSV_ORDER)}'))
+        elif not with_gt and not METRICS[name].no_reference:
+            problems.append(Problem('--metrics', f'{name} compares with a GT, and every dataset is --lq-only; '
+                                                 'choose no-reference metrics: '
+                                                 f'{",".join(n for n, m in METRICS.items() if m.no_reference)}'))
         else:
             problems += metric_problems(name)
     return [n for n in METRICS if n in requested], {}, problems
 
 
-def compute_metrics(sr: np.ndarray, gt: np.ndarray, names: Sequence[str], border: int = CROP_BORDER
+def compute_metrics(sr: np.ndarray, gt: Optional[np.ndarray], names: Sequence[str], border: int = CROP_BORDER
                     ) -> Tuple[Dict[str, Optional[float]], Dict[str, str]]:
     """Each metric of ``names`` on ``sr`` (uint8 BGR) against ``gt``, ``border`` pixels of each side ignored, and
     why each metric left empty (None) is.
 
-    A metric that fails or gives no number on this image is left empty and the others go on.
+    A metric that fails or gives no number on this image is left empty and the others go on. Without a GT (``gt``
+    None) the full-reference metrics are left empty, with no reason: they do not apply.
     """
     values: Dict[str, Optional[float]] = {}
     failures: Dict[str, str] = {}
     for name in names:
+        if gt is None and not METRICS[name].no_reference:
+            values[name] = None
+            continue
         try:
             value = METRICS[name].compute(sr, gt, border)
             reason = '' if not np.isnan(value) else f'gave {value}'  # PSNR of an exact copy is inf: a value
@@ -178,5 +200,5 @@ def compute_metrics(sr: np.ndarray, gt: np.ndarray, names: Sequence[str], border
     return values, failures
 
 
-__all__ = ['CROP_BORDER', 'CSV_ORDER', 'METRICS', 'Metric', 'choose_metrics', 'compute_metrics', 'flat_error',
-           'flat_mask', 'metric_problems']
+__all__ = ['CROP_BORDER', 'CSV_ORDER', 'METRICS', 'Metric', 'choose_metrics', 'compute_metrics', 'default_metrics',
+           'flat_error', 'flat_mask', 'metric_problems']

@@ -30,6 +30,21 @@ def list_training_states(states_dir: str) -> list:
     return sorted(found, reverse=True)
 
 
+def experiment_options(opt: dict, root_path: str) -> dict:
+    """``opt`` with ``path.models`` / ``path.training_states`` where BasicSR puts them: ``experiments/<name>/``."""
+    experiment = osp.join(root_path, 'experiments', str(opt.get('name', '')))
+    paths = opt['path'] if isinstance(opt.get('path'), dict) else {}
+    return dict(opt, path=dict(paths, models=osp.join(experiment, 'models'),
+                               training_states=osp.join(experiment, 'training_states')))
+
+
+def will_resume(opt: dict, root_path: str, auto_resume: bool) -> bool:
+    """Whether a training run resumes: ``path.resume_state`` is set, or ``--auto_resume`` finds a state file."""
+    run_opt = experiment_options(opt, root_path)
+    return bool(run_opt['path'].get('resume_state')) or \
+        (auto_resume and bool(list_training_states(run_opt['path']['training_states'])))
+
+
 def resumed_network_paths(opt: dict, resume_iter: int) -> List[Tuple[str, str]]:
     """``(option key, file)`` of every network BasicSR's ``check_resume`` loads when resuming at ``resume_iter``."""
     ignored = opt['path'].get('ignore_resume_networks') or []

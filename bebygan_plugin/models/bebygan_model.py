@@ -27,7 +27,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
     Generator loss, Eq. 10: ``L = l1*L_BB + l2*L_BP + l3*L_P + l4*L_G`` built from the ``train`` options
 
     - ``pixel_opt``: best-buddy loss (``BestBuddyLoss``, Eq. 1-3), compared with the GT;
-    - ``bp_opt``: back-projection loss (``BackProjectionLoss``, Eq. 4), compared with the LR input;
+    - ``bp_opt``: back-projection loss (``BackProjectionLoss``, Eq. 4), compared with the LR input (or with the GT
+      downscaled by S, ``bp_opt.target: gt``);
     - ``perceptual_opt``: BasicSR ``PerceptualLoss`` (VGG19 conv3_4/4_4/5_4, Eq. 6);
     - ``gan_opt``: ``RelativisticAverageGANLoss`` (Eq. 7-9);
 
@@ -139,14 +140,30 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         return torch.autograd.graph.saved_tensors_hooks(pack, lambda saved: saved)
 
     def feed_data(self, data) -> None:
-        """BasicSR's, with the batch in channels-last layout when ``train.channels_last`` is on: every network then
-        takes its input as its convolutions want it (no layout conversion at the first convolution of G, of each D
-        pass and of VGG, a kernel each on a GPU)."""
+        """BasicSR's, with the batch in channels-last layout when ``train.channels_last`` is on
+        (:meth:`lay_out_batch`)."""
         super().feed_data(data)
+        self.lay_out_batch()
+
+    def lay_out_batch(self) -> None:
+        """The batch's images in channels-last layout when ``train.channels_last`` is on: every network then takes its
+        input as its convolutions want it (no layout conversion at the first convolution of G, of each D pass and of
+        VGG, a kernel each on a GPU)."""
         if getattr(self, 'channels_last', False):
-            for name in ('lq', 'gt'):
+            for name in ('lq', 'gt', 'gt_usm'):
                 if hasattr(self, name):
                     setattr(self, name, getattr(self, name).contiguous(memory_format=torch.channels_last))
+
+    # What each loss compares with: the GT (real-world models may use its unsharp-masked copy, RealBebyGANModel).
+    @property
+    def pixel_target(self) -> torch.Tensor:
+        return self.gt
+
+    perceptual_target = gan_target = pixel_target
+
+    def back_projection_target(self) -> torch.Tensor:
+        """The LR input, or the GT when ``bp_opt.target`` is ``gt`` (the loss downscales it with S)."""
+        return self.gt if self.cri_bp.target == 'gt' else self.lq
 
     optimizer_types = OPTIMIZERS  # what get_optimizer builds (the preflight checks train.optim_*.type against it)
 
@@ -250,17 +267,17 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         lambda."""
         losses = OrderedDict()
         if self.cri_pix:
-            losses['l_g_bb'] = self.cri_pix(output, self.gt)
+            losses['l_g_bb'] = self.cri_pix(output, self.pixel_target)
         if self.cri_bp:
-            losses['l_g_bp'] = self.cri_bp(output, self.lq)
+            losses['l_g_bp'] = self.cri_bp(output, self.back_projection_target())
         if self.cri_perceptual:
-            l_percep, l_style = self.cri_perceptual(output, self.gt)
+            l_percep, l_style = self.cri_perceptual(output, self.perceptual_target)
             if l_percep is not None:
                 losses['l_g_percep'] = l_percep
             if l_style is not None:
                 losses['l_g_style'] = l_style
         with torch.no_grad():  # D is frozen in the G step and C(x_r) is a constant of Eq. 8: no graph needed
-            real_logits = self.discriminator_logits(self.gt, mask)
+            real_logits = self.discriminator_logits(self.gan_target, mask)
         fake_logits = self.discriminator_logits(output, mask)
         losses['l_g_gan'] = self.gan_loss(real_logits, fake_logits, False, mask)
         return losses
@@ -280,7 +297,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         """The D half of a step up to its backward: D on the real and on the (detached) fake batch and the RaGAN loss
         of Eq. 7; returns ``(l_d, real_logits, fake_logits)``. One unit for ``train.compile``."""
         with self.autocast():
-            real_logits = self.discriminator_logits(self.gt, mask)
+            real_logits = self.discriminator_logits(self.gan_target, mask)
             fake_logits = self.discriminator_logits(fake, mask)  # the fake of this iteration's G
             return self.gan_loss(real_logits, fake_logits, True, mask), real_logits, fake_logits
 

@@ -1,6 +1,3 @@
-"""Fail-fast checks of a BasicSR run that touch the machine, before anything is created: the option file's own
-problems come from the option declaration (:func:`bebygan_plugin.schema.check_options`), these modules add the
-launch and loggers (:mod:`.environment`), data (:mod:`.datasets`) and weight files (:mod:`.weight_files`), composed
-for ``bebygan-train`` in :mod:`.training` and for ``bebygan-test`` in :mod:`.testing`: every problem in one report,
-in the :mod:`bebygan_plugin.problems` format.
-"""
+"""Start-up checks of a BasicSR run that touch the machine (launch, loggers, data, weight files, resume), composed
+for ``bebygan-train`` (:mod:`.training`) and ``bebygan-test`` (:mod:`.testing`) with the option checks of
+:func:`bebygan_plugin.schema.check_options`: every problem in one report."""

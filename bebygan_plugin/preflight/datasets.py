@@ -1,81 +1,21 @@
-"""Dataset sections read from a folder or an LMDB: the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta
-info files exist; every GT image has its LQ partner under ``filename_tmpl`` (GT and LQ LMDBs: the same keys); the
-images decode with BasicSR's decoder (the first :data:`TRAIN_DECODE_SAMPLE` pairs of a training set, unless it sets
-``skip_corrupt_images: true``, and every val / test image, which would otherwise stop the run at its first
-validation); the GT / LQ sizes agree with ``scale`` and ``gt_size``; the training set has one batch per process.
-"""
+"""Dataset sections read from a folder or an LMDB: roots and meta info exist; GT / LQ pair under ``filename_tmpl``
+(LMDBs: the same keys); images decode as BasicSR decodes them (a training set's first :data:`TRAIN_DECODE_SAMPLE`
+pairs unless ``skip_corrupt_images``; every val / test image); sizes fit ``scale`` / ``gt_size``; batches fill."""
 import math
 import os
-import re
 from os import path as osp
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from tqdm import tqdm
 
 from ..dataset_guards.corrupt_images import SKIP_OPTION
+from ..files.dataset_images import Shape, decoded_size, image_readers, lmdb_shapes
+from ..files.image_folders import list_files, template_name
 from ..files.staged_outputs import run_id, staging_path
 from ..problems import Problem
 
 TRAIN_DECODE_SAMPLE = 32
 PROGRESS_FROM = 50  # images to decode before a progress bar is worth showing
-
-Shape = Optional[Tuple[int, int]]
-
-
-def _list_files(folder: str) -> List[str]:
-    """Names of the files BasicSR's ``paired_paths_from_folder`` pairs (not recursive, hidden entries skipped)."""
-    from basicsr.utils import scandir
-
-    return sorted(scandir(folder, recursive=False))
-
-
-def _lmdb_shapes(lmdb_path: str):
-    """``{key: (h, w)}`` from an LMDB's ``meta_info.txt`` (``name.png (h,w,c) compression`` per line), in its order."""
-    shapes = {}
-    with open(osp.join(lmdb_path, 'meta_info.txt'), encoding='utf-8') as f:
-        for line in f:
-            if not line.strip():
-                continue
-            key = line.split('.')[0]
-            match = re.search(r'\((\d+),\s*(\d+)', line)
-            shapes[key] = (int(match.group(1)), int(match.group(2))) if match else None
-    return shapes
-
-
-def _read_file(path: str) -> Optional[bytes]:
-    with open(path, 'rb') as f:
-        return f.read()
-
-
-class _LmdbReader:
-    """Values of one LMDB by key, opened read-only as BasicSR opens it."""
-
-    def __init__(self, lmdb_path: str) -> None:
-        import lmdb
-
-        self.env = lmdb.open(lmdb_path, readonly=True, lock=False, readahead=False)
-
-    def __call__(self, key: str) -> Optional[bytes]:
-        with self.env.begin(write=False) as txn:
-            return txn.get(key.encode('ascii'))
-
-    def close(self) -> None:
-        self.env.close()
-
-
-def decoded_size(read: Callable[[str], Optional[bytes]], name: str) -> Tuple[Shape, Optional[str]]:
-    """``((h, w), None)`` when ``read(name)`` decodes as BasicSR decodes it (``cv2.IMREAD_COLOR``), else
-    ``(None, why not)``."""
-    import cv2
-
-    from ..files.images import UndecodableImageError, decode_bytes
-
-    try:
-        return decode_bytes(read(name), cv2.IMREAD_COLOR).shape[:2], None
-    except OSError as err:
-        return None, f'cannot be read ({err.strerror or err})'
-    except UndecodableImageError as err:
-        return None, str(err)
 
 
 def corrupt_image_fix(phase: str, backend: str) -> str:
@@ -95,11 +35,9 @@ def decode_problems(where: str, phase: str, backend: str, roots: Sequence[Tuple[
     Returns:
         one problem per undecodable image, and ``(name, GT size, LQ size)`` for every decoded pair.
     """
-    readers = [(_LmdbReader(root) if backend == 'lmdb' else (lambda name, root=root: _read_file(osp.join(root, name))))
-               for _, root in roots]
     problems, sizes = [], []
-    try:
-        pairs = list(zip(names, lq_names)) if len(roots) == 2 else [(name,) for name in names]
+    pairs = list(zip(names, lq_names)) if len(roots) == 2 else [(name,) for name in names]
+    with image_readers([root for _, root in roots], backend == 'lmdb') as readers:
         for pair in tqdm(pairs, desc=f'Checking {where}', unit='img', disable=len(pairs) < PROGRESS_FROM,
                          dynamic_ncols=True):
             shapes = []
@@ -111,10 +49,6 @@ def decode_problems(where: str, phase: str, backend: str, roots: Sequence[Tuple[
                     problems.append(Problem(f'{where}.{key}', f'{what} {reason}; {corrupt_image_fix(phase, backend)}'))
             if len(shapes) == 2 and None not in shapes:
                 sizes.append((pair[0], shapes[0], shapes[1]))
-    finally:
-        for read in readers:
-            if isinstance(read, _LmdbReader):
-                read.close()
     return problems, sizes
 
 
@@ -173,7 +107,7 @@ def _folder_pairs(where: str, ds: dict, scale) -> Tuple[List[Problem], List[str]
             gt_names = [line.strip().split(' ')[0] for line in f if line.strip()]
         lq_files = None
     else:
-        gt_names, lq_files = _list_files(gt_root), set(_list_files(lq_root))
+        gt_names, lq_files = list_files(gt_root), set(list_files(lq_root))
         if len(gt_names) != len(lq_files):
             problems.append(Problem(f'{where}.dataroot_lq', f'{lq_root!r} has {len(lq_files)} files and {gt_root!r} '
                                                             f'has {len(gt_names)}; they must pair one to one'))
@@ -185,17 +119,16 @@ def _folder_pairs(where: str, ds: dict, scale) -> Tuple[List[Problem], List[str]
 
     lq_names = []
     for gt_name in gt_names:
-        base, ext = osp.splitext(osp.basename(gt_name))
-        lq_name = osp.join(osp.dirname(gt_name), f'{tmpl.format(base)}{ext}')
+        lq_name = template_name(gt_name, tmpl)
         if lq_files is None and not osp.isfile(osp.join(gt_root, gt_name)):
             return problems + [Problem(f'{where}.meta_info_file', f'lists {gt_name!r}, which is not in '
                                                                   f'{gt_root!r}')], [], []
         if not lq_exists(lq_name):
             hint = 'set filename_tmpl to how the LQ files are named'
             for candidate in ('{}', f'{{}}x{scale}'):
-                if candidate != tmpl and lq_exists(osp.join(osp.dirname(gt_name), candidate.format(base) + ext)):
-                    hint = f'the LQ files are named like {candidate.format(base) + ext!r}: set filename_tmpl: ' \
-                           f'{candidate!r}'
+                if candidate != tmpl and lq_exists(template_name(gt_name, candidate)):
+                    hint = f'the LQ files are named like {osp.basename(template_name(gt_name, candidate))!r}: set ' \
+                           f'filename_tmpl: {candidate!r}'
             return problems + [Problem(f'{where}.filename_tmpl', f'the LQ image {lq_name!r} for GT {gt_name!r} is '
                                                                  f'not in {lq_root!r} (filename_tmpl {tmpl!r}); '
                                                                  f'{hint}')], [], []
@@ -220,6 +153,18 @@ def _check_sizes(where: str, phase: str, ds: dict, scale, sizes) -> List[Problem
             return [Problem(f'{where}.gt_size', f'{gt_crop} is larger than the image {name!r} '
                                                 f'({gt_hw[0]}x{gt_hw[1]}); lower gt_size')]
     return []
+
+
+def _listed_gt(where: str, ds: dict) -> Tuple[List[Problem], List[str]]:
+    """The GT images a disk ``RealESRGANDataset`` reads: the first field of each line of ``meta_info``, relative to
+    ``dataroot_gt``."""
+    meta = ds.get('meta_info')
+    if not isinstance(meta, str) or not osp.isfile(meta):
+        return [Problem(f'{where}.meta_info', f'{meta!r} is not a file: RealESRGANDataset reads the names of its GT '
+                                              'images from it, one per line (bebygan-prepare writes one)')], []
+    with open(meta, encoding='utf-8') as f:
+        names = [line.split(' ')[0] for line in f.read().splitlines() if line.strip()]
+    return ([] if names else [Problem(f'{where}.meta_info', f'{meta!r} lists no image')]), names
 
 
 def short_epochs_problem(where: str, count: int, ds: dict, world_size: int, total_iter) -> List[Problem]:
@@ -259,7 +204,7 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None)
     sample = TRAIN_DECODE_SAMPLE if phase == 'train' else None
     root_paths = [(key, ds[key]) for key in roots]
     if backend == 'lmdb':
-        shapes = [_lmdb_shapes(root) for _, root in root_paths]
+        shapes = [lmdb_shapes(root) for _, root in root_paths]
         if len(shapes) == 2 and set(shapes[0]) != set(shapes[1]):
             only = sorted(set(shapes[0]) ^ set(shapes[1]))[:3]
             return [Problem(f'{where}.dataroot_lq', f'the keys of {ds["dataroot_gt"]!r} and {ds["dataroot_lq"]!r} '
@@ -274,8 +219,13 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None)
         if not names:
             return problems
         count, names, lq_names = len(names), names[:sample], lq_names[:sample]
+    elif str(ds.get('type')).startswith('RealESRGANDataset'):  # GT only, the images its meta_info lists
+        problems, names = _listed_gt(where, ds)
+        if not names:
+            return problems
+        count, names, lq_names = len(names), names[:sample], []
     else:
-        names = _list_files(ds[roots[0]])
+        names = list_files(ds[roots[0]])
         if not names:
             return [Problem(f'{where}.{roots[0]}', f'no images in {ds[roots[0]]!r}')]
         count, names, lq_names = len(names), names[:sample], []

@@ -1,10 +1,5 @@
-"""Fail-fast checks of ``bebygan-test``, run before BasicSR creates ``results/<name>``.
-
-The same pieces as training's checks, for a test run: the option file and its keys (``datasets.test_*`` /
-``val_*`` phases, ``val.save_img``, no ``train`` section needed), the launch, every test set (folders, pairing,
-scale, and every image decoded), ``path.pretrain_network_g`` (required for a generator with parameters: loads,
-holds ``param_key_g``, fits ``network_g``) and the weights of the metrics.
-"""
+"""``bebygan-test``'s checks, all problems in one report before BasicSR creates ``results/<name>``: the options,
+launch, every test set (each image decoded), ``path.pretrain_network_g`` and the metrics' weights."""
 from typing import List
 
 from ..problems import raise_if_any

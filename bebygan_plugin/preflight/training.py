@@ -1,16 +1,11 @@
-"""Fail-fast checks of ``bebygan-train``, run before BasicSR creates ``experiments/<name>``.
-
-Everything a training run needs is checked up front and all problems are reported at once (the option errors and
-the data, weight and environment problems of every section in one report), each naming its culprit (an option key
-or a file) and the fix: the option file and every key (:mod:`bebygan_plugin.schema`), the launch and loggers
-(:mod:`.environment`), the data (:mod:`.datasets`), the weight files (:mod:`.weight_files`) and
-``path.resume_state``.
-"""
+"""``bebygan-train``'s checks, all problems in one report before BasicSR creates ``experiments/<name>``: the
+options, launch, loggers, data, weight files and ``path.resume_state``."""
 from os import path as osp
 from typing import List
 
 from ..files.checkpoint import CheckpointError
-from ..files.training_states import list_training_states, load_checked_state, resumed_network_paths
+from ..files.training_states import (experiment_options, list_training_states, load_checked_state,
+                                     resumed_network_paths, will_resume)
 from ..problems import Problem, raise_if_any
 from ..run_control.command_line import TRAIN_PROGRAM as PROGRAM
 from ..run_control.command_line import read_options, train_argument_parser
@@ -18,11 +13,6 @@ from ..schema import check_options
 from .datasets import check_datasets
 from .environment import check_launch, check_loggers, check_run_folder_free, check_writable
 from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks, check_resume_networks
-
-def _resuming(opt: dict, root_path: str, auto_resume: bool) -> bool:
-    path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
-    states_dir = osp.join(root_path, 'experiments', str(opt.get('name', '')), 'training_states')
-    return bool(path.get('resume_state')) or (auto_resume and bool(list_training_states(states_dir)))
 
 
 def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
@@ -44,10 +34,8 @@ def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Pro
 def check_resume(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
     """What a resumed run loads: a readable ``path.resume_state``, networks that fit ``network_*`` (the first key
     whose shapes differ is named), and iterations left before ``train.total_iter``."""
-    experiment = osp.join(root_path, 'experiments', str(opt.get('name', '')))
-    paths = opt['path'] if isinstance(opt.get('path'), dict) else {}
-    run_opt = dict(opt, path=dict(paths, models=osp.join(experiment, 'models'),
-                                  training_states=osp.join(experiment, 'training_states')))
+    run_opt = experiment_options(opt, root_path)
+    paths = run_opt['path']
     if auto_resume:
         states = list_training_states(run_opt['path']['training_states'])
         if not states:
@@ -88,7 +76,7 @@ def run_preflight(argv: List[str], root_path: str) -> dict:
     problems += check_datasets(opt)
     state_problems = check_resume_state(opt, root_path, args.auto_resume)
     problems += state_problems
-    if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
+    if not will_resume(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
         problems += check_pretrained_networks(opt, root_path)
     elif not state_problems:
         problems += check_resume(opt, root_path, args.auto_resume)

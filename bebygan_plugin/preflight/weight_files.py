@@ -1,13 +1,6 @@
-"""Weight files a run loads: ``path.pretrain_network_*``, and the ImageNet weights of losses and metrics.
-
-- ``path.pretrain_network_*``: the file exists, loads, holds ``param_key_*`` (or ``params``, which BasicSR falls
-  back to) and fits the network's shapes; a test run of a network with parameters needs
-  ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
-- ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
-  :mod:`bebygan_plugin.metrics.weight_downloads`: downloaded now when missing and the machine is online); pyiqa is
-  installed for ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are
-  present.
-"""
+"""Weight files a run loads: ``path.pretrain_network_*`` (loads, holds its param key, fits the network; required
+for a test run's generator with parameters), and the ImageNet / LPIPS / pyiqa weights of losses and metrics
+(:mod:`bebygan_plugin.metrics.weight_downloads`)."""
 import importlib.util
 from os import path as osp
 from typing import List

@@ -1,4 +1,5 @@
-"""Console scripts of dataset preparation: ``bebygan-prepare`` and the single steps run by ``scripts/*.py``.
+"""Console scripts of dataset preparation: ``bebygan-prepare``, ``bebygan-degrade`` and the single steps run by
+``scripts/*.py``.
 
 Argument parsing, the checks of the arguments (argparse errors name the option) and one call into the package each:
 :func:`~.prepare_df2k.prepare`, :func:`~.extract_subimages.extract`, :func:`~.generate_lr_bicubic.generate`,
@@ -12,7 +13,8 @@ from typing import Callable, Optional, Sequence
 
 from ..files.images import BadImageError
 from ..files.paths import input_overlap_problems, output_folder_problems
-from ..problems import ProblemsFound
+from ..problems import ProblemsFound, exit_on_problems
+from . import degrade, gt_only
 from .create_lmdb import create
 from .extract_subimages import extract
 from .generate_lr_bicubic import generate
@@ -87,37 +89,63 @@ def prepare_main(argv: Argv = None) -> int:
     parser = argparse.ArgumentParser(
         prog='bebygan-prepare',
         description='Make paired HR / LR LMDBs for BasicSR from HR images: optional overlapping sub-images, LR by '
-                    'MATLAB-style bicubic downsampling (HR cropped to a multiple of the scale first).',
+                    'MATLAB-style bicubic downsampling (HR cropped to a multiple of the scale first). With '
+                    '--gt-only: GT-only data (LMDB or folder, with meta_info.txt) for RealESRGANDataset.',
         epilog='Example (DF2K): bebygan-prepare --hr datasets/DIV2K/DIV2K_train_HR datasets/Flickr2K/Flickr2K_HR '
-               '--out datasets/DF2K --name DF2K_HR_sub --scale 4')
+               '--out datasets/DF2K --name DF2K_HR_sub --scale 4. Real-world (Real-ESRGAN\'s DF2K data): '
+               'bebygan-prepare --gt-only --multiscale --hr datasets/DF2K/DF2K_HR --out datasets/DF2K')
     parser.add_argument('--hr', nargs='+', required=True, metavar='HR_DIR',
                         help='folder(s) of HR images; several folders go into one dataset (keys must be unique)')
-    parser.add_argument('--out', required=True, metavar='OUT_DIR', help='folder for the two LMDBs')
-    parser.add_argument('--scale', type=int, default=4, help='SR factor (default: 4)')
+    parser.add_argument('--out', required=True, metavar='OUT_DIR', help='folder for the LMDBs (or the GT folder)')
+    parser.add_argument('--scale', type=int, default=None, help='SR factor (default: 4); not with --gt-only')
     parser.add_argument('--name', default=None,
-                        help='dataset name: writes NAME.lmdb and NAME_x{scale}.lmdb (default: the HR folder name, '
-                             'plus _sub when cropping)')
-    parser.add_argument('--crop-size', type=int, default=480,
-                        help='HR sub-image size (default: 480); 0 stores whole images')
-    parser.add_argument('--step', type=int, default=240, help='HR sub-image stride (default: 240)')
+                        help='dataset name: writes NAME.lmdb and NAME_x{scale}.lmdb (--gt-only: NAME.lmdb or the '
+                             'folder NAME) (default: the HR folder name, plus _multiscale with --multiscale, plus '
+                             '_sub when cropping)')
+    parser.add_argument('--crop-size', type=int, default=None,
+                        help=f'HR sub-image size (default: 480; --gt-only: {gt_only.DEFAULT_CROP_SIZE}, the size '
+                             f'RealESRGANDataset crops to); 0 stores whole images')
+    parser.add_argument('--step', type=int, default=None,
+                        help=f'HR sub-image stride (default: 240; --gt-only: {gt_only.DEFAULT_STEP})')
     parser.add_argument('--thresh-size', type=int, default=0,
                         help='add a crop flush with the far edge when more than this many pixels are left '
                              '(default: 0)')
+    parser.add_argument('--gt-only', action='store_true',
+                        help='write only the GT, for RealESRGANDataset (the real-world models make the LQ during '
+                             'training)')
+    parser.add_argument('--format', choices=gt_only.FORMATS, default=None,
+                        help='with --gt-only: an LMDB (default) or a folder of PNGs, each with meta_info.txt')
+    parser.add_argument('--multiscale', action='store_true',
+                        help='with --gt-only: also store Real-ESRGAN\'s downscaled copies of each image (x0.75, '
+                             'x0.5, x1/3, shortest edge 400; Lanczos) as NAMET0..NAMET3')
     add_common_arguments(parser, compress_level=1)
     args = parse_arguments(parser, argv)
-    if args.scale < 2:
-        parser.error('--scale must be at least 2')
-    _check_crops(parser, args, args.scale)
+    if args.gt_only:
+        if args.scale is not None:
+            parser.error('--scale has no meaning with --gt-only: the LQ side is made during training')
+        args.crop_size = gt_only.DEFAULT_CROP_SIZE if args.crop_size is None else args.crop_size
+        args.step = gt_only.DEFAULT_STEP if args.step is None else args.step
+        args.format = args.format or 'lmdb'
+    else:
+        for flag, given in (('--format', args.format), ('--multiscale', args.multiscale)):
+            if given:
+                parser.error(f'{flag} needs --gt-only (the paired data is always two LMDBs)')
+        args.scale = 4 if args.scale is None else args.scale
+        args.crop_size = 480 if args.crop_size is None else args.crop_size
+        args.step = 240 if args.step is None else args.step
+        if args.scale < 2:
+            parser.error('--scale must be at least 2')
+    _check_crops(parser, args, 1 if args.gt_only else args.scale)
     problems = output_folder_problems(args.out, '--out')
     with contextlib.suppress(DatasetError):  # a bad --name is reported by the run itself
-        finals = output_paths(args)
+        finals = [gt_only.output_path(args)] if args.gt_only else output_paths(args)
         problems += input_overlap_problems(args.hr, staged_paths(finals), '--out / --name')
         for final in finals if not problems else ():
             problems += output_folder_problems(final, '--out')
     if problems:
         print(ProblemsFound('bebygan-prepare', problems), file=sys.stderr)
         return 2
-    return run_command(prepare, args)
+    return run_command(gt_only.prepare_gt_only if args.gt_only else prepare, args)
 
 
 def extract_subimages_main(argv: Argv = None) -> int:
@@ -186,3 +214,33 @@ def create_lmdb_main(argv: Argv = None) -> int:
     if args.scale is not None and args.scale < 1:
         parser.error('--scale must be positive')
     return _refuse_overlap(parser.prog, args.input, args.output) or run_command(create, args)
+
+
+def degrade_main(argv: Argv = None) -> None:
+    """``bebygan-degrade`` (:mod:`.degrade`)."""
+    parser = argparse.ArgumentParser(
+        prog=degrade.PROGRAM,
+        description='Degrade HR images as the real-world training does (RealESRGANDataset + the second-order '
+                    'degradation, configured by an option file) and write the pairs and a contact sheet: a preview, '
+                    'or a fixed, seeded validation / test set.',
+        epilog='Example: bebygan-degrade -opt options/train_RealBebyGAN_x4.yml -i datasets/DIV2K/DIV2K_valid_HR '
+               '-o datasets/real_val --num 100 --seed 0')
+    parser.add_argument('-opt', required=True, metavar='OPTION_YML',
+                        help="a real-world option file: its top-level degradation keys and its datasets.train "
+                             "section's kernel keys are used")
+    parser.add_argument('-i', '--input', required=True, metavar='HR_DIR', help='folder of HR images')
+    parser.add_argument('-o', '--output', required=True, metavar='OUT_DIR',
+                        help='folder for gt/, lq/, contact_sheet.png and degrade.json (none of them may exist yet)')
+    parser.add_argument('--num', type=int, default=16, help='pairs to write (default 16); images are reused in '
+                                                            'turn when there are fewer')
+    parser.add_argument('--seed', type=int, default=0, help='seed of every random draw (default 0)')
+    args = parser.parse_args(argv)
+    try:
+        sheet = degrade.run(args)
+    except ProblemsFound as err:
+        exit_on_problems(err)
+    except KeyboardInterrupt:
+        print(f'{degrade.PROGRAM}: interrupted; gt/ and lq/ were not written', file=sys.stderr)
+        raise SystemExit(130) from None
+    print(f'{degrade.PROGRAM}: {args.num} pairs in {os.path.join(args.output, "gt")} and '
+          f'{os.path.join(args.output, "lq")}; contact sheet {sheet}')

@@ -13,15 +13,13 @@ Rules (also in docs/data.md, "Input rules"):
 """
 import contextlib
 import os
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
+from ..files.image_folders import image_key, images_by_key
+from ..files.images import FORMAT_NAMES, BadImageError
 from .image_rules import read_dataset_image
 from .parallel import WorkerPool
-
-_NOT_KEY_CHAR = re.compile(r'[^A-Za-z0-9_-]')
 
 
 class DatasetError(ValueError):
@@ -36,14 +34,6 @@ class ImageFile:
     key: str
 
 
-def image_key(file_name: str, strip_suffix: str = '') -> str:
-    """The LMDB key for ``file_name``: stem, optional ``strip_suffix`` removed, unsafe characters -> ``_``."""
-    stem = os.path.splitext(os.path.basename(file_name))[0]
-    if strip_suffix and stem.endswith(strip_suffix) and len(stem) > len(strip_suffix):
-        stem = stem[:-len(strip_suffix)]
-    return _NOT_KEY_CHAR.sub('_', stem)
-
-
 def list_images(folders: Sequence[str], strip_suffix: str = '') -> Tuple[List[ImageFile], List[str]]:
     """The images of ``folders`` with their keys, in key order, and the paths of ignored files.
 
@@ -55,24 +45,18 @@ def list_images(folders: Sequence[str], strip_suffix: str = '') -> Tuple[List[Im
     for folder in folders:
         if not os.path.isdir(folder):
             raise DatasetError(f'input folder {folder} does not exist or is not a folder')
-        count = 0
-        for name in sorted(os.listdir(folder)):
-            path = os.path.join(folder, name)
-            if not os.path.isfile(path):
-                continue
-            if not is_image_file(name):
-                ignored.append(path)
-                continue
-            key = image_key(name, strip_suffix)
+        groups, others = images_by_key(folder, lambda name: image_key(name, strip_suffix))
+        ignored += others
+        for key, paths in groups.items():
             if not key:
-                raise DatasetError(f'{path}: its name gives an empty key; rename it')
-            if key in found:
-                raise DatasetError(f'{found[key].path} and {path} would both be stored under the key {key!r} '
+                raise DatasetError(f'{paths[0]}: its name gives an empty key; rename it')
+            doubles = ([found[key].path] if key in found else []) + paths
+            if len(doubles) > 1:
+                raise DatasetError(f'{doubles[0]} and {doubles[1]} would both be stored under the key {key!r} '
                                    f'(keys are file names without extension, unsafe characters replaced by _); '
                                    f'rename or remove one of them')
-            found[key] = ImageFile(path, key)
-            count += 1
-        if count == 0:
+            found[key] = ImageFile(paths[0], key)
+        if not groups:
             raise DatasetError(f'input folder {folder} has no {FORMAT_NAMES} image')
     return [found[key] for key in sorted(found)], ignored
 

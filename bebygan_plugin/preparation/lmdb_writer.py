@@ -48,6 +48,13 @@ def lmdb_map_size(values: Iterable[Tuple[int, int]]) -> int:
     return pages * PAGE_SIZE
 
 
+def meta_info_line(key: str, shape: Shape, compress_level: int) -> str:
+    """One line of ``meta_info.txt``: ``{key}.png ({h},{w},{c}) {compress_level}``. BasicSR's LMDB datasets take
+    the key before the first ``.``; ``RealESRGANDataset`` on a folder takes the path before the first space."""
+    height, width, channels = shape
+    return f'{key}.png ({height},{width},{channels}) {compress_level}\n'
+
+
 class LmdbWriter:
     """Writes one BasicSR LMDB folder; ``meta_info.txt`` and the final flush come with :meth:`close`.
 
@@ -81,9 +88,9 @@ class LmdbWriter:
                 self.map_size *= 2
                 self.map_growths += 1
                 self.env.set_mapsize(self.map_size)
-        for key, _, (height, width, channels) in entries:
+        for key, _, shape in entries:
             self.keys.add(key)
-            self.meta_lines.append(f'{key}.png ({height},{width},{channels}) {self.compress_level}\n')
+            self.meta_lines.append(meta_info_line(key, shape, self.compress_level))
 
     def close(self) -> None:
         """Flush to disk and write ``meta_info.txt``."""

@@ -57,6 +57,21 @@ DATASETS = {
         Option('use_hflip', Boolean(), None, 'random horizontal flips (training)'),
         Option('use_rot', Boolean(), None, 'random 90 degree rotations and vertical flips (training)'))),
     'SingleImageDataset': Section('LR images only', LOADER),
+    'RealESRGANDataset': Section('GT images only; draws the blur kernels of the real-world degradation', LOADER + (
+        Option('dataroot_gt', PATH_TEXT, None, 'folder or LMDB of the GT images'),
+        Option('meta_info', PATH_TEXT, None, 'disk: the file listing the GT images (relative to dataroot_gt)'),
+        Option('gt_size', Integer(1), None, 'unused (the GT is cropped or padded to 400x400; see top-level gt_size)'),
+        Option('use_hflip', Boolean(), None, 'random horizontal flips'),
+        Option('use_rot', Boolean(), None, 'random 90 degree rotations and vertical flips'),
+        *(o for n in ('', '2') for o in (
+            Option(f'blur_kernel_size{n}', Integer(1), None, f'blur kernel {n or 1}: largest size (21)'),
+            Option(f'kernel_list{n}', Rule(), None, f'blur kernel {n or 1}: kernel kinds (iso, aniso, ...)'),
+            Option(f'kernel_prob{n}', Numbers(), None, f'blur kernel {n or 1}: probability of each kind'),
+            Option(f'blur_sigma{n}', Numbers(2), None, f'blur kernel {n or 1}: sigma range'),
+            Option(f'betag_range{n}', Numbers(2), None, f'blur kernel {n or 1}: generalized Gaussian beta range'),
+            Option(f'betap_range{n}', Numbers(2), None, f'blur kernel {n or 1}: plateau beta range'),
+            Option(f'sinc_prob{n}', Number(fraction=True), None, f'blur kernel {n or 1}: probability of a sinc'))),
+        Option('final_sinc_prob', Number(fraction=True), None, 'probability of the final sinc filter'))),
 }
 TRAIN_REQUIRED_LOADER_KEYS = ('batch_size_per_gpu', 'num_worker_per_gpu')
 

@@ -1,17 +1,16 @@
-"""Every static problem of an option dict, from the declarations: unknown keys, each value's type and rule, and the
-rules across sections that need the model or the run's kind. The preflight and ``BebyGANModel`` (also under
-``basicsr/train.py``, which runs no preflight) both run :func:`check_options`: the same problems, the same messages.
-"""
+"""Every static problem of an option dict, from the declarations; the preflight and ``BebyGANModel`` (also under
+``basicsr/train.py``) both run :func:`check_options`: the same problems, the same messages."""
 import inspect
 from typing import List, Optional
 
 import torch
 
-from ..problems import Problem
+from ..problems import Problem, closest
 from .basicsr_options import IO_BACKENDS, ITERATIONS, LOSS, OPTIMIZERS, TRAIN_BY_MODEL, TRAIN_REQUIRED_LOADER_KEYS
-from .components import (OPTIMIZER_TYPES, SCHEDULER_SKIP, argument_problems, registry_lookup, scheduler_classes)
-from .plugin_options import DATASETS, OPTIONS, keep_best_problems, skip_corrupt_images_problems
-from .rules import Section, closest
+from ..registration import scheduler_classes
+from .components import OPTIMIZER_TYPES, SCHEDULER_SKIP, argument_problems, registry_lookup
+from .plugin_options import DATASETS, OPTIONS, keep_best_problems, real_world_problems, skip_corrupt_images_problems
+from .rules import Section
 
 SCALE_ARGS = ('scale', 'upscale')  # the factor's name: RRDBNet scale; EDSR / MSRResNet / SwinIR upscale
 RRDB_SCALES = (1, 2, 4)  # BasicSR's RRDBNet: x4 upsampling after pixel-unshuffling the input by 1, 2 or 4
@@ -236,6 +235,7 @@ def check_options(opt: dict, is_train: bool = True, whole_run: bool = True) -> L
                                              'section (e.g. type: MaskedUNetDiscriminator)'))
     if is_train:
         check_train(opt, model_cls, problems)
+        problems.extend(real_world_problems(opt, model_cls, whole_run))
     logger = opt.get('logger')
     if is_train and whole_run and isinstance(logger, dict):
         problems += [p for key in ('print_freq', 'save_checkpoint_freq') if logger.get(key) is None

@@ -1,110 +1,36 @@
-"""Registered components (networks, losses, schedulers, metrics, optimizers) as option values ``{type: ..., <args>}``.
-
-A component's constructor is the one declaration of its arguments: names, defaults, types (from annotations or
-defaults; :data:`ARGUMENT_TYPES` where BasicSR gives neither). :class:`Component` checks a section against it: a
-registered type (else the closest name), known keys, typed values, and the constructor's own checks (on the meta
-device, for components that build without files).
-"""
-import collections.abc
-import inspect
-import typing
+"""Registered components (networks, losses, schedulers, metrics, optimizers) as option values ``{type: ..., <args>}``:
+the constructor declares the arguments (names, defaults, types from annotations or defaults, else
+:data:`ARGUMENT_TYPES`); :class:`Component` checks type, keys, values and the constructor's own checks (meta device)."""
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 
-from ..problems import Problem
-from .rules import Boolean, Integer, Number, Numbers, Rule, Text, closest, unknown_key_problem
+from ..problems import Problem, closest, unknown_key_problem
+from ..registration import ARGUMENT_TYPES, Argument, arguments
+from .rules import Boolean, Integer, Number, Numbers, Rule, Text
 
-NO_DEFAULT = object()  # an argument without a default: it must be given
 # BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
                          'srvgg_arch', 'ecbsr_arch', 'ridnet_arch', 'basic_loss', 'gan_loss')
 NOT_CONSTRUCTED = ('PerceptualLoss',)  # builds VGG19 from its weight file: the preflight checks that file instead
-JSON_TYPES = {bool: 'boolean', int: 'integer', float: 'number', str: 'string', dict: 'object', list: 'array',
-              tuple: 'array'}
-# Arguments BasicSR declares with neither an annotation nor a default: their JSON types.
-ARGUMENT_TYPES = {'crop_border': ('integer',), 'milestones': ('array',), 'periods': ('array',),
-                  'layer_weights': ('object',)}
 # torch.optim arguments the models pass as numbers (their annotations also allow tensors).
 OPTIMIZER_TYPES = {'lr': ('number',), 'betas': ('array',), 'eps': ('number',), 'weight_decay': ('number',),
                    'momentum': ('number',), 'amsgrad': ('boolean',), 'nesterov': ('boolean',)}
 SCHEDULER_SKIP = ('self', 'optimizer', 'last_epoch')
 METRIC_SKIP = ('img', 'img2')
-
-
-def _json_types(annotation, default) -> Tuple[str, ...]:
-    """JSON types of an argument, from its annotation, else from its default (an unannotated int default accepts any
-    number: BasicSR writes ``eta_min=0`` for a float); () when unknown."""
-    if annotation is not inspect.Parameter.empty and not isinstance(annotation, str):
-        args, origin = typing.get_args(annotation), typing.get_origin(annotation)
-        if origin is typing.Union:
-            members = [_json_types(a, NO_DEFAULT) for a in args if a is not type(None)]
-            if not all(members):
-                return ()
-            return tuple(sorted({t for m in members for t in m} | ({'null'} if type(None) in args else set())))
-        if origin in (list, tuple, collections.abc.Sequence):
-            return ('array',)
-        return (JSON_TYPES[annotation],) if annotation in JSON_TYPES else ()
-    if isinstance(default, bool):
-        return ('boolean',)
-    if isinstance(default, (int, float)):
-        return ('number',)
-    return (JSON_TYPES[type(default)],) if type(default) in JSON_TYPES else ()
-
-
 RULES = {'boolean': Boolean(), 'integer': Integer(minimum=None), 'number': Number(), 'array': Numbers(),
          'string': Text('text', non_empty=False)}
 
 
-@dataclass(frozen=True)
-class Argument:
-    """One argument of a component: its JSON types and default (:data:`NO_DEFAULT`: must be given)."""
-
-    name: str
-    types: Tuple[str, ...]
-    default: Any
-
-    @property
-    def required(self) -> bool:
-        return self.default is NO_DEFAULT
-
-    @property
-    def rule(self) -> Optional[Rule]:
-        """The rule of a given value (None: not checked); lists are checked when they hold numbers."""
-        types = [t for t in self.types if t != 'null']
-        if len(types) != 1 or types[0] not in RULES:
-            return None
-        numeric = self.name in ARGUMENT_TYPES or not isinstance(self.default, (list, tuple)) or \
-            all(isinstance(v, (int, float)) for v in self.default)
-        return RULES[types[0]] if types[0] != 'array' or numeric else None
-
-
-def arguments(component: Callable, skip: Tuple[str, ...] = ('self',),
-              types: Optional[Dict[str, Tuple[str, ...]]] = None) -> Tuple[List[Argument], bool]:
-    """``(arguments, accepts **kwargs)`` of a component (a class's ``__init__`` or a function)."""
-    params = inspect.signature(component).parameters
-    result = []
-    for name, param in params.items():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or name in skip:
-            continue
-        default = NO_DEFAULT if param.default is inspect.Parameter.empty else param.default
-        kinds = (types or {}).get(name) or ARGUMENT_TYPES.get(name) or _json_types(param.annotation, default)
-        if default is None and len(kinds) == 1:
-            kinds += ('null',)
-        result.append(Argument(name, kinds, default))
-    return result, any(p.kind == p.VAR_KEYWORD for p in params.values())
-
-
-def scheduler_classes(model_cls=None) -> Dict[str, type]:
-    """``train.scheduler.type`` -> class: BasicSR 1.4.2's schedulers (``MultiStepLR`` is its alias of
-    ``MultiStepRestartLR``), and those a model adds (``BebyGANModel.scheduler_types``: the paper's
-    ``WarmupCosineRestartLR``)."""
-    from basicsr.models import lr_scheduler
-
-    return {'MultiStepLR': lr_scheduler.MultiStepRestartLR, 'MultiStepRestartLR': lr_scheduler.MultiStepRestartLR,
-            'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR,
-            **getattr(model_cls, 'scheduler_types', {})}
+def argument_rule(argument: Argument) -> Optional[Rule]:
+    """The rule of a given value of ``argument`` (None: not checked); lists are checked when they hold numbers."""
+    types = [t for t in argument.types if t != 'null']
+    if len(types) != 1 or types[0] not in RULES:
+        return None
+    numeric = argument.name in ARGUMENT_TYPES or not isinstance(argument.default, (list, tuple)) or \
+        all(isinstance(v, (int, float)) for v in argument.default)
+    return RULES[types[0]] if types[0] != 'array' or numeric else None
 
 
 def registry_lookup(registry, name, where: str, kind: str, problems: List[Problem]):
@@ -138,7 +64,7 @@ def argument_problems(section: dict, where: str, cls: Callable, name: str, skip:
     problems = [] if var_kw and not strict else [unknown_key_problem(where, key, valid, f' of {name}')
                                   for key in section if key not in by_name and key not in ('type', *extra)]
     for key, value in section.items():
-        rule = by_name[key].rule if key in by_name else None
+        rule = argument_rule(by_name[key]) if key in by_name else None
         if rule is not None and value is not None:
             problems += rule.problems(value, f'{where}.{key}')
     return problems

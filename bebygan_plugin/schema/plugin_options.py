@@ -13,6 +13,7 @@ from ..ops.color import BT601_LUMA
 from ..ops.texture_mask import KERNEL_SIZE, THRESHOLD
 from ..problems import Problem
 from . import basicsr_options
+from .basicsr_options import LOSS
 from .components import Arguments, Component
 from .rules import NAME, Boolean, Integer, Number, Numbers, OneOf, Option, Section
 
@@ -80,6 +81,61 @@ BEBYGAN_TRAIN = Section(
     removed={'ldl_opt': 'is not used by BebyGANModel; remove it'},
 )
 
+REAL_WORLD_TRAIN = dataclasses.replace(
+    BEBYGAN_TRAIN, doc='train section of RealBebyGANModel: as BebyGANModel\'s; gan_opt may also be BasicSR\'s '
+    'GANLoss (Real-ESRGAN\'s option files: the standard GAN terms)', options=tuple(
+        Option('gan_opt', LOSS, None, 'RaGAN loss of Eq. 7-9, or GANLoss', required=o.required) if o.key == 'gan_opt'
+        else o for o in BEBYGAN_TRAIN.options),
+    checks=BEBYGAN_TRAIN.checks + (lambda train: [('gan_opt', f'RealBebyGANModel needs {RAGAN} (Eq. 7-9) or GANLoss, '
+                                                              f'got {train["gan_opt"]["type"]!r}')]
+                                   if train['gan_opt']['type'] not in (RAGAN, 'GANLoss') else [],))
+
+RANGE = Numbers(2, ' [min, max]')
+DEGRADATION_PASS = (  # the first pass; the second pass's keys end in 2 (Real-ESRGAN's option files)
+    ('resize_prob', Numbers(3, ': up, down, keep'), 'probabilities of up-scaling, down-scaling and keeping the size'),
+    ('resize_range', RANGE, 'scale range: up draws in [1, max], down in [min, 1]'),
+    ('gaussian_noise_prob', Number(fraction=True), 'probability of Gaussian noise (else Poisson)'),
+    ('noise_range', RANGE, 'Gaussian noise sigma range, in 8-bit levels'),
+    ('poisson_scale_range', RANGE, 'Poisson noise scale range'),
+    ('gray_noise_prob', Number(fraction=True), 'probability that the noise is the same on every channel'),
+    ('jpeg_range', RANGE, 'JPEG quality range'))
+REAL_WORLD = Section(
+    "Real-ESRGAN's second-order degradation and training-pair pool (top level; RealBebyGANModel, RealBebyNetModel)",
+    tuple(Option(key + n, rule, None, f'degradation {n or 1}: {doc}') for n in ('', '2')
+          for key, rule, doc in DEGRADATION_PASS) + (
+        Option('second_blur_prob', Number(fraction=True), None, 'degradation 2: probability of its blur (kernel2)'),
+        Option('gt_size', Integer(1), None, 'GT crop taken after degrading (the LR crop is gt_size / scale)'),
+        Option('queue_size', Integer(1), 180, 'training-pair pool size (a multiple of batch_size_per_gpu)'),
+        Option('high_order_degradation', Boolean(), True, 'synthesise the LQ (false: the data set\'s own pairs)'),
+        Option('basicsr_random_stream', Boolean(), False, "BasicSR's exact random stream (one host sync per noise "
+                                                          'stage; false: none, same distribution)'),
+        Option('gt_usm', Boolean(), True, 'RealBebyNetModel: unsharp-mask the GT (degradation input and target)'),
+        Option('l1_gt_usm', Boolean(), True, 'RealBebyGANModel: the pixel loss compares with the unsharp-masked GT'),
+        Option('percep_gt_usm', Boolean(), True, 'RealBebyGANModel: so does the perceptual loss'),
+        Option('gan_gt_usm', Boolean(), False, 'RealBebyGANModel: D sees the unsharp-masked GT as real')))
+REAL_WORLD_NEEDS = tuple(o.key for o in REAL_WORLD.options if o.default is None)
+
+
+def real_world_problems(opt: dict, model_cls, whole_run: bool) -> List[Problem]:
+    """A model that synthesises its pairs (``synthesises_pairs``) needs every degradation key, a training set that
+    draws kernels and a pool that holds whole batches."""
+    if not getattr(model_cls, 'synthesises_pairs', False) or opt.get('high_order_degradation') is False:
+        return []
+    problems = [Problem(k, f'required by {opt["model_type"]} to synthesise the LQ (Real-ESRGAN\'s values: '
+                           'options/train_RealBebyGAN_x4.yml)') for k in REAL_WORLD_NEEDS if k not in opt]
+    train_set = (opt.get('datasets') or {}).get('train') if isinstance(opt.get('datasets'), dict) else None
+    if whole_run and isinstance(train_set, dict):
+        if train_set.get('type') != 'RealESRGANDataset':
+            problems.append(Problem('datasets.train.type', f'{opt["model_type"]} synthesises the LQ from the '
+                                                           'kernels of RealESRGANDataset: use it, or set '
+                                                           'high_order_degradation: false for paired data'))
+        batch, queue = train_set.get('batch_size_per_gpu'), REAL_WORLD.resolve(opt)['queue_size']
+        if isinstance(batch, int) and isinstance(queue, int) and batch > 0 and queue % batch:
+            problems.append(Problem('queue_size', f'{queue} is not a multiple of datasets.train.batch_size_per_gpu '
+                                                  f'{batch}'))
+    return problems
+
+
 KEEP_BEST = Section(
     'keep models/net_g_best.pth: the generator (params and params_ema) of the best validation so far of one '
     'metric, written atomically after each validation that equals or beats it (BebyGANModel)',
@@ -145,4 +201,5 @@ def keep_best_problems(opt: dict) -> List[Problem]:
 VAL = Section('validation (training) or evaluation (testing)', basicsr_options.VAL + (VAL_KEEP_BEST,))
 DATASETS = {kind: dataclasses.replace(section, options=section.options + (SKIP_CORRUPT_IMAGES,))
             for kind, section in basicsr_options.DATASETS.items()}
-OPTIONS = basicsr_options.top_level(VAL)
+OPTIONS = dataclasses.replace(basicsr_options.top_level(VAL),
+                              options=basicsr_options.top_level(VAL).options + REAL_WORLD.options)

@@ -1,34 +1,15 @@
-"""The parts an option declaration is made of: a :class:`Rule` per kind of value (its ``problems``, and its
-``text`` for messages and ``docs/options.md``), an :class:`Option` (key, rule, default, one-line doc) and a
-:class:`Section` of options, which reports unknown keys with the closest valid one, checks every value and fills in
-the defaults. Every problem names its option key; a number or boolean written as a string (``lr: 2e-4``, which YAML
-reads as text) is named with the fix.
-"""
-import difflib
+"""The parts of an option declaration: a :class:`Rule` per kind of value (``problems``; ``text`` for messages and
+docs), an :class:`Option` and a :class:`Section` (unknown keys with the closest valid one, values, defaults). A
+number or boolean written as a string (``lr: 2e-4``: text to YAML) is named with the fix."""
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
-from ..problems import Problem
+from ..problems import Problem, unknown_key_problem
 
 BOOLEAN_WORDS = {'true': True, 'yes': True, 'on': True, 'false': False, 'no': False, 'off': False}
-
-
-def closest(name: str, valid: Iterable[str]) -> Optional[str]:
-    """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
-    lowered = {v.lower(): v for v in valid}
-    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[match[0]] if match else None
-
-
-def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str = '') -> Problem:
-    """``<where>: unknown key '<key>'; did you mean '<closest>'?`` (or the list of valid keys)."""
-    valid = sorted(set(valid))
-    suggestion = closest(key, valid)
-    hint = f"did you mean '{suggestion}'?" if suggestion else f'valid keys{owner}: {", ".join(valid)}'
-    return Problem(where, f"unknown key '{key}'; {hint}")
 
 
 def is_number(value) -> bool:

@@ -223,8 +223,10 @@ def _instrument() -> None:
                    'file_handlers': [type(h).__name__ for h in logger.handlers
                                      if isinstance(h, logging.FileHandler)]})
             self._trace_logger_done = True
+        pool = getattr(self, 'pair_pool', None)  # real-world models: how full the training-pair pool is
         _emit({'event': 'iter', 'iter': current_iter, 'losses': dict(self.log_dict),
-               'lq_paths': [osp.basename(p) for p in self._trace_paths]})
+               'lq_paths': [osp.basename(p) for p in getattr(self, '_trace_paths', [])],
+               'pool_filled': None if pool is None else pool.filled})
 
     def nondist_validation(self, dataloader, current_iter, tb_logger, save_img):
         _emit({'event': 'validation', 'iter': current_iter})

@@ -13,7 +13,7 @@ from devtools.paths import REPO_ROOT, SET5
 from bebygan_plugin.preparation.cli import create_lmdb_main, prepare_main
 from bebygan_plugin.preparation.cli import extract_subimages_main as extract_main
 from bebygan_plugin.preparation.cli import generate_lr_bicubic_main as generate_lr_main
-from bebygan_plugin.preparation.image_files import image_key
+from bebygan_plugin.files.image_folders import image_key
 from bebygan_plugin.preparation.subimages import crop_starts
 
 
