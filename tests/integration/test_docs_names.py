@@ -19,6 +19,7 @@ REPO_PATH = re.compile(r'^(?:bebygan_plugin|tests|options|scripts|benchmarks|doc
 DOTTED = re.compile(r'^bebygan_plugin(?:\.\w+)+')
 MADE_AT_RUN_TIME = {'benchmarks/results/'}  # git-ignored output folders
 FOREIGN_PAGES = {'docs/Config.md'}  # BasicSR's documentation
+OTHER_PROJECT = re.compile(r"\b(?:BasicSR|Real-ESRGAN|Simple-SR|ESRGAN|pyiqa|torchvision)'s\s+$")
 
 
 def where(page: Path, number: int) -> str:
@@ -26,9 +27,11 @@ def where(page: Path, number: int) -> str:
 
 
 def named_in(page: Path) -> List[Tuple[int, str]]:
-    """(line, text) of every code span of ``page``, fenced blocks included (commands name files too)."""
+    """(line, text) of every code span of ``page``, fenced blocks included (commands name files too), except the
+    files of other projects (a span right after "BasicSR's", "Real-ESRGAN's", ...)."""
     return [(number, match.group(1).strip()) for number, line in
-            enumerate(page.read_text(encoding='utf-8').splitlines(), start=1) for match in CODE_SPAN.finditer(line)]
+            enumerate(page.read_text(encoding='utf-8').splitlines(), start=1) for match in CODE_SPAN.finditer(line)
+            if not OTHER_PROJECT.search(line[:match.start()])]
 
 
 def missing_paths(page: Path) -> List[str]:
@@ -96,7 +99,8 @@ def test_benchmarks_help_points_to_the_performance_page():
 
 def test_the_checkers_find_a_missing_path_and_a_missing_name(tmp_path):
     page = tmp_path / 'page.md'
-    page.write_text('`bebygan_plugin/inference/cli.py` `tests/test_integration.py` `benchmarks/results/`\n'
+    page.write_text('`bebygan_plugin/inference/cli.py` `tests/test_integration.py` `benchmarks/results/` '
+                    "BasicSR's `scripts/download_pretrained_models.py`\n"
                     '`bebygan_plugin.inference.load_generator(path)` `bebygan_plugin.inference.load_model`\n'
                     '```bash\npython -m bebygan_plugin.schema --write   # `bebygan_plugin.schema.nothing`\n```\n',
                     encoding='utf-8')
