@@ -3,6 +3,7 @@ warnings BasicSR's logger records. Plain helpers (paths, photos, the tiny recipe
 ``tests/helpers``."""
 import logging
 import os
+import sys
 
 import pytest
 
@@ -55,6 +56,11 @@ def torch_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv('TORCH_HOME', str(home))
     monkeypatch.setenv('BEBYGAN_OFFLINE', '1')
+    # pyiqa fixes its weight folder when first imported (from TORCH_HOME then): an earlier test's import must not
+    # send this test's pyiqa to that test's folder. In a real run TORCH_HOME does not change within the process.
+    for module in ('pyiqa.utils.download_util', 'pyiqa.archs.topiq_arch', 'pyiqa.archs.liqe_arch'):
+        if module in sys.modules:
+            monkeypatch.setattr(sys.modules[module], 'DEFAULT_CACHE_DIR', str(home / 'hub' / 'pyiqa'))
     lpips_metric._lpips_model.cache_clear()
     yield home
     lpips_metric._lpips_model.cache_clear()
