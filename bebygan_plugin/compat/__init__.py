@@ -11,11 +11,15 @@ no file on disk.
 6. :mod:`.undecodable_images`: a corrupt image stops training with ``'NoneType' object has no attribute
    'astype'``, naming no file.
 7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
+8. :mod:`.training_loop_state`: the training loop's epoch, which BasicSR gives the model only at periodic saves
+   (a read of ``train_pipeline``'s frame; nothing is patched).
+9. :mod:`.worker_stop_signals`: DataLoader workers die of the SIGTERM / SIGINT meant for the training process.
 """
 import importlib
 
 PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
-           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors')  # in this order: (1) first
+           'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors',
+           'worker_stop_signals')  # in this order: (1) first
 
 
 def apply() -> None:

@@ -14,6 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..schema.basicsr_keys import OPTIMIZERS
+from ..model_mixins.stop_on_signal import StopOnSignalMixin
 from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..training.distributed import gather_batch, global_batch_loss
 from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
@@ -21,7 +22,7 @@ from .lr_scheduler import WarmupCosineRestartLR
 
 
 @MODEL_REGISTRY.register()
-class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
+class BebyGANModel(StopOnSignalMixin, CrashSafeCheckpointMixin, SRGANModel):
     """Beby-GAN (Li et al., AAAI 2021) for BasicSR.
 
     Generator loss, Eq. 10: ``L = l1*L_BB + l2*L_BP + l3*L_P + l4*L_G`` built from the ``train`` options
@@ -74,6 +75,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
         self.setup_speed_options(settings['channels_last'], settings['compile'])
         self.setup_step_records()
+        self.setup_stop_on_signal()
 
     def setup_step_records(self) -> None:
         """Step records kept on the device (``training.step_records``), read at the latest every ``print_freq``

@@ -1,0 +1,1 @@
+"""What BasicSR models mix in (issue 20 moves training/ here)."""
