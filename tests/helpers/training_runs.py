@@ -245,6 +245,12 @@ def _process_group() -> dict:
             **{k: os.environ.get(k) for k in ('MASTER_ADDR', 'MASTER_PORT', 'LOCAL_RANK')}}
 
 
+def _raise_out_of_memory(module, args):
+    import torch
+
+    raise torch.OutOfMemoryError('CUDA out of memory. Tried to allocate 2.00 GiB (simulated by the trace hook)')
+
+
 def _instrument() -> None:
     """Wrap the model and the checkpoint writer to emit trace events (env read at call time, so forks may differ).
 
@@ -252,7 +258,8 @@ def _instrument() -> None:
     n-th save of that kind, after the temporary file is written and before fsync + rename, announcing it with a
     blocking ``fsync`` event, so a test can kill it in the middle of that save without any timing assumption.
     ``BEBYGAN_TRACE_PAUSE_SAVE=<kind>:<n>:<seconds>`` pauses there for that long instead (a ``pausing`` event), and
-    the save then completes.
+    the save then completes. ``BEBYGAN_TRACE_OOM_AT=<iter>``: G's forward raises ``torch.OutOfMemoryError`` from
+    that iteration on.
     """
     import logging
 
@@ -270,6 +277,8 @@ def _instrument() -> None:
         return feed(self, data)
 
     def optimize_parameters(self, current_iter):
+        if os.environ.get('BEBYGAN_TRACE_OOM_AT') == str(current_iter):  # as CUDA would in G's forward
+            self.net_g.register_forward_pre_hook(_raise_out_of_memory)
         optimize(self, current_iter)
         if not getattr(self, '_trace_logger_done', False):
             logger = logging.getLogger('basicsr')
