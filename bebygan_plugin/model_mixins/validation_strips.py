@@ -6,7 +6,7 @@ every time) give a centred crop of at most :data:`CROP` HR pixels; the LR crop i
 (nearest), so the strip shows what the network was given. The texture mask (Eq. 5) is computed on the whole image
 with the run's ``train.mask_opt`` and then cropped; without ``mask_opt`` its panel is grey. Strips are made only
 when BasicSR has a TensorBoard logger (``logger.use_tb_logger``), from the visuals BasicSR's validation computes
-anyway; scalars are unchanged. Tags: ``val_strips/<dataset>/<image name>``.
+anyway; scalars are unchanged. Tags: ``val_strips/<dataset>/<GT image name>``.
 """
 from os import path as osp
 from typing import List, Optional, Tuple
@@ -46,13 +46,13 @@ class ValidationStripsMixin:
 
     def feed_data(self, data) -> None:
         super().feed_data(data)
-        self.lq_paths = data.get('lq_path')
+        self.strip_paths = data.get('gt_path') or data.get('lq_path')
 
     def get_current_visuals(self):
         visuals = super().get_current_visuals()
         if self.validation_strips is not None and len(self.validation_strips) < STRIPS and 'gt' in visuals:
             mask = self.compute_texture_mask() if getattr(self, 'mask_opt', None) else None
-            name = osp.splitext(osp.basename(self.lq_paths[0]))[0] if self.lq_paths else \
+            name = osp.splitext(osp.basename(self.strip_paths[0]))[0] if self.strip_paths else \
                 str(len(self.validation_strips))
             self.validation_strips.append((name, strip(visuals['lq'], visuals['result'], visuals['gt'],
                                                        None if mask is None else mask.cpu(), self.opt['scale'])))

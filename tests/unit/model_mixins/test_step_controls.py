@@ -12,8 +12,8 @@ from tests.helpers.recipe import build_in_process, tiny_recipe
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
 
-def _model(tmp_path, name='controls', **train):
-    opt = tiny_recipe(name, batch=4, **{'train.ema_decay': 0})
+def _model(tmp_path, name='controls', print_freq=1, **train):
+    opt = tiny_recipe(name, batch=4, **{'train.ema_decay': 0, 'logger.print_freq': print_freq})
     opt['train'].update(train)
     return build_in_process(opt, models=tmp_path / 'models', training_states=tmp_path / 'training_states')
 
@@ -86,8 +86,7 @@ def test_adaptive_d_skips_d_updates_while_its_loss_average_is_below_the_threshol
 
 
 def test_every_control_on_adds_no_host_sync_to_a_step_that_does_not_print(tmp_path):
-    model = _model(tmp_path, grad_clip=1.0, adaptive_d={'threshold': 0.1}, accumulate=2)
-    model.opt['logger']['print_freq'] = 100
+    model = _model(tmp_path, print_freq=100, grad_clip=1.0, adaptive_d={'threshold': 0.1}, accumulate=2)
     model.feed_data(photo_batch(PHOTOS, gt_size=32))
     model.optimize_parameters(1)
     with counting() as counter:
