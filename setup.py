@@ -1,7 +1,16 @@
 """bebygan-plugin: Best-Buddy GAN (Beby-GAN) x4 super-resolution as a BasicSR plugin."""
 import os
+import platform
+import sys
 
-from setuptools import find_packages, setup
+PYTHON_REQUIRES = '>=3.9,<3.13'
+if sys.version_info >= (3, 13):  # before pip collects any dependency (a wheel's Requires-Python is checked by pip)
+    sys.exit(f'bebygan-plugin needs Python 3.9 to 3.12, and this is Python {platform.python_version()}: its '
+             'dependency basicsr==1.4.2 cannot be built on Python 3.13 or newer (BasicSR issue #749). Install it '
+             'with Python 3.11 or 3.12, e.g. in a virtual environment: '
+             'python3.11 -m venv .venv && . .venv/bin/activate')
+
+from setuptools import find_packages, setup  # noqa: E402
 from setuptools.command.build_py import build_py
 from setuptools.command.editable_wheel import editable_wheel
 
@@ -59,7 +68,7 @@ setup(
     long_description=read('README.md'),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
-    python_requires='>=3.9',
+    python_requires=PYTHON_REQUIRES,  # basicsr==1.4.2 cannot be built on Python >= 3.13 (BasicSR issue #749)
     packages=find_packages(include=('bebygan_plugin', 'bebygan_plugin.*')),
     py_modules=['bebygan_autoload'],
     cmdclass={'build_py': BuildPyWithAutoload, 'editable_wheel': EditableWheelWithAutoload},
@@ -81,14 +90,15 @@ setup(
     extras_require={
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime'],
+        'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime',
+                 'import-linter', 'ruff', 'vulture'],  # architecture, lint and dead-code checks of the suite
     },
     entry_points={
         'console_scripts': [
             'bebygan-train=bebygan_plugin.train:main',
             'bebygan-test=bebygan_plugin.test:main',
             'bebygan-demo=bebygan_plugin.demo:main',
-            'bebygan-prepare=bebygan_plugin.data.cli:prepare_main',
+            'bebygan-prepare=bebygan_plugin.preparation.cli:prepare_main',
             'bebygan-eval=bebygan_plugin.evaluation.cli:main',
             'bebygan-infer=bebygan_plugin.inference.cli:infer_main',
             'bebygan-convert=bebygan_plugin.inference.cli:convert_main',

@@ -146,7 +146,7 @@ def evaluate(workdir: str, stages: Sequence[Dict]) -> Tuple['Evaluation', Dict[s
 
 def findings(evaluation: 'Evaluation') -> List[str]:
     """What the numbers say, and nothing else: per metric the values and the best method, then stage 2 - stage 1."""
-    from bebygan_plugin.evaluation.metrics import METRICS
+    from bebygan_plugin.evaluation.scoring import METRICS
     from bebygan_plugin.evaluation.report import TABLE_ORDER
 
     lines = []
@@ -190,7 +190,8 @@ def main(argv=None) -> None:
     print(f'Writing the skimage.data x4 pairs to {workdir}/datasets', flush=True)
     write_pairs(TRAIN_PHOTOS, osp.join(workdir, 'datasets/skimage_train/HR'),
                 osp.join(workdir, 'datasets/skimage_train/LR_x4'))
-    write_pairs(VAL_PHOTOS, osp.join(workdir, 'datasets/skimage_val/HR'), osp.join(workdir, 'datasets/skimage_val/LR_x4'))
+    write_pairs(VAL_PHOTOS, osp.join(workdir, 'datasets/skimage_val/HR'),
+                osp.join(workdir, 'datasets/skimage_val/LR_x4'))
     stage1 = psnr_stage(args.psnr_iters)
     stage2 = bebygan_stage(args.gan_iters, stage1['name'])
     run_stage(workdir, stage1)

@@ -21,12 +21,15 @@ class Problem:
 
 
 class ProblemsFound(ValueError):
-    """Bad input found before any work; ``problems`` lists every one of them."""
+    """Bad input found before any work; ``problems`` lists every one of them. The one error of bad input: entry
+    points report it with :func:`exit_on_problems`; a component that checks its options where it is built (e.g.
+    ``BebyGANModel`` under BasicSR's own ``basicsr/train.py``) raises it with ``outcome`` saying what was not done."""
 
-    def __init__(self, program: str, problems: Iterable[Problem], source: str = '') -> None:
+    def __init__(self, program: str, problems: Iterable[Problem], source: str = '',
+                 outcome: str = 'nothing was created') -> None:
         self.program, self.problems = program, list(problems)
         where = f' in {source}' if source else ''
-        lines = [f'{program}: {len(self.problems)} problem(s){where}; nothing was created. Fix and run again:']
+        lines = [f'{program}: {len(self.problems)} problem(s){where}; {outcome}. Fix and run again:']
         lines += [f'  - {p}' for p in self.problems]
         super().__init__('\n'.join(lines))
 

@@ -14,7 +14,7 @@ if __package__ in (None, ''):  # run as a script from a source checkout
 import bebygan_plugin  # noqa: E402,F401
 from basicsr.test import test_pipeline  # noqa: E402
 
-from bebygan_plugin.data.corrupt_images import stop_on_corrupt_image  # noqa: E402
+from bebygan_plugin.dataset_guards.corrupt_images import stop_on_corrupt_image  # noqa: E402
 from bebygan_plugin.preflight import testing  # noqa: E402
 from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 

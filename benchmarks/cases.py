@@ -1,4 +1,5 @@
-"""The measured cases: each has a project side, a reference side (from :mod:`reference`), inputs and checks.
+"""The measured cases: each has a project side, a reference side (from :mod:`devtools.naive_references`), inputs
+and checks.
 
 A case object exposes
 
@@ -25,7 +26,7 @@ from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import texture_mask
 
 from . import harness, step_profile, train_step
-from . import reference as ref
+from devtools import naive_references as ref
 
 PYRAMID = (1.0, 0.5, 0.25)
 
@@ -120,11 +121,13 @@ class BestBuddyCase(Case):
             ties = 0
             if diff[0].numel():
                 c64, q_g, q_p = cand.double(), gp.double()[diff], pp.double()[diff]
-                s_p = ((c64[diff[0], idx_p[diff]] - q_g) ** 2).sum(-1) + ((c64[diff[0], idx_p[diff]] - q_p) ** 2).sum(-1)
-                s_r = ((c64[diff[0], idx_r[diff]] - q_g) ** 2).sum(-1) + ((c64[diff[0], idx_r[diff]] - q_p) ** 2).sum(-1)
+                c_p, c_r = c64[diff[0], idx_p[diff]], c64[diff[0], idx_r[diff]]
+                s_p = ((c_p - q_g) ** 2).sum(-1) + ((c_p - q_p) ** 2).sum(-1)
+                s_r = ((c_r - q_g) ** 2).sum(-1) + ((c_r - q_p) ** 2).sum(-1)
                 ties = int(((s_p - s_r).abs() <= 1e-5 * (1 + s_r.abs())).sum())
         return {'buddies_differ': int(diff[0].numel()), 'of_which_ties': ties, 'patches': int(idx_p.numel()),
-                'loss_abs_diff': float((loss_p - loss_r).abs()), 'grad_max_abs_diff': float((grad_p - grad_r).abs().max())}
+                'loss_abs_diff': float((loss_p - loss_r).abs()),
+                'grad_max_abs_diff': float((grad_p - grad_r).abs().max())}
 
 
 class BestBuddyLargeCase(BestBuddyCase):

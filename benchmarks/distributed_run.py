@@ -4,11 +4,11 @@
     python -m benchmarks.distributed_run                              # CPU: gloo, 2 processes
     python -m benchmarks.distributed_run --gpu --nproc 1 --iters 200  # one GPU: NCCL (the backend BasicSR uses)
 
-It prints the backend the run uses (``bebygan_plugin.training.distributed.dist_backend`` of its options), seconds per iteration after the
-first logged one, whether checkpoints were written and whether the resumed run reached the new total. The network is
-the paper's discriminator with a small RRDB (``--blocks``) and 128x128 crops, the recipe's losses without the
-perceptual term (no VGG19 weights offline). Not part of the test run (``tests/reliability/test_distributed_ddp.py``
-checks correctness on CPU).
+It prints the backend the run uses (``bebygan_plugin.compat.distributed_on_cpu.dist_backend`` of its options),
+seconds per iteration after the first logged one, whether checkpoints were written and whether the resumed run
+reached the new total. The network is the paper's discriminator with a small RRDB (``--blocks``) and 128x128 crops,
+the recipe's losses without the perceptual term (no VGG19 weights offline). Not part of the test run
+(``tests/reliability/test_distributed_ddp.py`` checks correctness on CPU).
 """
 import argparse
 import os
@@ -20,9 +20,9 @@ import tempfile
 import time
 from os import path as osp
 
-from tests.helpers import training_runs as support  # Set5 crops, free ports, the training script
-from tests.helpers.recipe import set5_recipe
-from bebygan_plugin.training.distributed import dist_backend
+from devtools import runs as support  # Set5 crops, free ports, the training script
+from devtools.recipe import set5_recipe
+from bebygan_plugin.compat.distributed_on_cpu import dist_backend
 
 
 def launch(root: str, nproc: int, extra_args) -> tuple:

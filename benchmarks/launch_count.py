@@ -31,7 +31,7 @@ import torch
 
 from benchmarks import train_step
 from bebygan_plugin.ops import best_buddy
-from tests.helpers.op_counts import SYNC_OPS, OpCounter, counting
+from devtools.op_counts import SYNC_OPS, OpCounter, counting
 
 GPU_FREE_BYTES = 60 * 2 ** 30  # the free memory of an 80 GB card during a paper-setting step, for --search-budget gpu
 

@@ -205,7 +205,8 @@ def main(argv=None) -> int:
                 else f'GPU: {info.get("gpu")} (CUDA timings synchronised)')
     print()
     print(f'Machine: {info["cpu"]}, {info["cpu_count"]} cores, {info["mem_total_gb"]} GB RAM, torch {info["torch"]} '
-          f'({info["torch_threads"]} threads), basicsr {info["basicsr"]}, Python {info["python"]}; device {args.device}; '
+          f'({info["torch_threads"]} threads), basicsr {info["basicsr"]}, Python {info["python"]}; '
+          f'device {args.device}; '
           f'load average start {info["loadavg_start"]} end {info["loadavg_end"]}')
     print(f'Timing ({args.clock} clock): median of {args.reps} samples per side ({args.step_reps} for training steps), '
           'A/B alternated; '

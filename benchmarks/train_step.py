@@ -3,7 +3,7 @@
 The data are real photos: 192x192 crops of the ``skimage.data`` photos the demo uses (astronaut, coffee, rocket,
 immunohistochemistry, hubble_deep_field, chelsea; crop ``i`` of the batch from photo ``i mod 6`` at a seeded random
 position), LR made by the project's MATLAB-style bicubic operator, as BasicSR's benchmark LR images are. The
-Beby-GAN options are ``options/train_BebyGAN_x4.yml`` at the configuration's size (``tests/helpers/recipe.py``).
+Beby-GAN options are ``options/train_BebyGAN_x4.yml`` at the configuration's size (``devtools/recipe.py``).
 
 Both models get the same RRDBNet generator, the same U-Net discriminator widths (BasicSR's ``UNetDiscriminatorSN``
 for ESRGAN, the plugin's ``MaskedUNetDiscriminator`` subclass of it for Beby-GAN), the same VGG19 perceptual loss
@@ -23,8 +23,8 @@ import torch
 import bebygan_plugin  # noqa: F401  (compat patch + registration before basicsr)
 from basicsr.models import build_model
 from bebygan_plugin.ops.imresize import imresize_bicubic
-from tests.helpers.photos import SKIMAGE_PHOTOS, skimage_image
-from tests.helpers.recipe import tiny_recipe
+from devtools.photos import SKIMAGE_PHOTOS, skimage_image
+from devtools.recipe import tiny_recipe
 
 VGG_RELATIVE_PATH = os.path.join('experiments', 'pretrained_models', 'vgg19-dcbb9e9d.pth')
 

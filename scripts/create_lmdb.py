@@ -10,6 +10,6 @@ import sys
 
 if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
-    from bebygan_plugin.data.cli import create_lmdb_main
+    from bebygan_plugin.preparation.cli import create_lmdb_main
 
     sys.exit(create_lmdb_main())

@@ -10,6 +10,6 @@ import sys
 
 if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
-    from bebygan_plugin.data.cli import extract_subimages_main
+    from bebygan_plugin.preparation.cli import extract_subimages_main
 
     sys.exit(extract_subimages_main())

@@ -9,6 +9,6 @@ import sys
 
 if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
-    from bebygan_plugin.data.cli import generate_lr_bicubic_main
+    from bebygan_plugin.preparation.cli import generate_lr_bicubic_main
 
     sys.exit(generate_lr_bicubic_main())

@@ -11,6 +11,6 @@ import sys
 
 if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
-    from bebygan_plugin.data.cli import prepare_main
+    from bebygan_plugin.preparation.cli import prepare_main
 
     sys.exit(prepare_main())

@@ -10,7 +10,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 import bebygan_plugin  # noqa: E402,F401  (compat + registration before any basicsr import)
 
-from tests.helpers.paths import DIST_VARS  # noqa: E402
+from devtools.paths import DIST_VARS  # noqa: E402
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ BasicSR's ``imfrombytes`` returns None for bytes OpenCV cannot decode, and every
 - :func:`remember_read` around ``FileClient.get``: each thread remembers which file (disk) or key of which LMDB it
   read last;
 - :func:`imfrombytes` in place of BasicSR's (in every loaded basicsr module that imported it): bytes it cannot
-  decode raise :class:`~bebygan_plugin.data.corrupt_images.CorruptImageError` naming that file or key and the fix;
+  decode raise :class:`~bebygan_plugin.dataset_guards.corrupt_images.CorruptImageError` naming that file or key
+  and the fix;
 - :func:`skipping_getitem` around the ``__getitem__`` of every dataset class registered at that point: the error
   also names the dataset, and a training set with ``skip_corrupt_images: true`` takes the next image instead,
   logging each corrupt image once with the running count (per process: each DataLoader worker counts its own).
@@ -24,8 +25,9 @@ import numpy as np
 from basicsr.utils.file_client import FileClient
 from basicsr.utils.registry import DATASET_REGISTRY
 
-from ..data.corrupt_images import SKIP_OPTION, CorruptImageError
+from ..dataset_guards.corrupt_images import SKIP_OPTION, CorruptImageError
 from ..files.images import IMREAD_FLAGS, UndecodableImageError, decode_bytes
+from .private_names import lmdb_paths
 
 MAX_CONSECUTIVE_SKIPS = 100  # corrupt images in a row after which skipping gives up
 
@@ -51,8 +53,7 @@ def last_read_description() -> str:
     client, name, client_key = source
     role = {'gt': 'GT ', 'lq': 'LQ '}.get(client_key, '')
     if client.backend == 'lmdb':
-        paths = dict(zip(client.client._client, client.client.db_paths))
-        return f'{role}image {name!r} of LMDB {paths.get(client_key, "?")!r}'
+        return f'{role}image {name!r} of LMDB {lmdb_paths(client).get(client_key, "?")!r}'
     if client.backend == 'disk':
         return f'{role}image file {name!r}'
     return f'{role}image {name!r} ({client.backend})'
@@ -86,7 +87,7 @@ def skipping_getitem(getitem: Callable) -> Callable:
         opt = getattr(self, 'opt', None) or {}
         skip = bool(opt.get(SKIP_OPTION)) and opt.get('phase') == 'train'
         tries = min(len(self), MAX_CONSECUTIVE_SKIPS) if skip else 1
-        for attempt in range(tries):
+        for _ in range(tries):
             try:
                 return getitem(self, index)
             except CorruptImageError as err:
@@ -123,7 +124,7 @@ def apply() -> None:
                 module.imfrombytes = imfrombytes
     if not hasattr(FileClient.get, 'basicsr_original'):
         FileClient.get = remember_read(FileClient.get)
-    for cls in DATASET_REGISTRY._obj_map.values():
+    for _, cls in DATASET_REGISTRY:
         getitem = vars(cls).get('__getitem__')
         if getitem is not None and not hasattr(getitem, 'basicsr_original'):
             cls.__getitem__ = skipping_getitem(getitem)

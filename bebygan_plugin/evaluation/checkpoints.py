@@ -27,9 +27,9 @@ from tqdm import tqdm
 from ..files.atomic import atomic_write
 from ..files.weights import PARAM_KEYS, WeightFileError, read_weight_file, weight_groups
 from ..problems import Problem, ProblemsFound, raise_if_any
-from .datasets import DatasetSpec, ImagePair, check_images, load_pair
+from .datasets import DatasetSpec, ImagePair, check_images, dataset_problems, load_pair
 from .methods import PROGRAM, model_method
-from .metrics import CSV_ORDER, METRICS, compute_metrics
+from .scoring import CSV_ORDER, METRICS, compute_metrics
 
 CHECKPOINT_NAME = re.compile(r'^net_g_(\d+)\.pth$')
 WEIGHT_GROUPS = tuple(reversed(PARAM_KEYS))  # BasicSR's keys, in report order: the trained weights, their EMA
@@ -233,8 +233,6 @@ def prepare_checkpoints(models_dir: str, out_dir: str, datasets: Sequence[Datase
     :class:`~bebygan_plugin.problems.ProblemsFound` listing them all. Without ``watch`` every checkpoint must load;
     with it, none may exist yet. The scale: the first checkpoint's, else ``scale``, else the training's option file
     (BasicSR copies it next to ``models/``), else 4."""
-    from .runner import dataset_problems
-
     folder_problems = checkpoints_folder_problems(models_dir, out_dir)
     problems = list(problems) + folder_problems
     checkpoints: List[Checkpoint] = []

@@ -16,7 +16,7 @@ from ..problems import ProblemsFound, exit_on_problems
 from .datasets import parse_dataset_spec
 from .figures import Crop
 from .methods import AUTO_TILE, PROGRAM, parse_model_spec
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 from .results import parse_results_spec
 from .checkpoints import WEIGHT_LABELS
 from .runner import EvalConfig, run_checkpoints, run_evaluation
@@ -101,7 +101,7 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'{paths["results.csv"]}', file=sys.stdout)
 
 
-def _stop_on_sigterm(signum, frame) -> None:
+def _stop_on_sigterm(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 

@@ -1,11 +1,12 @@
 """``checkpoints.png``: each metric against the training iteration, one panel per metric, one line per dataset and
 weight group (net_g solid, EMA dashed), the best point of each line ringed. Drawn with Pillow (no plotting
 library needed)."""
+import functools
 from typing import List, Sequence, Tuple
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 
 PANEL_W, PANEL_H = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 70, 170, 26, 34  # margins of each panel's plot area
@@ -14,6 +15,15 @@ COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 
            (23, 190, 207), (127, 127, 127))
 GRID = (225, 225, 225)
 
+
+
+def _canvas_point(box: Tuple[float, float, float, float], span: Tuple[float, float, float, float], iteration: int,
+                  value: float) -> Tuple[float, float]:
+    """Canvas ``(x, y)`` of ``(iteration, value)`` in a panel ``box`` (x0, x1, y0, y1) showing ``span`` (first and
+    last iteration, lowest and highest value)."""
+    (x0, x1, y0, y1), (first, last, low, high) = box, span
+    x = x0 + (x1 - x0) * ((iteration - first) / (last - first) if last > first else 0.5)
+    return x, y1 - (y1 - y0) * (value - low) / (high - low)
 
 def _ticks(low: float, high: float, count: int = 4) -> List[float]:
     if high == low:
@@ -54,10 +64,7 @@ def metric_curves(scores) -> Image.Image:
         pad = (high - low) * 0.08 or abs(high) * 0.01 or 1.0
         low, high = low - pad, high + pad
         first, last = iterations[0], iterations[-1]
-
-        def xy(iteration: int, value: float) -> Tuple[float, float]:
-            x = x0 + (x1 - x0) * ((iteration - first) / (last - first) if last > first else 0.5)
-            return x, y1 - (y1 - y0) * (value - low) / (high - low)
+        xy = functools.partial(_canvas_point, (x0, x1, y0, y1), (first, last, low, high))
 
         for tick in _ticks(low, high):
             y = xy(first, tick)[1]

@@ -4,11 +4,11 @@
   benchmark releases, e.g. Set14's ``LR_bicubic/X4/baboonx4.png``). Every GT image needs exactly one partner and
   every LQ image a GT.
 - Without an LQ folder the LR is made from the GT with MATLAB's bicubic ``imresize(GT, 1/scale)``, the paper's
-  degradation (:func:`bebygan_plugin.data.lr_bicubic.bicubic_downsample`).
+  degradation (:func:`bebygan_plugin.preparation.lr_bicubic.bicubic_downsample`).
 - The GT is cropped to a multiple of the scale (its last rows and columns, as BasicSR's ``mod_crop``); with an LQ
   folder the cropped GT must then be exactly ``scale`` x the LQ.
 - Images are read as BasicSR reads them (8-bit BGR, gray made 3-channel, 16-bit reduced to 8, alpha ignored), by
-  the rules of :mod:`bebygan_plugin.data.image_rules`; a file that cannot be decoded is named.
+  the rules of :mod:`bebygan_plugin.preparation.image_rules`; a file that cannot be decoded is named.
 """
 import os
 from dataclasses import dataclass
@@ -18,11 +18,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from ..data.image_files import image_key
-from ..data.image_rules import read_dataset_image
-from ..data.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
+from ..preparation.image_files import image_key
+from ..preparation.image_rules import read_dataset_image
+from ..preparation.lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
 from ..files.images import FORMAT_NAMES, BadImageError, is_image_file
 from ..problems import Problem
+from .report import name_problems
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,16 @@ def check_images(pairs: List[ImagePair], scale: int, crop=None, results: Sequenc
                                               f'({gt.shape[1]}x{gt.shape[0]} after cropping to a multiple of '
                                               f'{scale})'))
     return problems
+
+
+def dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[ImagePair], List[Problem]]:
+    """The image pairs of every ``--dataset`` and the problems of their names and folders."""
+    problems = name_problems('--dataset', 'dataset', [s.name for s in specs])
+    if not specs:
+        problems.append(Problem('--dataset', 'no dataset: give --dataset NAME=GT_DIR[:LQ_DIR]'))
+    pairs: List[ImagePair] = []
+    for spec in specs:
+        found, found_problems = pair_images(spec, scale)
+        pairs += found
+        problems += found_problems
+    return pairs, problems

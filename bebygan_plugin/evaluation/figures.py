@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .metrics import CROP_BORDER, METRICS
+from .scoring import CROP_BORDER, METRICS
 
 CAPTION_METRICS = ('lpips', 'psnr', 'ssim')  # beneath each crop, those of them that were computed
 PANEL_PX = 200  # crops are magnified (nearest neighbour, by a whole factor) to about this size

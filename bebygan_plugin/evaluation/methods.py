@@ -9,7 +9,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..data.lr_bicubic import matlab_resize_uint8
+from ..preparation.lr_bicubic import matlab_resize_uint8
 from ..problems import Problem, ProblemsFound
 from .datasets import ImagePair
 from .report import name_problems
@@ -94,7 +94,7 @@ def build_methods(models: List[Tuple[str, str]], bicubic: bool, scale: Optional[
     Returns:
         The methods, the scale (``scale`` if given, else the models', else 4) and the problems found.
     """
-    from ..inference.models import resolve_device
+    from ..inference.generators import resolve_device
     from ..inference.tiling import check_precision
 
     names = [name for name, _ in models] + list(results) + ([BICUBIC] if bicubic else [])

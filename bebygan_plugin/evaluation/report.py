@@ -11,7 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from ..files.atomic import atomic_write
 from ..problems import Problem
-from .metrics import CSV_ORDER, METRICS
+from .scoring import CSV_ORDER, METRICS
 
 TABLE_ORDER = ('lpips', 'pi', 'psnr', 'ssim',  # Table 2's rows first
                'dists', 'topiq_fr', 'musiq', 'clipiqa', 'niqe', 'flat')
@@ -227,5 +227,5 @@ def write_report(evaluation: Evaluation, out_dir: str) -> Dict[str, str]:
     for name, text in (('results.csv', results_csv(evaluation)), ('report.md', report_markdown(evaluation)),
                        ('index.html', report_html(evaluation))):
         data = text.encode('utf-8')
-        atomic_write(paths[name], lambda f: f.write(data))
+        atomic_write(paths[name], lambda f, data=data: f.write(data))
     return paths

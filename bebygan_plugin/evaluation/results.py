@@ -22,8 +22,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..data.image_rules import read_dataset_image
-from ..data.lr_bicubic import mod_crop
+from ..preparation.image_rules import read_dataset_image
+from ..preparation.lr_bicubic import mod_crop
 from ..files.images import BadImageError, is_image_file
 from ..problems import Problem
 from .datasets import DatasetSpec, ImagePair

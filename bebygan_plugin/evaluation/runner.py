@@ -22,11 +22,11 @@ from ..files.paths import output_file_problems, output_folder_problems
 from ..problems import Problem, raise_if_any
 from .checkpoints import (CHECKPOINT_FILES, CheckpointScores, lower_priority, prepare_checkpoints, score_all,
                           watch)
-from .datasets import DatasetSpec, ImagePair, check_images, load_pair, pair_images
+from .datasets import DatasetSpec, ImagePair, check_images, dataset_problems, load_pair
 from .figures import Crop, comparison_figure, pick_crop
 from .methods import PROGRAM, Method, build_methods, results_method
-from .metrics import choose_metrics, compute_metrics
-from .report import REPORT_FILES, Evaluation, name_problems, write_report
+from .scoring import choose_metrics, compute_metrics
+from .report import REPORT_FILES, Evaluation, write_report
 from .results import resolve_results
 
 
@@ -73,18 +73,6 @@ def report_folder_problems(out_dir: str, files: Sequence[str] = REPORT_FILES,
         for name in folders:
             problems += output_folder_problems(osp.join(out_dir, name), '-o')
     return problems
-
-
-def dataset_problems(specs: Sequence[DatasetSpec], scale: int) -> Tuple[List[ImagePair], List[Problem]]:
-    problems = name_problems('--dataset', 'dataset', [s.name for s in specs])
-    if not specs:
-        problems.append(Problem('--dataset', 'no dataset: give --dataset NAME=GT_DIR[:LQ_DIR]'))
-    pairs: List[ImagePair] = []
-    for spec in specs:
-        found, found_problems = pair_images(spec, scale)
-        pairs += found
-        problems += found_problems
-    return pairs, problems
 
 
 def prepare(config: EvalConfig) -> Plan:

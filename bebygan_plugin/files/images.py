@@ -13,7 +13,7 @@
   leaves a partial image under the final name.
 
 How a dataset image becomes BasicSR's 8-bit BGR (16 bits reduced, gray replicated, alpha flattened) is decided on
-top of this reader, in :mod:`bebygan_plugin.data.image_rules`.
+top of this reader, in :mod:`bebygan_plugin.preparation.image_rules`.
 """
 import os
 from typing import Optional, Union

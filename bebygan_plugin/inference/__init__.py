@@ -11,7 +11,7 @@ wrappers around this package (see docs/inference.md).
 """
 from ..files.images import read_image, write_image
 from .layouts import rrdb_receptive_radius
-from .models import GeneratorWeights, load_generator, read_generator_weights
+from .generators import GeneratorWeights, load_generator, read_generator_weights
 from .tiling import DEFAULT_TILE_PAD, upscale
 
 __all__ = ['load_generator', 'upscale', 'read_image', 'write_image', 'read_generator_weights', 'GeneratorWeights',

@@ -16,7 +16,7 @@ DEFAULT_CLI_TILE = 448  # input pixels per tile side: about 1.4 GB peak for any 
 
 def infer_main(argv: Optional[List[str]] = None) -> None:
     from .batch import OUTPUT_FORMATS, InferSettings, collect_inputs, plan_outputs, run_inference
-    from .models import load_generator, resolve_device
+    from .generators import load_generator, resolve_device
     from .tiling import check_precision
 
     parser = argparse.ArgumentParser(prog='bebygan-infer', description='Super-resolve images with a trained '
@@ -114,7 +114,7 @@ def interpolate_main(argv: Optional[List[str]] = None) -> None:
 
 def export_main(argv: Optional[List[str]] = None) -> None:
     from .export import DEFAULT_OPSET, ExportError, export_onnx
-    from .models import load_generator
+    from .generators import load_generator
 
     parser = argparse.ArgumentParser(prog='bebygan-export', description='Export a generator to ONNX (dynamic '
                                      'batch, height and width) and check it against PyTorch with onnxruntime.')

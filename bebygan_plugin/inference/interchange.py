@@ -10,7 +10,7 @@ from typing import Dict
 from ..files.checkpoint import atomic_torch_save
 from ..files.weights import PARAM_KEYS, StateDict
 from ..problems import Problem, ProblemsFound
-from .models import GeneratorWeights, read_generator_weights
+from .generators import GeneratorWeights, read_generator_weights
 
 
 def _refuse_overwriting(dst: str, sources, program: str) -> None:

@@ -25,7 +25,6 @@ from ..files.weights import StateDict
 BASICSR = 'BasicSR'
 SIMPLE_SR = 'Simple-SR'
 ESRGAN = 'ESRGAN'
-LAYOUTS = (BASICSR, SIMPLE_SR, ESRGAN)
 LAYOUT_NAMES = {BASICSR: "BasicSR's RRDBNet (conv_first, body.N.rdbK.convJ, conv_body, conv_up1/2, conv_hr)",
                 SIMPLE_SR: "the authors' Simple-SR RRDBNet (RRDB_trunk.N.RDBK.convJ, trunk_conv, upconv1/2, HRconv)",
                 ESRGAN: 'the original ESRGAN layout (model.0, model.1.sub.N.RDBK.convJ.0, model.3 ... model.10)'}
@@ -133,7 +132,8 @@ def rrdb_config(state: StateDict) -> Dict[str, int]:
     blocks = {int(m.group(1)) for m in map(_BASICSR_BLOCK.match, state) if m}
     grow = state.get('body.0.rdb1.conv1.weight')
     return {'num_in_ch': num_in_ch, 'num_out_ch': num_out_ch, 'scale': scale, 'num_feat': num_feat,
-            'num_block': max(blocks) + 1 if blocks else 0, 'num_grow_ch': int(grow.shape[0]) if grow is not None else 32}
+            'num_block': max(blocks) + 1 if blocks else 0,
+            'num_grow_ch': int(grow.shape[0]) if grow is not None else 32}
 
 
 def rrdb_receptive_radius(num_block: int) -> int:

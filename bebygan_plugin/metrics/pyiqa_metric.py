@@ -1,7 +1,8 @@
 """Any pyiqa metric as a BasicSR metric: ``type: calculate_pyiqa`` with ``metric_name`` (``pi``, ``dists``,
 ``topiq_fr``, ``musiq``, ``clipiqa``, or any other name pyiqa knows).
 
-pyiqa downloads its weights on first use. For the metrics of ``bebygan_plugin.files.weights.PYIQA_METRIC_FILES`` the
+pyiqa downloads its weights on first use. For the metrics of
+``bebygan_plugin.metrics.weight_downloads.PYIQA_METRIC_FILES`` the
 start-up checks (``bebygan-train`` / ``-test`` / ``-eval``) name the missing files and where they go before any
 work; creating such a metric without them raises :class:`FileNotFoundError` with the same message.
 """
@@ -23,7 +24,7 @@ def _pyiqa_metric(name: str, device: str):
         import pyiqa
     except ImportError as err:
         raise ImportError(f'calculate_pyiqa ({name}) needs pyiqa: pip install pyiqa') from err
-    from ..files.weights import PYIQA_METRIC_FILES, pyiqa_problems
+    from .weight_downloads import PYIQA_METRIC_FILES, pyiqa_problems
 
     if name in PYIQA_METRIC_FILES:
         problems = pyiqa_problems(name, f'calculate_pyiqa({name})')

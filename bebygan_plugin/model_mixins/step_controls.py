@@ -4,7 +4,7 @@ discriminator, gradient accumulation, a named out-of-memory error, and throughpu
 :class:`StepControlsMixin` gives a BasicSR GAN model (``BebyGANModel`` and its subclasses) the pieces its
 ``optimize_parameters`` is built from; each is off by default (``train.grad_clip``, ``train.adaptive_d``,
 ``train.accumulate``, declared in :mod:`bebygan_plugin.schema`) and, like the NaN guard of
-:mod:`bebygan_plugin.training.step_records`, decides on the device: no control reads a value back to the host.
+:mod:`bebygan_plugin.model_mixins.step_records`, decides on the device: no control reads a value back to the host.
 
 - ``grad_clip``: ``clip_grad_norm_`` of the optimizer's parameters after the backward (after unscaling, under an fp16
   GradScaler), before the update; the norm before clipping is logged (``grad_norm_g``, ``grad_norm_d``).
@@ -28,7 +28,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import torch
 
-from ..training.distributed import world_size
+from .distributed import world_size
 
 
 class TrainingOutOfMemory(RuntimeError):

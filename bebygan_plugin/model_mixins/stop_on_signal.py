@@ -19,7 +19,7 @@ import torch
 from torch import distributed as dist
 
 from ..compat.training_loop_state import training_loop_epoch
-from ..training.distributed import world_size
+from .distributed import world_size
 
 
 class StopRequest:

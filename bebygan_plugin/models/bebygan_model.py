@@ -9,17 +9,17 @@ from basicsr.losses import build_loss
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..compat.private_names import is_batch_norm
 from ..ops.texture_mask import texture_mask
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
 from ..schema.basicsr_keys import OPTIMIZERS
+from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
+from ..model_mixins.distributed import gather_batch, global_batch_loss
 from ..model_mixins.step_controls import StepControlsMixin
+from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from ..model_mixins.stop_on_signal import StopOnSignalMixin
 from ..model_mixins.validation_strips import ValidationStripsMixin
-from ..training.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..training.distributed import gather_batch, global_batch_loss
-from ..training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from .lr_scheduler import WarmupCosineRestartLR
 
 
@@ -68,8 +68,9 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
     """
 
     def init_training_settings(self) -> None:
-        """The ``train`` options, checked against their declarations first (:class:`~bebygan_plugin.schema.OptionError`
-        lists every bad value, each named by its option key), then BasicSR's SRGAN settings and the plugin's."""
+        """The ``train`` options, checked against their declarations first
+        (:class:`~bebygan_plugin.problems.ProblemsFound` lists every bad value, each named by its option key), then
+        BasicSR's SRGAN settings and the plugin's."""
         train_opt = self.opt['train']
         settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
@@ -133,7 +134,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         each pass keeps its own copy of them (a few hundred floats). A no-op for discriminators without BatchNorm.
         """
         addresses = {buf.data_ptr() for module in self.get_bare_model(self.net_d).modules()
-                     if isinstance(module, _BatchNorm) for buf in (module.running_mean, module.running_var)
+                     if is_batch_norm(module) for buf in (module.running_mean, module.running_var)
                      if buf is not None}  # looked up now: loading or moving D may have replaced the tensors
         if not addresses:
             return contextlib.nullcontext()
@@ -181,7 +182,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
 
     def step(self, optimizer_index: int, found_inf: torch.Tensor, skip=None):
         """The optimizer's update, clipped to ``train.grad_clip`` first (returns the norm before clipping, or None);
-        skipped on the device when ``found_inf`` or ``skip`` is 1 (``training.step_records.step_without_sync``)."""
+        skipped on the device when ``found_inf`` or ``skip`` is 1 (``model_mixins.step_records.step_without_sync``)."""
         optimizer, norm = self.optimizers[optimizer_index], []
         before_step = (lambda: norm.append(self.clip_gradients(optimizer))) if self.grad_clip else None
         step_without_sync(optimizer, self.grad_scalers[optimizer_index], found_inf, skip, before_step)

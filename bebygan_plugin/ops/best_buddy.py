@@ -44,7 +44,8 @@ def extract_patches(img: torch.Tensor, patch_size: int, stride: int) -> torch.Te
         grid = img.reshape(batch, channels, len(rows), p, len(cols), p).permute(0, 2, 4, 1, 3, 5)
         return grid.reshape(batch, len(rows) * len(cols), channels * p * p)
     row_index, col_index = (device_constant(('patch rows', tuple(starts), p),
-                                            lambda: torch.tensor(starts)[:, None] + torch.arange(p), img.device)
+                                            lambda starts=starts: torch.tensor(starts)[:, None] + torch.arange(p),
+                                            img.device)
                             for starts in (rows, cols))  # (rows, p), (cols, p)
     grid = img[:, :, row_index[:, None, :, None], col_index[None, :, None, :]]  # (B, C, rows, cols, p, p)
     return grid.permute(0, 2, 3, 1, 4, 5).reshape(batch, len(rows) * len(cols), channels * p * p)

@@ -73,7 +73,7 @@ def imresize_bicubic(img: torch.Tensor, scale: float, antialiasing: bool = True)
     # float64 matrices keep the weights exact for fp16/bf16 inputs; compute in the input dtype otherwise.
     compute_dtype = img.dtype if img.dtype in (torch.float32, torch.float64) else torch.float32
     rows, cols = (device_constant(('imresize', length, float(scale), antialiasing),
-                                  lambda: resize_matrix(length, scale, antialiasing, dtype=torch.float64),
+                                  lambda length=length: resize_matrix(length, scale, antialiasing, dtype=torch.float64),
                                   img.device, compute_dtype) for length in (height, width))
     with torch.autocast(img.device.type, enabled=False):  # the weights need float32 even under AMP
         # Columns first, as one matrix product over all rows of the batch, then rows, as one batched product: four

@@ -3,8 +3,8 @@ data and weights, reported at once in the :mod:`bebygan_plugin.problems` format.
 
 Reusable pieces (each check returns a list of :class:`~bebygan_plugin.problems.Problem`):
 
-- :mod:`.command_line`: BasicSR's flags (``basicsr_argument_parser``), ``read_options`` (``load_option_file`` +
-  ``apply_force_yml``), ``preflight_or_exit``;
+- :mod:`.command_line`: BasicSR's flags (``basicsr_argument_parser``), ``read_options``
+  (:func:`bebygan_plugin.files.option_files.load_option_file` + ``apply_force_yml``), ``preflight_or_exit``;
 - :mod:`.options`: static checks of the option dict (``check_options(opt, is_train)``): keys, types, values, scale;
 - :mod:`.environment`: ``check_launch`` (GPUs, launcher, backend), ``check_loggers``, ``check_writable``;
 - :mod:`.datasets`: ``check_datasets`` (paths, pairing, sizes, images decoded), ``decoded_size``;

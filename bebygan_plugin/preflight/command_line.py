@@ -4,11 +4,10 @@ BasicSR parses ``sys.argv`` itself once the checks pass; these parsers only vali
 point its own ``--help`` (a test run has no ``--auto_resume`` or ``--debug``).
 """
 import argparse
-from os import path as osp
 from typing import Callable, List, Optional, Tuple
 
-import yaml
-
+from ..compat.private_names import basicsr_force_yml_value
+from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -32,30 +31,8 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
     return parser
 
 
-def load_option_file(opt_path: str) -> Tuple[Optional[dict], List[Problem]]:
-    """``(opt, problems)``: the YAML parsed like BasicSR does, or the reason it cannot be."""
-    if not osp.isfile(opt_path):
-        return None, [Problem('-opt', f'option file {opt_path!r} does not exist')]
-    from basicsr.utils.options import ordered_yaml
-
-    try:
-        with open(opt_path, encoding='utf-8') as f:
-            opt = yaml.load(f, Loader=ordered_yaml()[0])
-    except yaml.YAMLError as err:
-        mark = getattr(err, 'problem_mark', None)
-        where = f'{opt_path} line {mark.line + 1}, column {mark.column + 1}' if mark else opt_path
-        return None, [Problem(where, f'is not valid YAML: {getattr(err, "problem", None) or err}')]
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Problem(opt_path, f'cannot be read: {err}')]
-    if not isinstance(opt, dict):
-        return None, [Problem(opt_path, f'must hold a mapping of options, got {type(opt).__name__}')]
-    return opt, []
-
-
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
     """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
-    from basicsr.utils.options import _postprocess_yml_value
-
     problems = []
     for entry in entries or []:
         if entry.count('=') != 1:
@@ -69,7 +46,7 @@ def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
                 break
             node = node[part]
         else:
-            node[parts[-1]] = _postprocess_yml_value(value)
+            node[parts[-1]] = basicsr_force_yml_value(value)
     return problems
 
 

@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from ..data.corrupt_images import SKIP_OPTION
+from ..dataset_guards.corrupt_images import SKIP_OPTION
 from ..problems import Problem
 
 TRAIN_DECODE_SAMPLE = 32

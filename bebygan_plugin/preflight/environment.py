@@ -6,7 +6,7 @@ from typing import List
 import torch
 
 from ..problems import Problem
-from ..training.distributed import DIST_BACKENDS, dist_backend, uses_cuda
+from ..compat.distributed_on_cpu import DIST_BACKENDS, dist_backend, uses_cuda
 
 
 def check_launch(opt: dict, launcher: str) -> List[Problem]:

@@ -15,12 +15,12 @@ from typing import Iterable, List, Optional
 
 import torch
 
+from ..models.lr_scheduler import scheduler_classes
 from ..problems import Problem
 from ..schema import (BEBYGAN_TRAIN, DATASET_KEYS, DIST_PARAMS_KEYS, GAN_TRAIN_KEYS, LOGGER_KEYS, NETWORK_KEYS,
                       PATH_KEYS, PATH_NETWORK_PREFIXES, SKIP_CORRUPT_IMAGES, SR_TRAIN_KEYS, TOP_LEVEL_KEYS, VAL_KEYS,
-                      WANDB_KEYS, basicsr_keys, check_keys, closest, scheduler_classes, signature_keys,
-                      unknown_key_problem)
-from ..training.keep_best import keep_best_problems
+                      WANDB_KEYS, basicsr_keys, check_keys, closest, signature_keys, unknown_key_problem)
+from .keep_best import keep_best_problems
 
 # BasicSR modules whose components build without touching files (video archs load SpyNet weights, PerceptualLoss VGG)
 CONSTRUCTIBLE_MODULES = ('rrdbnet_arch', 'srresnet_arch', 'edsr_arch', 'rcan_arch', 'swinir_arch', 'discriminator_arch',
@@ -37,7 +37,7 @@ def registry_lookup(registry, name, where: str, kind: str, problems: List[Proble
         return None
     if name in registry:
         return registry.get(name)
-    names = sorted(registry._obj_map)
+    names = sorted(registry.keys())
     suggestion = closest(name, names)
     hint = f"did you mean '{suggestion}'?" if suggestion else 'is the module that registers it imported?'
     problems.append(Problem(where, f"unknown {kind} type '{name}'; {hint}"))

@@ -4,8 +4,9 @@
   back to) and fits the network's shapes; a test run of a network with parameters needs
   ``path.pretrain_network_g`` (a randomly initialised generator measures nothing);
 - ``PerceptualLoss`` (VGG) and ``calculate_lpips`` weights are present and of the right architecture (see
-  :mod:`bebygan_plugin.files.weights`: downloaded now when missing and the machine is online); pyiqa is installed
-  for ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are present.
+  :mod:`bebygan_plugin.metrics.weight_downloads`: downloaded now when missing and the machine is online); pyiqa is
+  installed for ``calculate_pyiqa``, and the files of its ``metric_name`` (PI, DISTS, TOPIQ-FR, MUSIQ, CLIPIQA) are
+  present.
 """
 import importlib.util
 from os import path as osp
@@ -14,8 +15,9 @@ from typing import List
 import torch
 
 from ..files.checkpoint import describe_load_error, load_checkpoint_file
-from ..files.weights import (PYIQA_METRIC_FILES, basicsr_param_key, lpips_problems, pyiqa_problems,
-                             torchvision_weights_problems)
+from ..files.weights import basicsr_param_key, check_fits_network
+from ..metrics.weight_downloads import (PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems,
+                                        torchvision_weights_problems)
 from ..problems import Problem
 from .options import constructible
 
@@ -70,30 +72,6 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
             loaded = loaded[param_key]
         problems += check_fits_network(opt, label, loaded, file, path.get(f'strict_load_{label}', True))
     return problems
-
-
-def check_fits_network(opt: dict, label: str, state: dict, file: str, strict: bool) -> List[Problem]:
-    from basicsr.utils.registry import ARCH_REGISTRY
-
-    net_opt = opt.get(f'network_{label}')
-    if not isinstance(net_opt, dict) or net_opt.get('type') not in ARCH_REGISTRY or not isinstance(state, dict):
-        return []
-    args = {k: v for k, v in net_opt.items() if k != 'type'}
-    try:
-        with torch.device('meta'):
-            expected = ARCH_REGISTRY.get(net_opt['type'])(**args).state_dict()
-    except Exception:  # noqa: BLE001 - reported by the option checks
-        return []
-    state = {(k[7:] if k.startswith('module.') else k): v for k, v in state.items()}
-    missing = [k for k in expected if k not in state]
-    wrong = [k for k in expected if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
-    if wrong or (strict and (missing or set(state) - set(expected))):
-        detail = (f'shapes differ for {wrong[:3]}' if wrong else
-                  f'missing {missing[:3]}' if missing else f'unexpected {sorted(set(state) - set(expected))[:3]}')
-        return [Problem(f'path.pretrain_network_{label}', f'{file!r} does not fit network_{label} '
-                                                          f'({net_opt["type"]}: {detail}); check network_{label} '
-                                                          'matches the run that saved it')]
-    return []
 
 
 def check_loss_weights(opt: dict) -> List[Problem]:

@@ -1,2 +1,3 @@
-"""What the entry points wrap around BasicSR's training pipeline (issue 20 moves the console and the process-group
-start/finish here)."""
+"""What the entry points wrap around BasicSR's training pipeline: the ``--quiet`` console (:mod:`.console`), the
+end of a distributed run (:mod:`.process_group`), the stop on SIGTERM / SIGINT with a checkpoint (:mod:`.stop_signals`)
+and the report of an out-of-memory step (:mod:`.out_of_memory`)."""

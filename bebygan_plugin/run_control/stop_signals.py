@@ -18,7 +18,7 @@ import sys
 from typing import Iterator
 
 from ..model_mixins.stop_on_signal import STOP_REQUEST, TrainingStopped
-from ..training import distributed
+from . import process_group
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -64,7 +64,7 @@ def stop_on_signals(program: str) -> Iterator[None]:
         message = f'{program}: stopped on {name} after iteration {stop.iteration}: {what}; continue with --auto_resume'
         logging.getLogger('basicsr').warning(message)
         print(message, file=sys.stderr, flush=True)
-        distributed.finish()  # every rank stopped after the same iteration
+        process_group.finish()  # every rank stopped after the same iteration
         raise SystemExit(128 + stop.signal_number) from None
     finally:
         for signum, handler in previous.items():

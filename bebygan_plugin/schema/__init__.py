@@ -16,10 +16,10 @@ import json
 from typing import Dict
 
 from . import basicsr_keys
-from .components import NO_DEFAULT, registered, scheduler_classes
+from .components import NO_DEFAULT, registered
 from .plugin_options import (AMP, AMP_DTYPES, BEBYGAN_TRAIN, DATASET_KEYS, KEEP_BEST, MASK_OPT, MASK_SOURCES, RAGAN,
                              SKIP_CORRUPT_IMAGES, VAL_KEEP_BEST)
-from .rules import Option, OptionError, Rule, Section, check_keys, closest, signature_keys, unknown_key_problem
+from .rules import Option, Rule, Section, check_keys, closest, signature_keys, unknown_key_problem
 
 TOP_LEVEL_KEYS = tuple(basicsr_keys.TOP_LEVEL)
 NETWORK_KEYS = tuple(basicsr_keys.NETWORK_KEYS)
@@ -44,7 +44,7 @@ def generated_files() -> Dict[str, str]:
 
 __all__ = ['AMP', 'AMP_DTYPES', 'BEBYGAN_TRAIN', 'BEBYGAN_TRAIN_KEYS', 'DATASET_KEYS', 'DIST_PARAMS_KEYS',
            'GAN_TRAIN_KEYS', 'KEEP_BEST', 'LOGGER_KEYS', 'MASK_OPT', 'MASK_SOURCES', 'NETWORK_KEYS', 'NO_DEFAULT',
-           'Option', 'OptionError', 'PATH_KEYS', 'PATH_NETWORK_PREFIXES', 'RAGAN', 'Rule', 'SKIP_CORRUPT_IMAGES',
+           'Option', 'PATH_KEYS', 'PATH_NETWORK_PREFIXES', 'RAGAN', 'Rule', 'SKIP_CORRUPT_IMAGES',
            'SR_TRAIN_KEYS', 'Section', 'TOP_LEVEL_KEYS', 'VAL_KEEP_BEST', 'VAL_KEYS', 'WANDB_KEYS', 'basicsr_keys',
-           'check_keys', 'closest', 'generated_files', 'registered', 'scheduler_classes', 'signature_keys',
+           'check_keys', 'closest', 'generated_files', 'registered', 'signature_keys',
            'unknown_key_problem']

@@ -96,6 +96,5 @@ GAN_TRAIN = {
     'net_d_init_iters': 'iterations that update D only, at the start',
 }
 TRAIN_BY_MODEL = {'SRModel': SR_TRAIN, 'SRGANModel': GAN_TRAIN, 'ESRGANModel': GAN_TRAIN}
-SCHEDULERS = ('MultiStepLR', 'MultiStepRestartLR', 'CosineAnnealingRestartLR')
 OPTIMIZERS = ('Adam',)  # BaseModel.get_optimizer of BasicSR 1.4.2
 METRIC_EXTRA = {'better': "'higher' (default) or 'lower': which values are better"}

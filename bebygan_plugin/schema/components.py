@@ -33,23 +33,9 @@ class Argument:
         return self.default is NO_DEFAULT
 
 
-def scheduler_classes(with_plugin: bool = True) -> Dict[str, type]:
-    """``train.scheduler.type`` -> class: BasicSR 1.4.2's schedulers (``MultiStepLR`` is its alias of
-    ``MultiStepRestartLR``) and, for ``BebyGANModel``, the paper's ``WarmupCosineRestartLR``."""
-    from basicsr.models import lr_scheduler
-
-    from ..models.lr_scheduler import WarmupCosineRestartLR
-
-    classes = {'MultiStepLR': lr_scheduler.MultiStepRestartLR, 'MultiStepRestartLR': lr_scheduler.MultiStepRestartLR,
-               'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR}
-    if with_plugin:
-        classes['WarmupCosineRestartLR'] = WarmupCosineRestartLR
-    return classes
-
-
 def registered(registry) -> Dict[str, Callable]:
     """The components of ``registry`` from :data:`DESCRIBED_MODULES`, by name (sorted)."""
-    return {name: obj for name, obj in sorted(registry._obj_map.items())
+    return {name: obj for name, obj in sorted(registry, key=lambda entry: entry[0])
             if obj.__module__.startswith(DESCRIBED_MODULES)}
 
 

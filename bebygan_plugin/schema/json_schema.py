@@ -10,7 +10,8 @@ components' arguments. Values whose rules need the running program (files, the i
 from typing import Any, Callable, Dict
 
 from . import basicsr_keys
-from .components import component_schema, registered, scheduler_classes
+from ..models.lr_scheduler import scheduler_classes
+from .components import component_schema, registered
 from .plugin_options import BEBYGAN_TRAIN, SKIP_CORRUPT_IMAGES, VAL_KEEP_BEST
 from .rules import Section
 

@@ -10,7 +10,7 @@ from typing import List, Tuple
 
 import torch
 
-from ..data.corrupt_images import SKIP_OPTION
+from ..dataset_guards.corrupt_images import SKIP_OPTION
 from ..ops.color import BT601_LUMA
 from ..ops.texture_mask import KERNEL_SIZE, THRESHOLD
 from . import basicsr_keys

@@ -3,7 +3,8 @@ import json
 from typing import Any, Callable, Dict, Iterable, List
 
 from . import basicsr_keys
-from .components import arguments, registered, scheduler_classes, summary
+from ..models.lr_scheduler import scheduler_classes
+from .components import arguments, registered, summary
 from .json_schema import SCHEMA_FILE
 from .plugin_options import BEBYGAN_TRAIN, KEEP_BEST, SKIP_CORRUPT_IMAGES
 from .rules import Option, Section

@@ -11,9 +11,9 @@ import difflib
 import inspect
 import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ..problems import Problem
+from ..problems import Problem, ProblemsFound
 
 def closest(name: str, valid: Iterable[str]) -> Optional[str]:
     """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
@@ -309,10 +309,11 @@ class Section(Rule):
         return resolved
 
     def settings(self, value: Mapping, where: str, program: str, owner: str = '') -> Dict[str, Any]:
-        """:meth:`resolve` after :meth:`problems`; raises :class:`OptionError` listing every problem."""
+        """:meth:`resolve` after :meth:`problems`; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing
+        every problem (``program`` was not built)."""
         problems = self.problems(value, where, owner)
         if problems:
-            raise OptionError(program, problems)
+            raise ProblemsFound(program, problems, 'the options', f'{program} was not built')
         return self.resolve(value)
 
     def json(self) -> dict:
@@ -328,17 +329,6 @@ class Section(Rule):
             properties[option.key] = schema
         return {'type': ['object', 'null'], 'description': self.doc, 'properties': properties,
                 'additionalProperties': False}
-
-
-class OptionError(ValueError):
-    """Bad option values found where a component is built (e.g. ``BebyGANModel`` under BasicSR's own
-    ``basicsr/train.py``, which runs no preflight): ``problems`` lists every one, with the same messages as the
-    preflight's."""
-
-    def __init__(self, program: str, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        lines = [f'{program}: {len(self.problems)} problem(s) in the options:'] + [f'  - {p}' for p in self.problems]
-        super().__init__('\n'.join(lines))
 
 
 def signature_keys(func: Callable, skip: Iterable[str] = ('self',)) -> Tuple[List[str], bool]:

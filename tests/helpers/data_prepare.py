@@ -13,7 +13,7 @@ from basicsr.data.paired_image_dataset import PairedImageDataset
 from basicsr.utils.matlab_functions import imresize as basicsr_imresize
 from PIL import Image
 
-from .paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 
 def smooth_image(height: int, width: int, channels: int, seed: int, dtype=np.uint8) -> np.ndarray:

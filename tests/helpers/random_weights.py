@@ -20,7 +20,7 @@ def use_random_vgg19(monkeypatch) -> list:
 
     built = []
 
-    def vgg19(pretrained=False):
+    def vgg19(**_options):  # BasicSR calls vgg19(pretrained=True)
         built.append(torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs['E']))
         return types.SimpleNamespace(features=built[-1])
 

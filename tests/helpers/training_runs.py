@@ -1,8 +1,8 @@
-"""Helpers shared by the reliability, distributed and preflight tests and the distributed benchmark.
+"""Helpers shared by the reliability, distributed and preflight tests.
 
-- real training pairs: 32x32 HR crops of the Set5 images shipped in ``tests/data`` (two per image) and their x4 LR
-  made with the project's MATLAB-style bicubic ``imresize_bicubic``, written to a tmp folder;
-- a tiny BebyGANModel built in process (the recipe of ``tests/helpers/recipe.py``) and random batches for it;
+- real training pairs (:mod:`devtools.runs`): 32x32 HR crops of the Set5 images shipped in ``tests/data`` (two
+  per image) and their x4 LR made with the project's MATLAB-style bicubic ``imresize_bicubic``, written to a tmp folder;
+- a tiny BebyGANModel built in process (the recipe of ``devtools/recipe.py``) and random batches for it;
 - a trace hook for training *subprocesses*: a ``sitecustomize.py`` put on ``PYTHONPATH`` that, once
   ``bebygan_plugin`` is imported, records per process (rank) JSON lines: every iteration's logged losses and the
   LR paths it trained on, every checkpoint file written (after its rename), validations, digests of the model /
@@ -13,43 +13,15 @@ import glob
 import hashlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
 from os import path as osp
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SET5_HR = osp.join(REPO, 'tests', 'data', 'Set5', 'HR')
-TRAIN_SCRIPT = osp.join(REPO, 'bebygan_plugin', 'train.py')
-# crop name -> (Set5 image, where the crop's centre is, as fractions of the height and width)
-CROPS = {f'{image}_{n}': (image, centre) for image in ('baby', 'bird', 'butterfly', 'head', 'woman')
-         for n, centre in ((1, (0.5, 0.5)), (2, (0.3, 0.65)))}
-CROP_NAMES = sorted(CROPS)  # 10: the tests train on the first 8 and validate on the last 2
+# the Set5 training pairs and run plumbing the benchmarks share live in devtools.runs; the tests reach them here too
+from devtools.runs import (CROP_NAMES, CROPS, REPO, SET5_HR, TRAIN_SCRIPT, free_port, make_pairs,  # noqa: F401
+                           write_options)
+
 TRACE_ENV = 'BEBYGAN_TRACE_DIR'
-
-
-def make_pairs(folder: str, names, gt_size: int = 32, scale: int = 4):
-    """``folder/hr`` and ``folder/lr`` with the named ``gt_size`` crops of Set5 (:data:`CROPS`) and their bicubic LR."""
-    import cv2
-    import torch
-
-    from bebygan_plugin import imresize_bicubic
-
-    hr_dir, lr_dir = osp.join(folder, 'hr'), osp.join(folder, 'lr')
-    os.makedirs(hr_dir, exist_ok=True)
-    os.makedirs(lr_dir, exist_ok=True)
-    for name in names:
-        image, (fy, fx) = CROPS[name]
-        img = cv2.imread(osp.join(SET5_HR, f'{image}.png'), cv2.IMREAD_COLOR)
-        h, w = img.shape[:2]
-        top, left = int(fy * h) - gt_size // 2, int(fx * w) - gt_size // 2
-        hr = img[top:top + gt_size, left:left + gt_size]
-        hr_t = torch.from_numpy(hr.astype('float32') / 255).permute(2, 0, 1)[None]
-        lr = imresize_bicubic(hr_t, 1 / scale)[0].clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).numpy()
-        cv2.imwrite(osp.join(hr_dir, f'{name}.png'), hr)
-        cv2.imwrite(osp.join(lr_dir, f'{name}.png'), lr)
-    return hr_dir, lr_dir
 
 
 def truncate(path) -> None:
@@ -103,7 +75,7 @@ def rename_option(opt: dict, dotted: str, new: str) -> None:
 def build_model(tmp_path, **train_overrides):
     """A BebyGANModel of the tiny recipe as train_pipeline builds it, with ``train_overrides`` in its ``train``
     options and its checkpoint folders in ``tmp_path``."""
-    from .recipe import build_in_process, tiny_recipe
+    from devtools.recipe import build_in_process, tiny_recipe
 
     opt = tiny_recipe('unit')
     opt['train'].update(train_overrides)
@@ -117,20 +89,6 @@ def batch(seed=0):
     g = torch.Generator().manual_seed(seed)
     gt = torch.rand(2, 3, 32, 32, generator=g)
     return {'gt': gt, 'lq': torch.nn.functional.avg_pool2d(gt, 4)}
-
-
-def write_options(path: str, opt: dict) -> str:
-    import yaml
-
-    with open(path, 'w', encoding='utf-8') as f:
-        yaml.safe_dump(opt, f, sort_keys=False)
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 # ------------------------------------------------------------------------------------------ the trace hook
@@ -330,13 +288,3 @@ def _instrument() -> None:
     checkpoint.atomic_torch_save, atomic._fsync = atomic_torch_save, traced_fsync
     BebyGANModel._traced = True
 
-
-def run_train(cwd: str, args, env: dict, torchrun_nproc: int = 0, timeout: float = 300):
-    """Run ``bebygan_plugin/train.py`` (under ``torch.distributed.run`` with ``torchrun_nproc`` > 0) to the end."""
-    cmd = [sys.executable]
-    if torchrun_nproc:
-        cmd += ['-m', 'torch.distributed.run', f'--nproc_per_node={torchrun_nproc}', '--master_addr=127.0.0.1',
-                f'--master_port={free_port()}']
-    cmd += [TRAIN_SCRIPT, *args]
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    return proc

@@ -3,18 +3,18 @@ where the paper's ablation says."""
 import copy
 
 import pytest
-import yaml
-from basicsr.utils.options import ordered_yaml
 
 from bebygan_plugin.preflight.options import check_options
-from tests.helpers.paths import REPO_ROOT
+from bebygan_plugin.files.option_files import load_option_file
+from devtools.paths import REPO_ROOT
 
 OPTIONS = REPO_ROOT / 'options'
 
 
 def load(path):
-    with open(path, encoding='utf-8') as f:
-        return yaml.load(f, Loader=ordered_yaml()[0])
+    opt, problems = load_option_file(str(path))  # the plugin's one reader of option files
+    assert not problems, problems
+    return opt
 
 
 def without_bbl(opt):

@@ -13,9 +13,9 @@ from basicsr.data import build_dataset
 from basicsr.models import build_model
 from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY, MODEL_REGISTRY
 
-from tests.helpers.paths import REPO_ROOT, SET5
+from devtools.paths import REPO_ROOT, SET5
 from tests.helpers.random_weights import use_random_vgg19
-from tests.helpers.recipe import run_training, skimage_recipe
+from devtools.recipe import run_training, skimage_recipe
 
 OPTIONS = REPO_ROOT / 'options'
 
@@ -39,18 +39,21 @@ def autoload_installed():
         pytest.skip('bebygan_plugin_autoload.pth is not active: install the package (pip install -e .)')
 
 
-def test_autoload_costs_nothing_without_basicsr(autoload_installed):
+@pytest.mark.usefixtures('autoload_installed')
+def test_autoload_costs_nothing_without_basicsr():
     loaded = _python('import sys; print(sorted(m for m in ("torch", "basicsr", "bebygan_plugin") if m in sys.modules))')
     assert loaded == '[]'
 
 
-def test_plain_import_basicsr_registers_the_plugin(autoload_installed, tmp_path):
+@pytest.mark.usefixtures('autoload_installed')
+def test_plain_import_basicsr_registers_the_plugin(tmp_path):
     code = ('import basicsr\nfrom basicsr.utils.registry import MODEL_REGISTRY, LOSS_REGISTRY\n'
             'print("BebyGANModel" in MODEL_REGISTRY, "BestBuddyLoss" in LOSS_REGISTRY)')
     assert _python(code, cwd=tmp_path) == 'True True'
 
 
-def test_basicsrs_own_train_script_resolves_our_names(autoload_installed, skimage_pairs, tmp_path):
+@pytest.mark.usefixtures('autoload_installed')
+def test_basicsrs_own_train_script_resolves_our_names(skimage_pairs, tmp_path):
     """``python basicsr/train.py -opt ...`` from a BasicSR checkout (its own script, our YAML names)."""
     checkout = tmp_path / 'BasicSR'
     (checkout / 'basicsr').mkdir(parents=True)

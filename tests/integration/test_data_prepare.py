@@ -8,13 +8,13 @@ import numpy as np
 import torch
 from tests.helpers.data_prepare import (assert_lr_close, expected_hr, expected_lr, mod_crop, psnr, read_pairs,
                           write_input_kinds)
-from tests.helpers.paths import SET5
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from devtools.paths import SET5
+from devtools.recipe import build_in_process, tiny_recipe
 
-from bebygan_plugin.data.lmdb_writer import read_meta_info
-from bebygan_plugin.data.lr_bicubic import bicubic_downsample
-from bebygan_plugin.data.cli import prepare_main
-from bebygan_plugin.data.subimages import crop_starts
+from bebygan_plugin.preparation.lmdb_writer import read_meta_info
+from bebygan_plugin.preparation.lr_bicubic import bicubic_downsample
+from bebygan_plugin.preparation.cli import prepare_main
+from bebygan_plugin.preparation.subimages import crop_starts
 
 META_LINE = re.compile(r'^[A-Za-z0-9_-]+\.png \(\d+,\d+,3\) 1$')
 

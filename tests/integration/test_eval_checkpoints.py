@@ -10,11 +10,11 @@ import torch
 from basicsr.archs.rrdbnet_arch import RRDBNet
 
 from bebygan_plugin.evaluation import checkpoints as checkpoints_module
-from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.evaluation.curves import PANEL_H
 from bebygan_plugin.evaluation.datasets import DatasetSpec
 from bebygan_plugin.evaluation.runner import EvalConfig, run_checkpoints
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
+from tests.helpers.evaluation import run_eval
 
 SPEC = f'Set5={SET5 / "HR"}{os.pathsep}{SET5 / "LR_bicubic" / "X4"}'
 METRICS = 'psnr,ssim'
@@ -31,14 +31,6 @@ def save_checkpoint(folder, iteration, ema=True):
     if ema:
         obj['params_ema'] = tiny_state(1000 + iteration)
     torch.save(obj, folder / f'net_g_{iteration}.pth')
-
-
-def run_eval(*args):
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
 
 
 def read_csv(path):

@@ -10,18 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from bebygan_plugin.evaluation.cli import main as eval_main
-from bebygan_plugin.files.weights import PYIQA_METRIC_FILES
+from bebygan_plugin.metrics.weight_downloads import PYIQA_METRIC_FILES
 from bebygan_plugin.preflight.weight_files import check_metric_weights
-from tests.helpers.paths import SET5
-
-
-def run_eval(*args):
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
+from devtools.paths import SET5
+from tests.helpers.evaluation import run_eval
 
 
 def test_each_asked_for_metric_without_weights_is_named_before_any_work(torch_home, tmp_path, capsys):
@@ -34,6 +26,7 @@ def test_each_asked_for_metric_without_weights_is_named_before_any_work(torch_ho
                                  ('topiq_fr', 'TOPIQ-FR', ['cfanet_fr_kadid_res50-2c4cc61d.pth']),
                                  ('musiq', 'MUSIQ', ['musiq_koniq_ckpt-e95806b9.pth']),
                                  ('clipiqa', 'CLIPIQA', ['RN50.pt'])):
+        assert f'--metrics {metric}: {label} needs' in err, metric
         for name in files:
             assert f'--metrics {metric}: ' in err and name in err, (metric, name)
     assert str(torch_home / 'hub' / 'pyiqa') in err and str(torch_home / 'hub' / 'clip') in err
@@ -70,7 +63,7 @@ def random_topiq_fr(torch_home):
 def test_topiq_fr_runs_from_its_file_alone_with_the_papers_crop_and_rgb(random_topiq_fr, tmp_path, monkeypatch):
     """Its whole network comes from its one file (no ImageNet backbone download); the value equals pyiqa's own on
     the cropped RGB images."""
-    from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
+    from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
     from bebygan_plugin.files.images import read_image
     from bebygan_plugin.metrics import pyiqa_metric
 

@@ -6,22 +6,14 @@ import os
 import cv2
 import numpy as np
 
-from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
-from bebygan_plugin.evaluation.cli import main as eval_main
-from tests.helpers.paths import SET5
+from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
+from devtools.paths import SET5
+from tests.helpers.evaluation import run_eval
 
 IMAGES = ('baby', 'bird', 'butterfly', 'head', 'woman')
 # the released-results naming layouts the pairing tolerates, one per Set5 image
 RELEASED_NAMES = {'baby': 'baby_x4.png', 'bird': 'birdx4.png', 'butterfly': 'butterfly_SR.png',
                   'head': 'head_Released.png', 'woman': 'woman.png'}
-
-
-def run_eval(*args):
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
 
 
 def read_rows(report_dir):

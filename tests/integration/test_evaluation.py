@@ -13,11 +13,11 @@ import pytest
 from basicsr.metrics import calculate_psnr, calculate_ssim
 from basicsr.metrics.niqe import calculate_niqe
 
-from bebygan_plugin.data.lr_bicubic import matlab_resize_uint8, mod_crop
-from bebygan_plugin.evaluation.cli import main as eval_main
+from bebygan_plugin.preparation.lr_bicubic import matlab_resize_uint8, mod_crop
 from bebygan_plugin.metrics.lpips_metric import calculate_lpips
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 from tests.helpers.random_weights import place_random_vgg16
+from tests.helpers.evaluation import run_eval
 
 PUBLISHED_SET5_BICUBIC_X4 = (28.42, 0.8104)  # PSNR (dB) / SSIM on Y, border 4, as published for bicubic x4
 # Set5 (HR + MATLAB-made LR_bicubic/X4): shipped in tests/data, or beside the checkout
@@ -31,15 +31,6 @@ def read_rows(report_dir):
 
 def column_mean(rows, column, method='bicubic'):
     return float(np.mean([float(r[column]) for r in rows if r['method'] == method]))
-
-
-def run_eval(*args):
-    """``bebygan-eval ARGS`` in this process; returns the exit status (0 when main returns)."""
-    try:
-        eval_main([str(a) for a in args])
-    except SystemExit as err:
-        return err.code
-    return 0
 
 
 def test_set5_bicubic_reproduces_the_published_anchor_and_basicsr_values(tmp_path, monkeypatch):

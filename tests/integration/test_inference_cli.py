@@ -16,7 +16,7 @@ from bebygan_plugin.inference import load_generator, read_image, upscale, write_
 from bebygan_plugin.inference.cli import convert_main, export_main, infer_main, interpolate_main
 from tests.helpers.inference import (SimpleSRRRDBNet, assert_same_image, copy_parameters, forward_uint8, photo,
                                      random_rrdbnet, state_dict)
-from tests.helpers.paths import REPO_ROOT
+from devtools.paths import REPO_ROOT
 
 
 
@@ -209,8 +209,8 @@ def test_interpolation_endpoints_midpoint_and_mismatch(tmp_path, capsys):
 
 
 def test_beby_gan_pi_option_file_is_valid():
-    from bebygan_plugin.inference.models import option_file_problems
-    from bebygan_plugin.preflight.command_line import load_option_file
+    from bebygan_plugin.inference.generators import option_file_problems
+    from bebygan_plugin.files.option_files import load_option_file
 
     opt, problems = load_option_file(str(REPO_ROOT / 'options' / 'test_BebyGAN-PI_x4.yml'))
     assert problems == [] and option_file_problems(opt) == []

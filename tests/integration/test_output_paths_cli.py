@@ -5,10 +5,10 @@ import pytest
 import torch
 from basicsr.archs.rrdbnet_arch import RRDBNet
 
-from bebygan_plugin.data.cli import prepare_main
+from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.inference.cli import convert_main, export_main, infer_main, interpolate_main
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
 
 LR = SET5 / 'LR_bicubic' / 'X4' / 'babyx4.png'
 

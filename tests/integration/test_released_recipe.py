@@ -15,9 +15,9 @@ from torch.nn import functional as F
 
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.models.lr_scheduler import WarmupCosineRestartLR
-from tests.helpers.paths import REPO_ROOT
-from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process
+from devtools.paths import REPO_ROOT
+from devtools.photos import photo_batch
+from devtools.recipe import build_in_process
 
 RELEASED = REPO_ROOT / 'options' / 'train_BebyGAN_x4_released.yml'
 PHOTOS = ('astronaut', 'coffee', 'rocket', 'chelsea')
@@ -40,9 +40,9 @@ def released_best_buddy_loss(pred, gt, alpha=1.0, beta=1.0, ksize=3, stride=3):
     chosen = []
     with torch.no_grad():
         for est, ref, c in zip(p_est.double(), p_gt.double(), cand.double()):  # one image at a time: N x M each
-            def sq_dist(x):  # ||x_i||^2 + ||c_j||^2 - 2 <x_i, c_j>, as batch_pairwise_distance
+            def sq_dist(x, c):  # ||x_i||^2 + ||c_j||^2 - 2 <x_i, c_j>, as batch_pairwise_distance
                 return torch.addmm((x * x).sum(1, keepdim=True) + (c * c).sum(1)[None], x, c.T, alpha=-2)
-            index = (alpha * sq_dist(est) + beta * sq_dist(ref)).argmin(dim=1)
+            index = (alpha * sq_dist(est, c) + beta * sq_dist(ref, c)).argmin(dim=1)
             chosen.append(c[index].to(pred.dtype))
     return F.l1_loss(p_est, torch.stack(chosen))
 

@@ -17,8 +17,8 @@ import torch
 import yaml
 
 from tests.helpers import training_runs as support
-from tests.helpers.paths import REPO_ROOT, SET5
-from tests.helpers.recipe import set_option
+from devtools.paths import REPO_ROOT, SET5
+from devtools.recipe import set_option
 
 TEST_YML = REPO_ROOT / 'options' / 'test_BebyGAN_x4.yml'
 TINY_RRDB = {'type': 'RRDBNet', 'num_in_ch': 3, 'num_out_ch': 3, 'num_feat': 8, 'num_block': 1, 'num_grow_ch': 4}

@@ -2,7 +2,7 @@
 option and network dumps stay in the log file."""
 import re
 
-from tests.helpers.recipe import run_training, skimage_recipe
+from devtools.recipe import run_training, skimage_recipe
 
 
 def test_quiet_console_shows_progress_and_keeps_the_dumps_in_the_log(skimage_pairs, tmp_path):

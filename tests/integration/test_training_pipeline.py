@@ -6,7 +6,7 @@ import torch
 from basicsr.models import build_model
 
 from bebygan_plugin.compat.resume_state_loading import load_resume_state
-from tests.helpers.recipe import run_training, skimage_recipe
+from devtools.recipe import run_training, skimage_recipe
 
 
 @pytest.fixture(scope='module')

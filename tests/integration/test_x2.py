@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import yaml
 
-from bebygan_plugin.data.cli import prepare_main
-from bebygan_plugin.data.lr_bicubic import bicubic_downsample, mod_crop
+from bebygan_plugin.preparation.cli import prepare_main
+from bebygan_plugin.preparation.lr_bicubic import bicubic_downsample, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.inference.cli import infer_main
 from bebygan_plugin.preflight.options import check_options
-from tests.helpers.paths import REPO_ROOT, SET5
-from tests.helpers.recipe import run_training
+from devtools.paths import REPO_ROOT, SET5
+from devtools.recipe import run_training
 
 OPTIONS = REPO_ROOT / 'options'
 

@@ -10,10 +10,11 @@ import pytest
 import torch
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import tiny_recipe
+from devtools.recipe import tiny_recipe
 from bebygan_plugin.files import atomic, checkpoint
 from bebygan_plugin.files.checkpoint import CheckpointError, atomic_torch_save
-from bebygan_plugin.training import resume, rng_states
+from bebygan_plugin.files import training_states as resume
+from bebygan_plugin.model_mixins import rng_states
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes

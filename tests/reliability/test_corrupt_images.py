@@ -1,6 +1,6 @@
 """Corrupt images while BasicSR's datasets load (patch 6, ``bebygan_plugin.compat.undecodable_images``): the file or
-LMDB key is named with the fix, never ``'NoneType' object has no attribute 'astype'``; ``skip_corrupt_images: true`` skips them in a
-training set, counted and logged; DataLoader workers and ``prefetch_mode: cpu`` pass the error on.
+LMDB key is named with the fix, never ``'NoneType' object has no attribute 'astype'``; ``skip_corrupt_images: true``
+skips them in a training set, counted and logged; DataLoader workers and ``prefetch_mode: cpu`` pass the error on.
 
 Data: real 32x32 Set5 crops and their bicubic x4 LR; a corrupt image is a real PNG cut after 300 bytes (header
 intact, pixel data missing), as ``head -c 300 a.png > bad.png`` makes one.
@@ -17,9 +17,9 @@ from basicsr.data import build_dataloader, build_dataset
 from torch.utils.data import DataLoader
 
 from tests.helpers import training_runs as support
-from tests.helpers.paths import DIST_VARS
-from tests.helpers.recipe import set5_recipe
-from bebygan_plugin.data.corrupt_images import CorruptImageError
+from devtools.paths import DIST_VARS
+from devtools.recipe import set5_recipe
+from bebygan_plugin.dataset_guards.corrupt_images import CorruptImageError
 from bebygan_plugin.preflight.datasets import TRAIN_DECODE_SAMPLE
 
 NAMES = support.CROP_NAMES[:4]  # baby_1, baby_2, bird_1, bird_2

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 from tests.helpers.data_prepare import expected_hr, listing, mod_crop, read_pairs, run_python, smooth_image
-from tests.helpers.paths import SET5
+from devtools.paths import SET5
 
-from bebygan_plugin.data import lmdb_writer, prepare_df2k
-from bebygan_plugin.data.cli import prepare_main
-from bebygan_plugin.data.image_rules import normalize_image
+from bebygan_plugin.preparation import lmdb_writer, prepare_df2k
+from bebygan_plugin.preparation.cli import prepare_main
+from bebygan_plugin.preparation.image_rules import normalize_image
 from bebygan_plugin.files.images import BadImageError
 
 
@@ -142,7 +142,7 @@ def test_killed_run_leaves_no_complete_looking_lmdb_and_rerun_recovers(tmp_path,
     out = tmp_path / 'out'
     code = textwrap.dedent(f'''
         import os, runpy, signal, sys
-        import bebygan_plugin.data.lmdb_writer as w
+        import bebygan_plugin.preparation.lmdb_writer as w
         put_many, calls = w.LmdbWriter.put_many, []
         def put_then_die(self, entries):
             put_many(self, entries)

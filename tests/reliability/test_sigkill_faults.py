@@ -29,7 +29,7 @@ from os import path as osp
 import pytest
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 TOTAL_ITER, FREQ = 50, 5
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bebygan_plugin.evaluation.figures import Crop, comparison_figure, pick_crop
-from bebygan_plugin.evaluation.metrics import flat_error, flat_mask
+from bebygan_plugin.evaluation.scoring import flat_error, flat_mask
 from bebygan_plugin.evaluation.report import Evaluation, report_html, report_markdown, results_csv
 
 HALF = 48  # hand-made images: left half flat, right half textured

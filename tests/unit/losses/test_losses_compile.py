@@ -7,7 +7,7 @@ from bebygan_plugin.losses.back_projection_loss import BackProjectionLoss
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.losses.relativistic_gan_loss import RelativisticAverageGANLoss
 from bebygan_plugin.ops.texture_mask import texture_mask
-from tests.helpers.photos import photo_batch
+from devtools.photos import photo_batch
 
 
 def _cases():

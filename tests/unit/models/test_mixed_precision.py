@@ -7,8 +7,8 @@ from bebygan_plugin.losses.back_projection_loss import BackProjectionLoss
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
 from bebygan_plugin.ops.imresize import imresize_bicubic
-from tests.helpers.photos import photo_estimate_pair
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from devtools.photos import photo_estimate_pair
+from devtools.recipe import build_in_process, tiny_recipe
 from tests.helpers.references import assert_buddies_come_from_elsewhere
 
 

@@ -12,8 +12,8 @@ shared 2-core CPU, inductor minutes; ``python -m benchmarks.step_speed`` runs in
 import pytest
 import torch
 
-from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from devtools.photos import photo_batch
+from devtools.recipe import build_in_process, tiny_recipe
 
 COMPILE_FOR_TESTS = {'backend': 'eager'}
 

@@ -5,11 +5,10 @@ log (``get_current_log``, every ``print_freq``), a checkpoint save, or too many 
 import pytest
 import torch
 
-from bebygan_plugin.training.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
-from tests.helpers import training_runs as support
-from tests.helpers.op_counts import counting
-from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from bebygan_plugin.model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
+from devtools.op_counts import counting
+from devtools.photos import photo_batch
+from devtools.recipe import build_in_process, tiny_recipe
 
 
 def _model(tmp_path, print_freq=100, **train):

@@ -14,9 +14,9 @@ from torch.nn import functional as F
 
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.texture_mask import texture_mask
-from tests.helpers.photos import photo_batch
+from devtools.photos import photo_batch
 from tests.helpers.random_weights import use_random_vgg19
-from tests.helpers.recipe import build_in_process, skimage_recipe, tiny_recipe
+from devtools.recipe import build_in_process, skimage_recipe, tiny_recipe
 
 VGG_D = {'type': 'MaskedVGGStyleDiscriminator', 'num_in_ch': 3, 'num_feat': 4, 'input_size': 64}
 

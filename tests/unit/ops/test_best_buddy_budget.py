@@ -7,7 +7,7 @@ import torch
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops import best_buddy
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies, search_plan
-from tests.helpers.photos import photo_estimate_pair
+from devtools.photos import photo_estimate_pair
 
 GIB = 2 ** 30
 PAPER = dict(batch=8, num=64 * 64, num_cand=64 * 64 + 32 * 32 + 16 * 16)  # B=8, 192x192, 3x3 patches, 3 levels

@@ -13,90 +13,24 @@ import torch
 from torch.nn import functional as F
 
 import bebygan_plugin  # noqa: F401  (before basicsr)
-from basicsr.utils.matlab_functions import imresize as basicsr_imresize
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
 from bebygan_plugin.ops import best_buddy
 from bebygan_plugin.ops.best_buddy import candidate_patches, extract_patches, find_best_buddies
-from bebygan_plugin.ops.color import luminance
 from bebygan_plugin.ops.imresize import imresize_bicubic
 from bebygan_plugin.ops.color import luminance
 from bebygan_plugin.ops.texture_mask import local_std, texture_mask
-from tests.helpers.photos import photo_estimate_pair
+from devtools.photos import photo_estimate_pair
+from devtools.naive_references import (explicit_scores, literal_best_buddy_loss, literal_local_std, literal_patches,
+                                       patch_coverage, reference_imresize_batch)
 from tests.helpers.references import assert_buddies_come_from_elsewhere
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# naive references
-
-def naive_starts(length, patch, stride):
-    """Every stride pixels, and one more patch flush with the far edge if the grid stops short of it."""
-    starts = list(range(0, length - patch + 1, stride))
-    return starts + ([length - patch] if starts[-1] + patch < length else [])
-
-
-def naive_patches(img, patch, stride):
-    """Literal windows: patch_size x patch_size at every start, channel-major, raster order, covering the image."""
-    b, c, h, w = img.shape
-    out = []
-    for y in naive_starts(h, patch, stride):
-        for x in naive_starts(w, patch, stride):
-            out.append(img[:, :, y:y + patch, x:x + patch].reshape(b, -1))
-    return torch.stack(out, dim=1)
-
-
-def naive_coverage(h, w, patch, stride):
-    """How many patches cover each pixel: (h, w)."""
-    count = torch.zeros(h, w, dtype=torch.float64)
-    for y in naive_starts(h, patch, stride):
-        for x in naive_starts(w, patch, stride):
-            count[y:y + patch, x:x + patch] += 1
-    return count
-
-
-def naive_candidates(gt, scales, patch, stride):
-    levels = [gt if s == 1 else imresize_bicubic(gt, s) for s in scales]
-    return torch.cat([naive_patches(lvl, patch, stride) for lvl in levels if min(lvl.shape[-2:]) >= patch], dim=1)
-
-
-def naive_scores(pred_p, gt_p, cand, alpha, beta):
-    """Eq. 2 term by term with explicit differences: (B, N, M), float64."""
-    cand, gt_p, pred_p = cand.double(), gt_p.double(), pred_p.double()
-    diff_g = cand[:, None, :, :] - gt_p[:, :, None, :]
-    diff_p = cand[:, None, :, :] - pred_p[:, :, None, :]
-    return alpha * diff_g.pow(2).sum(-1) + beta * diff_p.pow(2).sum(-1)
-
-
-def naive_loss(pred, gt, alpha, beta, patch, stride, scales):
-    """Eq. 1-3 literally, every pixel weighing 1 (a pixel in k patches gets 1/k of each); returns (loss, indices).
-
-    Non-overlapping patches with an edge patch: a pixel of the regular grid is supervised by its regular tile only.
-    """
-    b, c, h, w = pred.shape
-    pred_p = naive_patches(pred, patch, stride)
-    with torch.no_grad():
-        gt_p = naive_patches(gt, patch, stride)
-        cand = naive_candidates(gt, scales, patch, stride)
-        index = naive_scores(pred_p, gt_p, cand, alpha, beta).argmin(-1)
-        buddies = torch.gather(cand, 1, index[..., None].expand(-1, -1, cand.size(-1)))
-    residual = (pred_p - buddies).abs()
-    if stride == patch:  # each pixel owned by one patch: the first one (raster order) that covers it
-        owned = torch.zeros(h, w, dtype=torch.bool)
-        weights = []
-        for y in naive_starts(h, patch, stride):
-            for x in naive_starts(w, patch, stride):
-                weights.append((~owned[y:y + patch, x:x + patch]).double().expand(c, -1, -1).reshape(-1))
-                owned[y:y + patch, x:x + patch] = True
-        weights = torch.stack(weights)
-    else:
-        cover = naive_coverage(h, w, patch, stride)
-        weights = torch.stack([(1 / cover[y:y + patch, x:x + patch]).expand(c, -1, -1).reshape(-1)
-                               for y in naive_starts(h, patch, stride) for x in naive_starts(w, patch, stride)])
-    return (residual * weights.to(residual.dtype)).sum() / pred.numel(), index
-
+# naive references: devtools.naive_references
 
 def assert_same_buddies(index, pred_p, gt_p, cand, alpha, beta, rtol):
     """Same buddies as the exact argmin, ties aside: where they differ, both candidates score equally."""
-    scores = naive_scores(pred_p, gt_p, cand, alpha, beta)
+    scores = explicit_scores(pred_p, gt_p, cand, alpha, beta)
     best = scores.min(-1).values
     chosen = torch.gather(scores, 2, index[..., None]).squeeze(-1)
     assert torch.all(chosen <= best + rtol * (1 + best.abs())), (chosen - best).max()
@@ -114,10 +48,10 @@ def assert_same_buddies(index, pred_p, gt_p, cand, alpha, beta, rtol):
 def test_extract_patches_matches_literal_windows(h, w, patch, stride):
     img = torch.rand(2, 3, h, w)
     fast = extract_patches(img, patch, stride)
-    assert torch.equal(fast, naive_patches(img, patch, stride))
+    assert torch.equal(fast, literal_patches(img, patch, stride))
     if (h - patch) % stride == 0 and (w - patch) % stride == 0:  # the grid fits: exactly unfold
         assert torch.equal(fast, F.unfold(img, patch, stride=stride).transpose(1, 2))
-    assert torch.all(naive_coverage(h, w, patch, stride) > 0)
+    assert torch.all(patch_coverage(h, w, patch, stride) > 0)
 
 
 @pytest.mark.parametrize('chunk', [1, 97, 5 * 131 + 7, 1 << 24])
@@ -163,7 +97,7 @@ def test_two_level_argmin_group_boundaries(monkeypatch):
                 cand[1, group - 1] = pred_p[1, 1]
             gt_p = cand[:, :num].clone()
             index = find_best_buddies(pred_p, gt_p, cand, 0.0, 1.0, max_chunk_elems=7 * num_cand + 3)
-            exact = naive_scores(pred_p, gt_p, cand, 0.0, 1.0).argmin(-1)
+            exact = explicit_scores(pred_p, gt_p, cand, 0.0, 1.0).argmin(-1)
             assert torch.equal(index, exact), (num_cand, group)
             assert index[0, 0] == num_cand - 1
             if num_cand > group:
@@ -201,13 +135,13 @@ def test_loss_and_gradients_equal_naive(h, w, patch, stride, chunk):
     loss = BestBuddyLoss(1.0, 1.0, 1.0, patch, stride, scales, max_chunk_elems=chunk)(fast_pred, gt)
     loss.backward()
     naive_pred = pred.clone().requires_grad_()
-    expected, index = naive_loss(naive_pred, gt, 1.0, 1.0, patch, stride, scales)
+    expected, index = literal_best_buddy_loss(naive_pred, gt, 1.0, 1.0, patch, stride, scales)
     expected.backward()
     assert_buddies_come_from_elsewhere(index, index.size(1))
     assert loss.item() == pytest.approx(expected.item(), rel=1e-12, abs=1e-15)
     torch.testing.assert_close(fast_pred.grad, naive_pred.grad, rtol=0, atol=1e-15)
     # every pixel is supervised: its gradient is +-1/numel, unless residuals of overlapping patches cancel
-    alone = (naive_coverage(h, w, patch, stride) == 1) if stride != patch else torch.ones(h, w, dtype=torch.bool)
+    alone = (patch_coverage(h, w, patch, stride) == 1) if stride != patch else torch.ones(h, w, dtype=torch.bool)
     assert fast_pred.grad[alone.expand_as(fast_pred)].abs().min() > 0
 
 
@@ -217,7 +151,7 @@ def test_loss_float32_matches_naive_float64_within_rounding():
     loss = BestBuddyLoss(max_chunk_elems=500)(fast_pred, gt)
     loss.backward()
     naive_pred = pred.double().requires_grad_()
-    expected, _ = naive_loss(naive_pred, gt.double(), 1.0, 1.0, 3, 3, (1.0, 0.5, 0.25))
+    expected, _ = literal_best_buddy_loss(naive_pred, gt.double(), 1.0, 1.0, 3, 3, (1.0, 0.5, 0.25))
     expected.backward()
     assert loss.item() == pytest.approx(expected.item(), rel=2e-3)
     # gradients are sign(p - g*) / numel: equal wherever the buddy is equal (ties aside)
@@ -234,12 +168,6 @@ def test_beta_zero_is_plain_l1():
 # ---------------------------------------------------------------------------------------------------------------
 # texture mask
 
-def naive_std(gray, k):
-    pad = k // 2
-    x = F.pad(gray.double(), (pad,) * 4, mode='reflect') if pad else gray.double()
-    return F.unfold(x, k).std(dim=1, unbiased=False).view(gray.shape)
-
-
 @pytest.mark.parametrize('shape, k', [((2, 3, 37, 23), 11), ((1, 1, 19, 40), 5), ((2, 3, 13, 13), 3),
                                       ((1, 3, 12, 12), 1), ((1, 3, 64, 48), 11)])
 def test_texture_mask_equals_unfold_std(shape, k):
@@ -247,7 +175,7 @@ def test_texture_mask_equals_unfold_std(shape, k):
     img = torch.rand(*shape)
     img[..., : shape[-2] // 2, :] = 0.5 + 0.01 * img[..., : shape[-2] // 2, :]  # a flat half around the threshold
     gray = luminance(img)
-    std = naive_std(gray, k)
+    std = literal_local_std(gray, k)
     torch.testing.assert_close(local_std(gray, k).double(), std, rtol=0, atol=1e-7)
     mask = texture_mask(img, k, 0.025)
     expected = (std >= 0.025).float()
@@ -265,7 +193,7 @@ def test_texture_mask_equals_unfold_std(shape, k):
 def test_imresize_matches_basicsr(h, w, scale):
     img = torch.rand(3, 3, h, w)
     fast = imresize_bicubic(img, scale)
-    expected = torch.stack([basicsr_imresize(im, scale) for im in img])
+    expected = reference_imresize_batch(img, scale)
     assert fast.shape == expected.shape == (3, 3, math.ceil(h * scale), math.ceil(w * scale))
     assert (fast - expected).abs().max().item() <= 1e-5
 

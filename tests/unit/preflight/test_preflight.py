@@ -19,8 +19,8 @@ import torch
 import yaml
 
 from tests.helpers import training_runs as support
-from tests.helpers.paths import DIST_VARS
-from tests.helpers.recipe import set5_recipe, set_option, tiny_recipe
+from devtools.paths import DIST_VARS
+from devtools.recipe import set5_recipe, set_option, tiny_recipe
 
 
 @pytest.fixture(scope='module')

@@ -10,16 +10,16 @@ from os import path as osp
 
 import jsonschema
 import pytest
-import yaml
-from basicsr.utils.options import ordered_yaml
 
 import bebygan_plugin  # noqa: F401  (registers the plugin's components)
+from bebygan_plugin.files.option_files import load_option_file
 from bebygan_plugin.ops.texture_mask import texture_mask
 from bebygan_plugin.preflight.options import check_options
-from bebygan_plugin.schema import MASK_OPT, OptionError, generated_files
+from bebygan_plugin.problems import ProblemsFound
+from bebygan_plugin.schema import MASK_OPT, generated_files
 from bebygan_plugin.schema.__main__ import main as schema_main
 from bebygan_plugin.schema.json_schema import SCHEMA_FILE
-from tests.helpers.recipe import tiny_recipe
+from devtools.recipe import tiny_recipe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 OPTION_FILES = sorted(glob.glob(osp.join(REPO, 'options', '*.yml')) +
@@ -28,8 +28,9 @@ SCHEMA_LINE = '# yaml-language-server: $schema='
 
 
 def load(path: str) -> dict:
-    with open(path, encoding='utf-8') as f:
-        return yaml.load(f, Loader=ordered_yaml()[0])  # as BasicSR reads option files
+    opt, problems = load_option_file(str(path))  # the plugin's one reader of option files
+    assert not problems, problems
+    return opt
 
 
 @pytest.fixture(scope='module')
@@ -140,11 +141,12 @@ def test_the_model_refuses_bad_values_without_the_preflight_with_its_messages(tm
         'train.mask_opt.kernel_size: must be a positive odd integer (a window centred on each pixel), got 4',
         "train.mask_opt.threshold: must be a number, got 'x'",
         'train.max_consecutive_nonfinite: must be an integer >= 1, got True']
-    with pytest.raises(OptionError) as err:
+    with pytest.raises(ProblemsFound) as err:
         build_like_basicsr_train(opt, tmp_path)
     assert isinstance(err.value, ValueError)
     assert [str(p) for p in err.value.problems] == expected
-    assert str(err.value).splitlines() == ['BebyGANModel: 4 problem(s) in the options:'] + \
+    assert str(err.value).splitlines() == [
+        'BebyGANModel: 4 problem(s) in the options; BebyGANModel was not built. Fix and run again:'] + \
         [f'  - {line}' for line in expected]
 
 

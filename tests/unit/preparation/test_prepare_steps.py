@@ -8,13 +8,13 @@ import cv2
 import numpy as np
 import pytest
 from tests.helpers.data_prepare import listing, read_pairs, smooth_image, write_input_kinds
-from tests.helpers.paths import REPO_ROOT, SET5
+from devtools.paths import REPO_ROOT, SET5
 
-from bebygan_plugin.data.cli import create_lmdb_main, prepare_main
-from bebygan_plugin.data.cli import extract_subimages_main as extract_main
-from bebygan_plugin.data.cli import generate_lr_bicubic_main as generate_lr_main
-from bebygan_plugin.data.image_files import image_key
-from bebygan_plugin.data.subimages import crop_starts
+from bebygan_plugin.preparation.cli import create_lmdb_main, prepare_main
+from bebygan_plugin.preparation.cli import extract_subimages_main as extract_main
+from bebygan_plugin.preparation.cli import generate_lr_bicubic_main as generate_lr_main
+from bebygan_plugin.preparation.image_files import image_key
+from bebygan_plugin.preparation.subimages import crop_starts
 
 
 def call(main, *args) -> int:
@@ -132,5 +132,5 @@ def test_console_script_is_declared():
         entry = []
     if not entry:
         pytest.skip('bebygan-plugin is not installed (pip install -e .)')
-    assert entry[0].value == 'bebygan_plugin.data.cli:prepare_main'
+    assert entry[0].value == 'bebygan_plugin.preparation.cli:prepare_main'
     assert entry[0].load() is prepare_main

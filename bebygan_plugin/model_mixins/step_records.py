@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch import distributed as dist
 
+from ..compat.private_names import grad_scaler_found_inf
 from .distributed import world_size
 
 
@@ -60,7 +61,7 @@ def step_without_sync(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradSc
         # GradScaler keeps its inf check per optimizer and device; step() hands their sum to the fused optimizer
         # as found_inf and update() lowers the scale, so the loss flag joins that check (as a maximum: the fused
         # kernels skip on exactly 1); the skip joins it for the step only.
-        found_per_device = list(scaler._per_optimizer_states[id(optimizer)]['found_inf_per_device'].values())
+        found_per_device = list(grad_scaler_found_inf(scaler, optimizer))
         checks = []
         for found in found_per_device:
             checks.append(torch.maximum(found, found_inf.to(found.device)))

@@ -93,7 +93,7 @@ def skimage_recipe(name: str, data_root, total_iter: int, **overrides) -> dict:
 
 
 def set5_recipe(name: str, train_dir: str, val_dir: Optional[str] = None, **kwargs) -> dict:
-    """:func:`tiny_recipe` over folders of :func:`tests.helpers.training_runs.make_pairs` (``<dir>/hr``,
+    """:func:`tiny_recipe` over folders of :func:`devtools.runs.make_pairs` (``<dir>/hr``,
     ``<dir>/lr``)."""
     def pairs(folder):
         return (f'{folder}/hr', f'{folder}/lr') if folder else None

@@ -8,7 +8,7 @@ import torch
 from torch import distributed as dist
 from torch import multiprocessing as mp
 
-from bebygan_plugin.training.step_records import StepRecords, nonfinite_flag
+from bebygan_plugin.model_mixins.step_records import StepRecords, nonfinite_flag
 
 
 def _rank(rank: int, port: int, results) -> None:

@@ -14,7 +14,8 @@ every metric ignores a border of ``border`` pixels on each side: the scale (4 fo
 - ``dists`` (DISTS, full-reference, lower is better), ``topiq_fr`` (TOPIQ trained on KADID, full-reference, higher
   is better), ``musiq`` (MUSIQ trained on KonIQ, no-reference, higher), ``clipiqa`` (CLIP-IQA with the RN50
   backbone, no-reference, higher): pyiqa's implementations and default weights, on RGB. Only when asked for
-  (``--metrics``): each needs its own downloaded weights (``bebygan_plugin.files.weights.PYIQA_METRIC_FILES``).
+  (``--metrics``): each needs its own downloaded weights
+  (``bebygan_plugin.metrics.weight_downloads.PYIQA_METRIC_FILES``).
 """
 import warnings
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ CSV_ORDER = ('psnr', 'ssim', 'lpips', 'dists', 'topiq_fr', 'niqe', 'pi', 'musiq'
 
 def metric_problems(name: str) -> List[Problem]:
     """Why ``name`` cannot run on this machine (empty when it can)."""
-    from ..files.weights import PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems
+    from ..metrics.weight_downloads import PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems
 
     where = f'--metrics {name}'
     if name == 'lpips':

@@ -1,18 +1,22 @@
 """The model side of crash-safe checkpoints: a mixin for BasicSR models that writes and restores them.
 
 File-level machinery (atomic writes, loading) is in :mod:`bebygan_plugin.files.checkpoint`, the RNG states in
-:mod:`.rng_states`; choosing what to resume from is in :mod:`.resume`.
+:mod:`.rng_states`; choosing what to resume from is in
+:mod:`bebygan_plugin.files.training_states`.
 """
 from os import path as osp
 from typing import Any, Dict
 
+from ..compat.private_names import after_best_metric_update
 from ..files.checkpoint import save_with_retries
+from ..files.weights import strip_module_prefix
 from .distributed import rank_and_world
 from .keep_best import BEST_LABEL, is_new_best
-from .resume import pop_resume_warnings
+from ..files.training_states import pop_resume_warnings
 from .rng_states import gather_rng_states, restore_rng_state
 
 
+@after_best_metric_update
 class CrashSafeCheckpointMixin:
     """Atomic, complete checkpoints for a BasicSR model (put it before the BasicSR base class).
 
@@ -31,8 +35,9 @@ class CrashSafeCheckpointMixin:
             return [self.net_g, self.net_g_ema], ['params', 'params_ema']
         return self.net_g, 'params'
 
-    def _update_best_metric_result(self, dataset_name, metric, val, current_iter):
-        super()._update_best_metric_result(dataset_name, metric, val, current_iter)
+    def best_metric_updated(self, dataset_name: str, metric: str, val: float, current_iter: int) -> None:
+        """After BasicSR booked a validation value: save ``net_g_best.pth`` when ``val.keep_best`` follows it and it
+        is the best so far."""
         if is_new_best(self.opt, self.best_metric_results, dataset_name, metric, current_iter):
             from basicsr.utils import get_root_logger
 
@@ -55,7 +60,7 @@ class CrashSafeCheckpointMixin:
         save_dict = {}
         for net_, key in zip(nets, param_keys):
             state_dict = self.get_bare_model(net_).state_dict()
-            save_dict[key] = {(k[7:] if k.startswith('module.') else k): v.cpu() for k, v in state_dict.items()}
+            save_dict[key] = {k: v.cpu() for k, v in strip_module_prefix(state_dict).items()}
         save_with_retries(save_dict, save_path, get_root_logger())
 
     def training_state_dict(self, epoch: int, current_iter: int) -> Dict[str, Any]:

@@ -81,7 +81,7 @@ class WorkerPool:
     def __enter__(self) -> 'WorkerPool':
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *_exc_info) -> None:
         self.close()
 
     def close(self) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bebygan_plugin.files.weights import (PYIQA_CLIP_BACKBONES, PYIQA_METRIC_FILES, PYIQA_URL, pyiqa_problems,
-                                          pyiqa_weight_files)
+from bebygan_plugin.metrics.weight_downloads import (PYIQA_CLIP_BACKBONES, PYIQA_METRIC_FILES, PYIQA_URL,
+                                                     pyiqa_problems, pyiqa_weight_files)
 
 PYIQA = Path(importlib.util.find_spec('pyiqa').submodule_search_locations[0])
 

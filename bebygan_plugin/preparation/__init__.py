@@ -6,6 +6,6 @@
 - Building blocks: :mod:`.image_rules` (how any input image becomes 8-bit BGR, on top of
   :mod:`bebygan_plugin.files.images`), :mod:`.image_files` (listing, keys), :mod:`.subimages`, :mod:`.lr_bicubic`,
   :mod:`.lmdb_writer`, :mod:`.staging` (outputs appear only when complete), :mod:`.folder_output`,
-  :mod:`.parallel` (worker processes with progress bars), :mod:`.reporting` (the end-of-run report), and
-  :mod:`.corrupt_images` (what a training run does with an undecodable image).
+  :mod:`.parallel` (worker processes with progress bars) and :mod:`.reporting` (the end-of-run report).
+  What a training run does with an undecodable image is in :mod:`bebygan_plugin.dataset_guards`.
 """

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from bebygan_plugin.preflight.options import check_options
-from bebygan_plugin.training.keep_best import keep_best_problems
-from tests.helpers.recipe import build_in_process, skimage_recipe
+from bebygan_plugin.preflight.keep_best import keep_best_problems
+from devtools.recipe import build_in_process, skimage_recipe
 
 
 @pytest.fixture

@@ -187,8 +187,8 @@ def option_file_problems(opt: dict) -> List[Problem]:
 def _network_from_options(path: str, device: torch.device, program: str) -> torch.nn.Module:
     from basicsr.utils.registry import ARCH_REGISTRY
 
-    from ..preflight.command_line import load_option_file
-    from ..preflight.weight_files import check_fits_network
+    from ..files.option_files import load_option_file
+    from ..files.weights import check_fits_network
 
     if not osp.isfile(path):
         raise ProblemsFound(program, [Problem(path, f'option file does not exist (relative paths start at '

@@ -1,11 +1,11 @@
-"""Compat patch 5 (``bebygan_plugin.compat.distributed_on_cpu``), in process: the distributed backend follows the device, CPU models get a CPU DDP wrapper,
-and the DDP helpers of the model are exact no-ops in one process."""
+"""Compat patch 5 (``bebygan_plugin.compat.distributed_on_cpu``), in process: the distributed backend follows the
+device, CPU models get a CPU DDP wrapper, and the DDP helpers of the model are exact no-ops in one process."""
 import pytest
 import torch
 from torch import distributed as dist
 
 from bebygan_plugin.compat import distributed_on_cpu
-from bebygan_plugin.training import distributed
+from bebygan_plugin.model_mixins import distributed
 
 
 @pytest.mark.parametrize('opt, expected', [
@@ -15,7 +15,7 @@ from bebygan_plugin.training import distributed
     ({'num_gpu': 1, 'dist_params': {'backend': 'gloo'}}, 'gloo'),
 ])
 def test_backend_follows_the_device_unless_the_options_name_one(opt, expected):
-    assert distributed.dist_backend(opt) == expected
+    assert distributed_on_cpu.dist_backend(opt) == expected
 
 
 def test_basicsr_uses_the_patched_init_dist_and_model_to_device():
@@ -23,8 +23,8 @@ def test_basicsr_uses_the_patched_init_dist_and_model_to_device():
     import basicsr.utils.options
     from basicsr.models.base_model import BaseModel
 
-    assert basicsr.utils.options.init_dist is distributed.init_dist
-    assert basicsr.utils.dist_util.init_dist is distributed.init_dist
+    assert basicsr.utils.options.init_dist is distributed_on_cpu.init_dist
+    assert basicsr.utils.dist_util.init_dist is distributed_on_cpu.init_dist
     assert BaseModel.model_to_device is distributed_on_cpu.model_to_device
 
 
@@ -41,7 +41,7 @@ def test_init_dist_on_a_cpu_machine_uses_gloo_and_wraps_cpu_ddp(tmp_path, monkey
     for key, value in {'RANK': '0', 'LOCAL_RANK': '0', 'WORLD_SIZE': '1', 'MASTER_ADDR': '127.0.0.1',
                        'MASTER_PORT': str(port)}.items():
         monkeypatch.setenv(key, value)
-    distributed.init_dist('pytorch')  # BasicSR's own would divide by torch.cuda.device_count() == 0 here
+    distributed_on_cpu.init_dist('pytorch')  # BasicSR's own would divide by torch.cuda.device_count() == 0 here
     try:
         assert dist.get_backend() == 'gloo'
 
@@ -64,7 +64,7 @@ def test_nccl_on_a_cpu_run_is_refused_with_advice(tmp_path, monkeypatch):
     monkeypatch.setattr('sys.argv', ['train.py', '-opt', str(opt_file)])
     monkeypatch.setenv('RANK', '0')
     with pytest.raises(RuntimeError, match='use backend: gloo'):
-        distributed.init_dist('pytorch')
+        distributed_on_cpu.init_dist('pytorch')
 
 
 def test_global_batch_loss_keeps_the_value_and_scales_the_gradient(monkeypatch):
