@@ -16,11 +16,9 @@ the RaGAN gradients.
    batches; the G gradient also without the GAN term (expected: float rounding only).
 """
 import argparse
-import copy
 import os
 import statistics
 import tempfile
-import time
 
 import torch
 

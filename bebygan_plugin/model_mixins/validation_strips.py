@@ -12,7 +12,6 @@ from os import path as osp
 from typing import List, Optional, Tuple
 
 import torch
-from torch.nn import functional as F
 
 STRIPS = 4
 CROP = 128
