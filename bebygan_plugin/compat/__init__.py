@@ -11,9 +11,7 @@ no file on disk.
 6. :mod:`.undecodable_images`: a corrupt image stops training with ``'NoneType' object has no attribute
    'astype'``, naming no file.
 7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
-8. :mod:`.training_loop_state`: the training loop's epoch, which BasicSR gives the model only at periodic saves
-   (a read of ``train_pipeline``'s frame; nothing is patched).
-9. :mod:`.worker_stop_signals`: DataLoader workers die of the SIGTERM / SIGINT meant for the training process.
+8. :mod:`.worker_stop_signals`: DataLoader workers die of the SIGTERM / SIGINT meant for the training process.
 """
 import importlib
 

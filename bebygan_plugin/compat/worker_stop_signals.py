@@ -1,4 +1,4 @@
-"""Patch 9: DataLoader workers die on the SIGTERM / SIGINT meant for the training process.
+"""Patch 8: DataLoader workers die on the SIGTERM / SIGINT meant for the training process.
 
 A cluster's SIGTERM (SLURM, Kubernetes) and a terminal's Ctrl-C reach every process of the job, the DataLoader
 workers too. A worker started with ``spawn`` (BasicSR's distributed start-up sets it) dies of it, and the main

@@ -18,7 +18,7 @@ from typing import Optional
 import torch
 from torch import distributed as dist
 
-from ..compat.training_loop_state import training_loop_epoch
+from ..compat.private_names import basicsr_training_loop_epoch
 from .distributed import world_size
 
 
@@ -98,7 +98,7 @@ class StopOnSignalMixin:
             get_root_logger().info(f'Stop requested: saving the models and training state of iteration {iteration}.')
             STOP_REQUEST.saving = True
             try:
-                self.save(training_loop_epoch(), iteration)
+                self.save(basicsr_training_loop_epoch(), iteration)
             finally:
                 STOP_REQUEST.saving = False
         raise TrainingStopped(iteration, signum, saved=ran)
