@@ -12,7 +12,7 @@ import torch
 
 from bebygan_plugin.ops.texture_mask import texture_mask
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import run_training, set5_recipe
+from devtools.recipe import run_training, set5_recipe
 
 event_accumulator = pytest.importorskip('tensorboard.backend.event_processing.event_accumulator')
 

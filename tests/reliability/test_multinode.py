@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 ITERS = 4
 

@@ -8,7 +8,7 @@ import sys
 import torch
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 
 def test_out_of_memory_names_the_stage_and_the_fix_and_leaves_checkpoints_intact(tmp_path):

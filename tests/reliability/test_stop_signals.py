@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from tests.helpers import training_runs as support
-from tests.helpers.recipe import set5_recipe
+from devtools.recipe import set5_recipe
 
 SAVE_FREQ = 1000  # no periodic save during the test: only the stop can write a checkpoint
 

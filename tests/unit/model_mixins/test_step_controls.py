@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from bebygan_plugin.model_mixins.step_controls import TrainingOutOfMemory
-from tests.helpers.op_counts import counting
-from tests.helpers.photos import photo_batch
-from tests.helpers.recipe import build_in_process, tiny_recipe
+from devtools.op_counts import counting
+from devtools.photos import photo_batch
+from devtools.recipe import build_in_process, tiny_recipe
 
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
