@@ -47,20 +47,30 @@ class StepControlsMixin:
         self.restart_throughput()
 
     # ------------------------------------------------------------------------------------------ accumulation
-    def micro_batches(self) -> Iterator[Tuple[int, float]]:
-        """Sets ``self.lq`` / ``self.gt`` to each of the ``train.accumulate`` parts of the batch in turn, yielding
-        ``(index, weight)`` (the part's share of the batch), and puts the whole batch back after the last."""
+    # the batch's tensors a micro-batch takes its share of (those the model has): a subclass that keeps another
+    # per-image tensor (e.g. an unsharp-masked GT) adds its name
+    micro_batch_keys: Tuple[str, ...] = ('lq', 'gt', 'gt_usm')
+
+    def micro_batches(self) -> Iterator[Tuple[float, bool]]:
+        """Sets ``self.lq``, ``self.gt`` (and the other :attr:`micro_batch_keys` the model has) to each of the
+        ``train.accumulate`` parts of the batch in turn (fewer when the batch is smaller), yielding ``(weight,
+        last)`` (the part's share of the batch, whether it is the last part), and puts the whole batch back after
+        the last."""
         if self.accumulate == 1:
-            yield 0, 1.0
+            yield 1.0, True
             return
-        lq, gt = self.lq, self.gt
-        parts = list(zip(lq.tensor_split(self.accumulate), gt.tensor_split(self.accumulate)))
-        parts = [(q, g) for q, g in parts if len(q)]
+        whole = {key: getattr(self, key) for key in self.micro_batch_keys if hasattr(self, key)}
+        size = len(whole['lq'])
+        parts = [dict(zip(whole, tensors)) for tensors in zip(*(t.tensor_split(self.accumulate) for t in
+                                                                  whole.values())) if len(tensors[0])]
         try:
-            for index, (self.lq, self.gt) in enumerate(parts):
-                yield index, len(self.lq) / len(lq)
+            for index, part in enumerate(parts):
+                for key, tensor in part.items():
+                    setattr(self, key, tensor)
+                yield len(part['lq']) / size, index == len(parts) - 1
         finally:
-            self.lq, self.gt = lq, gt
+            for key, tensor in whole.items():
+                setattr(self, key, tensor)
 
     def without_gradient_sync(self, net, last: bool):
         """DDP's ``no_sync`` for every micro-batch but the last (one all-reduce per update)."""

@@ -23,9 +23,12 @@ from ..model_mixins.validation_strips import ValidationStripsMixin
 from .lr_scheduler import WarmupCosineRestartLR
 
 
-def weighted(value: torch.Tensor, weight: float) -> torch.Tensor:
-    """``value * weight``, without an operator when the weight is 1 (no micro-batches)."""
-    return value if weight == 1 else value * weight
+def weighted(value: torch.Tensor, weight: float, logged: bool = False) -> torch.Tensor:
+    """``value * weight`` (of the value alone, without its graph, when it is only ``logged``), without an operator
+    when the weight is 1 (no micro-batches; the step records read their values without a graph anyway)."""
+    if weight == 1:
+        return value
+    return (value.detach() if logged else value) * weight
 
 
 @MODEL_REGISTRY.register()
@@ -321,13 +324,13 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
             p.requires_grad = False
         self.optimizer_g.zero_grad()
         fakes, totals, terms = [], [], []
-        for index, weight in self.micro_batches():
-            with self.without_gradient_sync(self.net_g, index == self.accumulate - 1):
+        for weight, last in self.micro_batches():
+            with self.without_gradient_sync(self.net_g, last):
                 output, mask, losses, l_g_total = generator_pass(train_g)
                 if train_g:
                     self.backward(weighted(l_g_total, weight), 0)
-                    totals.append(weighted(l_g_total.detach(), weight))
-                    terms.append({k: weighted(v.detach(), weight) for k, v in losses.items()})
+                    totals.append(weighted(l_g_total, weight, logged=True))
+                    terms.append({k: weighted(v, weight, logged=True) for k, v in losses.items()})
             fakes.append((output.detach(), mask))
         self.output = fakes[0][0] if len(fakes) == 1 else torch.cat([fake for fake, _ in fakes])
         if train_g:
@@ -349,12 +352,12 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         self.optimizer_d.zero_grad()
         parts = []
         with self.keep_saved_norm_statistics():
-            for (index, weight), (fake, mask) in zip(self.micro_batches(), fakes):
-                with self.without_gradient_sync(self.net_d, index == self.accumulate - 1):
+            for (weight, last), (fake, mask) in zip(self.micro_batches(), fakes):
+                with self.without_gradient_sync(self.net_d, last):
                     l_d, real_logits, fake_logits = discriminator_pass(fake, mask)
                     self.backward(weighted(l_d, weight), 1)
-                parts.append([weighted(t, weight) for t in (l_d.detach(), real_logits.detach().mean(),
-                                                            fake_logits.detach().mean())] +
+                parts.append([weighted(t, weight, logged=True) for t in (l_d, real_logits.detach().mean(),
+                                                                         fake_logits.detach().mean())] +
                              ([] if mask is None else [weighted(mask.mean(), weight)]))
         values = parts[0] if len(parts) == 1 else [torch.stack(column).sum() for column in zip(*parts)]
         l_d = values[0]
