@@ -16,7 +16,7 @@ from basicsr.test import test_pipeline  # noqa: E402
 
 from bebygan_plugin.dataset_guards.corrupt_images import stop_on_corrupt_image  # noqa: E402
 from bebygan_plugin.preflight import testing  # noqa: E402
-from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
+from bebygan_plugin.run_control.command_line import preflight_or_exit  # noqa: E402
 
 
 def main() -> None:

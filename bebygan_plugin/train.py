@@ -21,8 +21,8 @@ from basicsr.train import train_pipeline  # noqa: E402
 
 from bebygan_plugin.dataset_guards.corrupt_images import stop_on_corrupt_image  # noqa: E402
 from bebygan_plugin.preflight import training  # noqa: E402
-from bebygan_plugin.preflight.command_line import preflight_or_exit  # noqa: E402
 from bebygan_plugin.run_control import process_group  # noqa: E402
+from bebygan_plugin.run_control.command_line import preflight_or_exit  # noqa: E402
 from bebygan_plugin.run_control.console import QUIET_FLAG, quiet_console  # noqa: E402
 from bebygan_plugin.run_control.out_of_memory import stop_on_out_of_memory  # noqa: E402
 from bebygan_plugin.run_control.stop_signals import stop_on_signals  # noqa: E402

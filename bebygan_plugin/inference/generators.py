@@ -165,22 +165,17 @@ def load_generator(model: Union[str, os.PathLike], device: Union[str, torch.devi
 
 # ------------------------------------------------------------------------------------------------ option files
 def option_file_problems(opt: dict) -> List[Problem]:
-    """Unknown keys at the top level and in ``path``, and ``network_g``'s type, arguments and scale."""
-    from basicsr.utils.registry import ARCH_REGISTRY
+    """Unknown keys and bad values (the declaration's top level: ``path``, ``val``, ...), and ``network_g``'s type,
+    arguments and scale."""
+    from ..schema import OPTIONS, generator_scale_problems
 
-    from ..preflight.options import check_component, check_path_section, generator_scale_problems
-    from ..schema import NETWORK_KEYS, TOP_LEVEL_KEYS, basicsr_keys, unknown_key_problem
-
-    problems = [unknown_key_problem('top level', key, TOP_LEVEL_KEYS + NETWORK_KEYS) for key in opt
-                if key not in TOP_LEVEL_KEYS and not str(key).startswith(basicsr_keys.NETWORK_PREFIX)]
-    if not isinstance(opt.get('network_g'), dict):
+    problems = OPTIONS.problems(opt, '')
+    if opt.get('network_g') is None:
         problems.append(Problem('network_g', 'required: the generator, e.g. {type: RRDBNet, num_in_ch: 3, '
                                              'num_out_ch: 3, num_feat: 64, num_block: 23, num_grow_ch: 32}'))
-    else:
-        check_component(opt['network_g'], 'network_g', ARCH_REGISTRY, 'network', problems, construct=True)
+    elif isinstance(opt['network_g'], dict):
         scale = opt.get('scale') if isinstance(opt.get('scale'), int) else None
         problems += generator_scale_problems(opt['network_g'], scale)
-    check_path_section(opt, problems)
     return problems
 
 

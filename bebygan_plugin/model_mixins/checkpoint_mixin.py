@@ -29,6 +29,8 @@ class CrashSafeCheckpointMixin:
     - ``val.keep_best``: ``net_g_best.pth`` after each validation that is the best so far (:mod:`.keep_best`).
     """
 
+    keeps_best = True  # the schema's val.keep_best rule accepts it for this model
+
     def _generator_groups(self):
         """The generator networks and their weight keys, as every checkpoint stores them."""
         if hasattr(self, 'net_g_ema'):

@@ -6,23 +6,19 @@
       keep_best: {metric: lpips}             # a key of val.metrics; its ``better`` says which way is best
       keep_best: {metric: psnr, dataset: Set14}   # with several validation sets: the one that decides
 
-The option is declared in :data:`bebygan_plugin.schema.KEEP_BEST`; its start-up checks, which need the whole option
-file and the model class, are in :mod:`bebygan_plugin.preflight.keep_best`.
+The option and its rules (a key of ``val.metrics``, the validation set, a model that keeps it) are declared in
+:mod:`bebygan_plugin.schema.plugin_options`; this is what the model does with it.
 
 After each validation whose value of ``metric`` on ``dataset`` equals or beats the best so far (BasicSR's own
 best-metric bookkeeping, logged as "Best: ... @ iter"), the generator is saved as ``net_g_best.pth`` with the same
 weight groups as every checkpoint (``params`` and the EMA ``params_ema`` the validation ran), atomically. Kept by
 the plugin's models (``BebyGANModel``, through :class:`~.checkpoint_mixin.CrashSafeCheckpointMixin`).
 """
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
+
+from ..schema.plugin_options import val_dataset_names
 
 BEST_LABEL = 'best'  # the checkpoint is net_g_<BEST_LABEL>.pth
-
-
-def val_dataset_names(opt: dict) -> List[str]:
-    datasets = opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}
-    return [str(d.get('name')) for phase, d in datasets.items()
-            if str(phase).split('_')[0] == 'val' and isinstance(d, dict)]
 
 
 def keep_best_target(opt: dict) -> Optional[Tuple[str, Optional[str]]]:

@@ -12,14 +12,14 @@ from torch.nn import functional as F
 
 from ..compat.private_names import is_batch_norm
 from ..ops.texture_mask import texture_mask
-from ..schema import AMP_DTYPES, BEBYGAN_TRAIN
-from ..schema.basicsr_keys import OPTIMIZERS
 from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..model_mixins.distributed import gather_batch, global_batch_loss
 from ..model_mixins.step_controls import StepControlsMixin
 from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
 from ..model_mixins.stop_on_signal import StopOnSignalMixin
 from ..model_mixins.validation_strips import ValidationStripsMixin
+from ..problems import ProblemsFound
+from ..schema import AMP_DTYPES, BEBYGAN_TRAIN, OPTIMIZERS, check_options
 from .lr_scheduler import WarmupCosineRestartLR
 
 
@@ -70,12 +70,17 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
     process's B images (as the authors' code does).
     """
 
+    train_options = BEBYGAN_TRAIN  # the declaration of the train section (bebygan_plugin.schema checks it)
+    scheduler_types = {'WarmupCosineRestartLR': WarmupCosineRestartLR}  # train.scheduler types beside BasicSR's
+
     def init_training_settings(self) -> None:
-        """The ``train`` options, checked against their declarations first
-        (:class:`~bebygan_plugin.problems.ProblemsFound` lists every bad value, each named by its option key), then
-        BasicSR's SRGAN settings and the plugin's."""
+        """The options, checked against their declarations first (:class:`~bebygan_plugin.problems.ProblemsFound` lists
+        every problem the preflight would name, with its messages), then BasicSR's SRGAN settings and the plugin's."""
+        problems = check_options(self.opt, is_train=True, whole_run=False)
+        if problems:
+            raise ProblemsFound(type(self).__name__, problems, 'the options', f'{type(self).__name__} was not built')
         train_opt = self.opt['train']
-        settings = BEBYGAN_TRAIN.settings(train_opt, 'train', type(self).__name__, f' of {self.opt["model_type"]}')
+        settings = BEBYGAN_TRAIN.resolve(train_opt)
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
         self.mask_opt = settings['mask_opt'] or {}  # every key filled in; empty: no texture mask
         super().init_training_settings()

@@ -1,6 +1,6 @@
 """The learning-rate schedule of the paper's Training Details: periods of linear warm-up then cosine decay."""
 import math
-from typing import Dict, Sequence
+from typing import Sequence
 
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
@@ -76,14 +76,3 @@ class WarmupCosineRestartLR(LRScheduler):
     def get_lr(self):
         return [self.lr_at(base_lr, self.last_epoch) for base_lr in self.base_lrs]
 
-
-def scheduler_classes(with_plugin: bool = True) -> Dict[str, type]:
-    """``train.scheduler.type`` -> class: BasicSR 1.4.2's schedulers (``MultiStepLR`` is its alias of
-    ``MultiStepRestartLR``) and, for ``BebyGANModel``, the paper's ``WarmupCosineRestartLR``."""
-    from basicsr.models import lr_scheduler
-
-    classes = {'MultiStepLR': lr_scheduler.MultiStepRestartLR, 'MultiStepRestartLR': lr_scheduler.MultiStepRestartLR,
-               'CosineAnnealingRestartLR': lr_scheduler.CosineAnnealingRestartLR}
-    if with_plugin:
-        classes['WarmupCosineRestartLR'] = WarmupCosineRestartLR
-    return classes

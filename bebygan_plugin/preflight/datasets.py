@@ -1,16 +1,8 @@
-"""Dataset sections: the images a run will read exist, pair up, have the run's scale, and decode.
-
-For every ``datasets.<phase>`` section read from a folder (``io_backend: disk``) or an LMDB:
-
-- the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta info files exist;
-- every GT image has its LQ partner under ``filename_tmpl`` (with the template that would work, when one does);
-  GT and LQ LMDBs hold the same keys;
-- the images decode, with the decoder BasicSR's loaders use: the first :data:`TRAIN_DECODE_SAMPLE` pairs of a
-  training set (by file name; LMDBs in ``meta_info.txt`` order) unless it sets ``skip_corrupt_images: true``, and
-  every image of a val / test set (a corrupt one would stop the run at its first validation, or in the middle of a
-  test run);
-- the GT / LQ sizes agree with ``scale`` (and with ``gt_size`` for training); the training set has at least one
-  batch per process.
+"""Dataset sections read from a folder or an LMDB: the folders / LMDBs (``data.mdb`` + ``meta_info.txt``) and meta
+info files exist; every GT image has its LQ partner under ``filename_tmpl`` (GT and LQ LMDBs: the same keys); the
+images decode with BasicSR's decoder (the first :data:`TRAIN_DECODE_SAMPLE` pairs of a training set, unless it sets
+``skip_corrupt_images: true``, and every val / test image, which would otherwise stop the run at its first
+validation); the GT / LQ sizes agree with ``scale`` and ``gt_size``; the training set has one batch per process.
 """
 import os
 import re
@@ -215,7 +207,7 @@ def _check_sizes(where: str, phase: str, ds: dict, scale, sizes) -> List[Problem
 def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]:
     """Paths, pairing, decoding, sizes and batch count of one dataset section (``datasets.<phase>``)."""
     where = f'datasets.{phase}'
-    backend = (ds.get('io_backend') or {}).get('type')
+    backend = ds['io_backend'].get('type') if isinstance(ds.get('io_backend'), dict) else None
     roots = [k for k in ('dataroot_gt', 'dataroot_lq') if k in ds or ds.get('type') == 'PairedImageDataset']
     if not roots or backend not in ('disk', 'lmdb'):
         return []
@@ -247,9 +239,9 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int) -> List[Problem]
     if not (phase == 'train' and ds.get(SKIP_OPTION)):
         problems += corrupt
     problems += _check_sizes(where, phase, ds, scale, sizes if backend == 'lmdb' else decoded_sizes)
-    batch = ds.get('batch_size_per_gpu')
-    if phase == 'train' and isinstance(batch, int) and count:
-        per_process = count * ds.get('dataset_enlarge_ratio', 1) // world_size
+    batch, enlarge = ds.get('batch_size_per_gpu'), ds.get('dataset_enlarge_ratio', 1)
+    if phase == 'train' and isinstance(batch, int) and isinstance(enlarge, (int, float)) and count:
+        per_process = int(count * enlarge) // world_size
         if per_process < batch:
             problems.append(Problem(f'{where}.batch_size_per_gpu', f'{batch} is more than the {per_process} '
                                                                    'images each process gets per epoch; training '
@@ -262,7 +254,7 @@ def check_datasets(opt: dict) -> List[Problem]:
     """:func:`check_dataset` for every dataset section of ``opt`` (``~`` in paths expanded, as BasicSR does)."""
     world_size = int(os.environ.get('WORLD_SIZE', '1') or 1)
     problems = []
-    for phase, ds in (opt.get('datasets') or {}).items():
+    for phase, ds in (opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}).items():
         if isinstance(ds, dict):
             ds = dict(ds)
             for key in ('dataroot_gt', 'dataroot_lq'):

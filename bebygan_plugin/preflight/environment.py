@@ -6,7 +6,7 @@ from typing import List
 import torch
 
 from ..problems import Problem
-from ..compat.distributed_on_cpu import DIST_BACKENDS, dist_backend, uses_cuda
+from ..compat.distributed_on_cpu import dist_backend, uses_cuda
 
 
 def check_launch(opt: dict, launcher: str) -> List[Problem]:
@@ -36,12 +36,9 @@ def check_launch(opt: dict, launcher: str) -> List[Problem]:
                                               'same files; add --launcher pytorch'))
     elif launcher == 'slurm' and 'SLURM_PROCID' not in os.environ:
         problems.append(Problem('--launcher slurm', 'SLURM_PROCID is unset: start the job with srun'))
-    if launcher in ('pytorch', 'slurm'):
-        backend = dist_backend(opt)
-        if backend not in DIST_BACKENDS:
-            problems.append(Problem('dist_params.backend', f'must be one of {DIST_BACKENDS}, got '
-                                                           f'{backend!r}'))
-        elif backend == 'nccl' and not uses_cuda(num_gpu):
+    if launcher in ('pytorch', 'slurm'):  # without a launcher no process group starts: the backend is unused
+        backend = dist_backend(opt) if isinstance(opt.get('dist_params') or {}, dict) else None
+        if backend == 'nccl' and not uses_cuda(num_gpu):
             problems.append(Problem('dist_params.backend', 'nccl needs CUDA GPUs but this run computes on the CPU '
                                                            '(num_gpu: 0 or no GPU visible); use gloo or remove '
                                                            'dist_params.backend (it then follows the device)'))

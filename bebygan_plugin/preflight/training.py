@@ -1,51 +1,34 @@
 """Fail-fast checks of ``bebygan-train``, run before BasicSR creates ``experiments/<name>``.
 
-Everything a training run needs is checked up front and all problems are reported at once, each naming its culprit
-(an option key or a file) and the fix: the option file and every key (:mod:`.options`), the launch and loggers
+Everything a training run needs is checked up front and all problems are reported at once (the option errors and
+the data, weight and environment problems of every section in one report), each naming its culprit (an option key
+or a file) and the fix: the option file and every key (:mod:`bebygan_plugin.schema`), the launch and loggers
 (:mod:`.environment`), the data (:mod:`.datasets`), the weight files (:mod:`.weight_files`) and
 ``path.resume_state``.
 """
-import argparse
-import os
 from os import path as osp
 from typing import List
 
+from ..files.training_states import list_training_states
 from ..problems import Problem, raise_if_any
-from .command_line import basicsr_argument_parser, read_options
+from ..run_control.command_line import TRAIN_PROGRAM as PROGRAM
+from ..run_control.command_line import read_options, train_argument_parser
+from ..schema import check_options
 from .datasets import check_datasets
 from .environment import check_launch, check_loggers, check_writable
-from .options import check_options
 from .weight_files import check_loss_weights, check_metric_weights, check_pretrained_networks
-
-PROGRAM = 'bebygan-train'
-
-
-def argument_parser() -> argparse.ArgumentParser:
-    """``bebygan-train``'s command line: BasicSR's training flags, and ``--quiet``."""
-    parser = basicsr_argument_parser(
-        PROGRAM, is_train=True,
-        description='Train with BasicSR\'s pipeline and the Beby-GAN components registered. Experiments are written '
-                    'to ./experiments/<name>/ (models, training_states, logs); every problem of the option file, '
-                    'data and weights is reported before anything is created.',
-        example=f'{PROGRAM} -opt options/train_BebyGAN_x4.yml --auto_resume')
-    parser.add_argument('--quiet', action='store_true',
-                        help='console: warnings, validation and a progress line (it/s, ETA) at most every 10 s; the '
-                             'log file in experiments/<name>/ keeps everything')
-    return parser
-
 
 def _resuming(opt: dict, root_path: str, auto_resume: bool) -> bool:
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
     states_dir = osp.join(root_path, 'experiments', str(opt.get('name', '')), 'training_states')
-    return bool(path.get('resume_state')) or (auto_resume and osp.isdir(states_dir) and any(
-        n.endswith('.state') for n in os.listdir(states_dir)))
+    return bool(path.get('resume_state')) or (auto_resume and bool(list_training_states(states_dir)))
 
 
 def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Problem]:
     """``path.resume_state`` exists and resumes into an existing ``experiments/<name>`` (unless ``--auto_resume``)."""
     path = opt.get('path') if isinstance(opt.get('path'), dict) else {}
     name = opt.get('name', '')
-    if not path.get('resume_state') or auto_resume:
+    if not isinstance(path.get('resume_state'), str) or auto_resume:
         return []
     state = osp.expanduser(path['resume_state'])
     if not osp.isfile(state):
@@ -60,25 +43,20 @@ def check_resume_state(opt: dict, root_path: str, auto_resume: bool) -> List[Pro
 def run_preflight(argv: List[str], root_path: str) -> dict:
     """Check a training command line (``--help`` exits here); returns the parsed options or raises
     :class:`~bebygan_plugin.problems.ProblemsFound`."""
-    args = argument_parser().parse_args(argv)
+    args = train_argument_parser().parse_args(argv)
     opt, problems = read_options(PROGRAM, args)
     if args.debug and not str(opt.get('name', '')).startswith('debug'):
         opt['name'] = f'debug_{opt.get("name")}'
-    static = check_options(opt, is_train=True)
-    problems += static
+    problems += check_options(opt, is_train=True)
     problems += check_launch(opt, args.launcher)
     problems += check_loggers(opt)
     problems += check_writable(root_path, 'experiments')
     problems += check_datasets(opt)
-    broken = {p.where.split('.')[0] for p in static}
-    if 'path' not in broken:
-        problems += check_resume_state(opt, root_path, args.auto_resume)
-        if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
-            problems += check_pretrained_networks(opt, root_path)
-    if 'train' not in broken:
-        problems += check_loss_weights(opt)
-    if 'val' not in broken:
-        problems += check_metric_weights(opt)
+    problems += check_resume_state(opt, root_path, args.auto_resume)
+    if not _resuming(opt, root_path, args.auto_resume):  # BasicSR loads the checkpoint's networks instead
+        problems += check_pretrained_networks(opt, root_path)
+    problems += check_loss_weights(opt)
+    problems += check_metric_weights(opt)
     raise_if_any(PROGRAM, problems, args.opt)
     return opt
 

@@ -19,7 +19,7 @@ from ..files.weights import basicsr_param_key, check_fits_network
 from ..metrics.weight_downloads import (PYIQA_METRIC_FILES, lpips_problems, pyiqa_problems,
                                         torchvision_weights_problems)
 from ..problems import Problem
-from .options import constructible
+from ..schema import constructible
 
 
 def _network_has_parameters(net_opt: dict) -> bool:
@@ -49,7 +49,7 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
                                                            'experiments/<name>/models/net_g_latest.pth); without it '
                                                            'the network would be randomly initialised'))
     for key, value in path.items():
-        if not str(key).startswith('pretrain_network_') or not value:
+        if not str(key).startswith('pretrain_network_') or not isinstance(value, str) or not value:
             continue
         label = key[len('pretrain_network_'):]
         where, file = f'path.{key}', osp.expanduser(value)
@@ -77,8 +77,9 @@ def check_pretrained_networks(opt: dict, root_path: str, require_generator: bool
 def check_loss_weights(opt: dict) -> List[Problem]:
     """The ImageNet VGG weights of every ``PerceptualLoss`` in ``train``."""
     problems = []
-    for key, section in (opt.get('train') or {}).items():
-        if key.endswith('_opt') and isinstance(section, dict) and section.get('type') == 'PerceptualLoss':
+    for key, section in (opt.get('train') if isinstance(opt.get('train'), dict) else {}).items():
+        if key.endswith('_opt') and isinstance(section, dict) and section.get('type') == 'PerceptualLoss' and \
+                isinstance(section.get('vgg_type', 'vgg19'), str):
             from basicsr.archs import vgg_arch
 
             vgg_type = section.get('vgg_type', 'vgg19')
@@ -96,10 +97,11 @@ def check_loss_weights(opt: dict) -> List[Problem]:
 def check_metric_weights(opt: dict) -> List[Problem]:
     """LPIPS weights and the pyiqa package for the ``val.metrics`` a val or test set will compute."""
     val = opt.get('val') if isinstance(opt.get('val'), dict) else {}
-    if not any(str(phase).split('_')[0] in ('val', 'test') for phase in (opt.get('datasets') or {})):
+    datasets = opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}
+    if not any(str(phase).split('_')[0] in ('val', 'test') for phase in datasets):
         return []
     problems = []
-    for name, metric in (val.get('metrics') or {}).items():
+    for name, metric in (val['metrics'] if isinstance(val.get('metrics'), dict) else {}).items():
         kind = str(metric.get('type', '')).lower() if isinstance(metric, dict) else ''
         if 'lpips' in kind:
             problems += lpips_problems(metric, f'val.metrics.{name}')

@@ -1,11 +1,9 @@
-"""Every option the plugin adds to BasicSR's, declared once: rule, default, one-line doc.
-
-The preflight checks option files against these declarations, ``BebyGANModel`` validates its ``train`` section and
-takes its settings from them (so BasicSR's own ``basicsr/train.py``, which runs no preflight, refuses the same bad
-values with the same messages), and ``options/bebygan.schema.json`` and ``docs/options.md`` are generated from them
-(``python -m bebygan_plugin.schema --write``). The texture mask's defaults are the paper's Eq. 5 values, defined
+"""Every option the plugin adds to BasicSR's, declared once: rule, default, one-line doc, and the rules across keys
+(``val.keep_best``, ``skip_corrupt_images``); at the end, BasicSR's sections with the plugin's options added.
+``BebyGANModel`` takes its settings from here. The texture mask's defaults are the paper's Eq. 5 values, defined
 beside the operator in :mod:`bebygan_plugin.ops.texture_mask`.
 """
+import dataclasses
 from typing import List, Tuple
 
 import torch
@@ -13,8 +11,10 @@ import torch
 from ..dataset_guards.corrupt_images import SKIP_OPTION
 from ..ops.color import BT601_LUMA
 from ..ops.texture_mask import KERNEL_SIZE, THRESHOLD
-from . import basicsr_keys
-from .rules import Arguments, Boolean, Component, Integer, Name, Number, Numbers, OneOf, Option, Section
+from ..problems import Problem
+from . import basicsr_options
+from .components import Arguments, Component
+from .rules import NAME, Boolean, Integer, Number, Numbers, OneOf, Option, Section
 
 MASK_SOURCES = ('gt', 'lq_bicubic')
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -59,26 +59,15 @@ AMP = Section(
     ),
 )
 
-def _adaptive_d_ranges(adaptive_d: dict) -> List[Tuple[str, str]]:
-    """``threshold`` > 0 and ``ema_decay`` in [0, 1)."""
-    problems = []
-    if adaptive_d['threshold'] <= 0:
-        problems.append(('threshold', f'must be a number > 0, got {adaptive_d["threshold"]!r}'))
-    if not 0 <= adaptive_d['ema_decay'] < 1:
-        problems.append(('ema_decay', f'must be a number in [0, 1), got {adaptive_d["ema_decay"]!r}'))
-    return problems
-
-
 ADAPTIVE_D = Section(
     "adaptive discriminator (not in the paper): D's update is skipped while the running average of its loss is "
     'below threshold (D is winning), decided on the device; the skipped updates are logged as d_updates_skipped',
     (
-        Option('threshold', Number(), None, 'D loss (l_d) below which its running average skips the update',
-               required='required: the D loss below which D stops learning, e.g. {threshold: 0.3}'),
-        Option('ema_decay', Number(), 0.99,
+        Option('threshold', Number(positive=True), None, 'D loss (l_d) below which its running average skips the '
+               'update', required='required: the D loss below which D stops learning, e.g. {threshold: 0.3}'),
+        Option('ema_decay', Number(fraction=True), 0.99,
                "weight of the past in the running average of D's loss (0: the current loss alone)"),
     ),
-    checks=(_adaptive_d_ranges,),
 )
 
 
@@ -93,6 +82,7 @@ BEBYGAN_TRAIN = Section(
     'train section of BebyGANModel: the generator loss of Eq. 10 is the sum of pixel_opt (best-buddy), bp_opt, '
     'perceptual_opt and gan_opt, each weighted by its loss_weight',
     (
+        *(o for o in basicsr_options.GAN_TRAIN if o.key not in ('ldl_opt', 'gan_opt')),
         Option('bp_opt', Component('loss'), None, 'back-projection loss (BackProjectionLoss, Eq. 4) against the LR '
                                                   'input; absent: no such term'),
         Option('gan_opt', Component('loss', RAGAN, f'BebyGANModel needs {RAGAN} (Eq. 7-9)'), None,
@@ -113,7 +103,6 @@ BEBYGAN_TRAIN = Section(
                'micro-batches per update: each batch is split into this many, whose gradients add up to one update '
                '(less memory, same global batch; the RaGAN averages span a micro-batch)'),
     ),
-    inherited={k: v for k, v in basicsr_keys.GAN_TRAIN.items() if k != 'ldl_opt'},
     removed={'ldl_opt': 'is not used by BebyGANModel; remove it'},
     checks=(_grad_clip_not_negative,),
 )
@@ -122,9 +111,9 @@ KEEP_BEST = Section(
     'keep models/net_g_best.pth: the generator (params and params_ema) of the best validation so far of one '
     'metric, written atomically after each validation that equals or beats it (BebyGANModel)',
     (
-        Option('metric', Name(), None, "a key of val.metrics; its 'better' says which way is best",
+        Option('metric', NAME, None, "a key of val.metrics; its 'better' says which way is best",
                required='required: the key of val.metrics to follow, e.g. {metric: psnr}'),
-        Option('dataset', Name(), None, 'the validation set that decides (required with several; default: the '
+        Option('dataset', NAME, None, 'the validation set that decides (required with several; default: the '
                                         'only one)'),
     ),
 )
@@ -133,4 +122,54 @@ VAL_KEEP_BEST = Option('keep_best', KEEP_BEST, None, KEEP_BEST.doc)
 SKIP_CORRUPT_IMAGES = Option(SKIP_OPTION, Boolean(), False,
                              'training set only: skip (and log) images that cannot be decoded instead of stopping')
 
-DATASET_KEYS = {kind: tuple(keys) + (SKIP_CORRUPT_IMAGES.key,) for kind, keys in basicsr_keys.DATASETS.items()}
+
+def skip_corrupt_images_problems(phase: str, dataset: dict, where: str) -> List[Problem]:
+    """``skip_corrupt_images`` is only for the training set (a skipped val / test image would change the averaged
+    metrics)."""
+    if dataset.get(SKIP_OPTION) is True and phase != 'train':
+        return [Problem(f'{where}.{SKIP_OPTION}', f'only applies to the training set: a skipped '
+                                                  f'{phase.split("_")[0]} image would change the averaged metrics; '
+                                                  'replace or remove the image')]
+    return []
+
+
+def val_dataset_names(opt: dict) -> List[str]:
+    """The names of the validation sets (``datasets.val*``), in file order."""
+    datasets = opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}
+    return [str(d.get('name')) for phase, d in datasets.items()
+            if str(phase).split('_')[0] == 'val' and isinstance(d, dict)]
+
+
+def keep_best_problems(opt: dict) -> List[Problem]:
+    """``val.keep_best`` names a computed metric and (with several validation sets) the set, on a model that keeps
+    it (``keeps_best``: ``CrashSafeCheckpointMixin``)."""
+    from basicsr.utils.registry import MODEL_REGISTRY
+
+    val = opt.get('val') if isinstance(opt.get('val'), dict) else {}
+    keep, where = val.get('keep_best'), 'val.keep_best'
+    if keep is None or KEEP_BEST.problems(keep, where):
+        return []  # reported by the declaration
+    metrics, names = list(val.get('metrics') or {}), val_dataset_names(opt)
+    problems = []
+    if keep['metric'] not in metrics:
+        problems.append(Problem(f'{where}.metric', f'{keep["metric"]!r} is not a key of val.metrics '
+                                                   f'({", ".join(map(str, metrics)) or "none"})'))
+    if keep.get('dataset') is not None and keep['dataset'] not in names:
+        problems.append(Problem(f'{where}.dataset', f'{keep["dataset"]!r} is not the name of a validation set '
+                                                    f'({", ".join(names) or "none"})'))
+    elif keep.get('dataset') is None and len(names) > 1:
+        problems.append(Problem(f'{where}.dataset', f'required with several validation sets: one of '
+                                                    f'{", ".join(names)}'))
+    model_type = opt.get('model_type')
+    if model_type in MODEL_REGISTRY and not getattr(MODEL_REGISTRY.get(model_type), 'keeps_best', False):
+        problems.append(Problem(where, f'model_type {model_type} does not keep a best checkpoint (BebyGANModel '
+                                       'does); remove it and pick the checkpoint afterwards with bebygan-eval '
+                                       '--checkpoints'))
+    return problems
+
+
+# The declarations of BasicSR's sections with the plugin's options added.
+VAL = Section('validation (training) or evaluation (testing)', basicsr_options.VAL + (VAL_KEEP_BEST,))
+DATASETS = {kind: dataclasses.replace(section, options=section.options + (SKIP_CORRUPT_IMAGES,))
+            for kind, section in basicsr_options.DATASETS.items()}
+OPTIONS = basicsr_options.top_level(VAL)

@@ -1,19 +1,20 @@
-"""The parts an option declaration is made of: a rule per kind of value, an option, a section of options.
-
-A :class:`Rule` says what a value must be three ways, all from the same fields: ``problems`` (why a value is not
-fine, for the preflight and the model), ``json`` (the JSON Schema of the value, for editors) and ``text`` (the
-"allowed" column of ``docs/options.md``). An :class:`Option` is a key with its rule, default and one-line doc; a
-:class:`Section` is a mapping of options (``train.mask_opt``, the ``train`` section of ``BebyGANModel``): it
-reports unknown keys with the closest valid one, checks every value, and fills in the defaults. Every problem is a
-:class:`~bebygan_plugin.problems.Problem` naming its option key.
+"""The parts an option declaration is made of: a :class:`Rule` per kind of value (its ``problems``, and its
+``text`` for messages and ``docs/options.md``), an :class:`Option` (key, rule, default, one-line doc) and a
+:class:`Section` of options, which reports unknown keys with the closest valid one, checks every value and fills in
+the defaults. Every problem names its option key; a number or boolean written as a string (``lr: 2e-4``, which YAML
+reads as text) is named with the fix.
 """
 import difflib
-import inspect
 import numbers
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ..problems import Problem, ProblemsFound
+import yaml
+
+from ..problems import Problem
+
+BOOLEAN_WORDS = {'true': True, 'yes': True, 'on': True, 'false': False, 'no': False, 'off': False}
+
 
 def closest(name: str, valid: Iterable[str]) -> Optional[str]:
     """The valid name closest to ``name`` (case-insensitive), or None if nothing is close."""
@@ -30,111 +31,127 @@ def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str =
     return Problem(where, f"unknown key '{key}'; {hint}")
 
 
-def check_keys(section: Mapping, where: str, valid: Iterable[str], owner: str = '') -> List[Problem]:
-    """A problem for each key of ``section`` that is not in ``valid``."""
-    valid = tuple(valid)
-    return [unknown_key_problem(where, key, valid, owner) for key in section if key not in valid]
-
-
-def _is_number(value) -> bool:
+def is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def quoted_number_fix(value: str, integer: bool = False) -> Optional[str]:
+    """The message for a number written as text (``'2e-4'``: PyYAML reads an exponent without a dot as a string)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if integer and not number.is_integer():
+        return None
+    plain = yaml.safe_load(value.strip()) if value.strip() else None
+    if is_number(plain) and not (integer and not isinstance(plain, int)):
+        return f'{value!r} is a string; write {value.strip()} without quotes'
+    decimal = f'{number:.15f}'.rstrip('0').rstrip('.') if 1e-15 <= abs(number) < 1e15 else repr(number)
+    return f'{value!r} is a string; write {value} as !!float {value} or {decimal}'
+
+
 class Rule:
-    """What a value must be. Subclasses set :attr:`text` and implement :meth:`accepts` and :meth:`json`; the message
-    is ``must be <text>, got <value>``."""
+    """What a value must be. Subclasses set :attr:`text` and implement :meth:`accepts`; the message is
+    ``must be <text>, got <value>`` (for a number or boolean written as a string: the fix)."""
 
     text = 'anything'
-    type_name = 'any'
+    wants = ''  # 'number', 'integer' or 'boolean': a string holding one is named with the fix
 
     def accepts(self, value) -> bool:
         return True
 
     def problems(self, value, where: str) -> List[Problem]:
-        return [] if self.accepts(value) else [Problem(where, f'must be {self.text}, got {value!r}')]
-
-    def json(self) -> dict:
-        return {}
+        if self.accepts(value):
+            return []
+        message = f'must be {self.text}, got {value!r}'
+        if isinstance(value, str) and self.wants == 'boolean' and value.strip().lower() in BOOLEAN_WORDS:
+            message += f': a string; write {str(BOOLEAN_WORDS[value.strip().lower()]).lower()} without quotes'
+        elif isinstance(value, str) and self.wants in ('number', 'integer'):
+            message = quoted_number_fix(value, self.wants == 'integer') or message
+        return [Problem(where, message)]
 
 
 class Boolean(Rule):
-    text, type_name = 'true or false', 'bool'
+    text, wants = 'true or false', 'boolean'
 
     def accepts(self, value) -> bool:
         return isinstance(value, bool)
 
-    def json(self) -> dict:
-        return {'type': 'boolean'}
-
 
 @dataclass(frozen=True)
 class Integer(Rule):
-    """An integer ``>= minimum``, optionally odd; ``meaning`` follows the rule in the message."""
+    """An integer ``>= minimum`` (None: any), optionally odd; ``meaning`` follows the rule in the message."""
 
-    minimum: int = 1
+    minimum: Optional[int] = 1
     odd: bool = False
     meaning: str = ''
-    type_name = 'int'
+    label: str = ''  # replaces the kind ('an integer >= 1') in the message
+    wants = 'integer'
 
     @property
     def text(self) -> str:
-        kind = 'a positive odd integer' if self.odd and self.minimum == 1 else f'an integer >= {self.minimum}'
+        at_least = 'an integer' if self.minimum is None else f'an integer >= {self.minimum}'
+        return (self.label or ('a positive odd integer' if self.odd else at_least)) + self.meaning
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and \
+            (self.minimum is None or value >= self.minimum) and (not self.odd or value % 2 == 1)
+
+
+@dataclass(frozen=True)
+class Number(Rule):
+    """A number, optionally ``> 0`` (``positive``) or in [0, 1] (``fraction``); ``meaning`` follows the rule."""
+
+    positive: bool = False
+    fraction: bool = False
+    meaning: str = ''
+    wants = 'number'
+
+    @property
+    def text(self) -> str:
+        kind = 'a positive number' if self.positive else 'a number in [0, 1]' if self.fraction else 'a number'
         return kind + self.meaning
 
     def accepts(self, value) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= self.minimum and \
-            (not self.odd or value % 2 == 1)
-
-    def json(self) -> dict:
-        schema = {'type': 'integer', 'minimum': self.minimum}
-        if self.odd:
-            schema['not'] = {'multipleOf': 2}
-        return schema
-
-
-class Number(Rule):
-    text, type_name = 'a number', 'float'
-
-    def accepts(self, value) -> bool:
-        return _is_number(value)
-
-    def json(self) -> dict:
-        return {'type': 'number'}
+        return is_number(value) and (not self.positive or value > 0) and (not self.fraction or 0 <= value <= 1)
 
 
 @dataclass(frozen=True)
 class Numbers(Rule):
-    """A list of ``count`` numbers; ``meaning`` follows the rule in the message."""
+    """A list of ``count`` numbers (None: any count); ``meaning`` follows the rule in the message."""
 
-    count: int
+    count: Optional[int] = None
     meaning: str = ''
+    wants = 'number'
 
     @property
     def text(self) -> str:
         words = {2: 'two', 3: 'three', 4: 'four'}
-        return f'{words.get(self.count, self.count)} numbers{self.meaning}'
-
-    @property
-    def type_name(self) -> str:
-        return f'list of {self.count} floats'
+        return f'{words.get(self.count, self.count)} numbers{self.meaning}' if self.count else 'a list of numbers'
 
     def accepts(self, value) -> bool:
-        return isinstance(value, (list, tuple)) and len(value) == self.count and all(map(_is_number, value))
+        return isinstance(value, (list, tuple)) and len(value) == (self.count or len(value)) and \
+            all(map(is_number, value))
 
-    def json(self) -> dict:
-        return {'type': 'array', 'items': {'type': 'number'}, 'minItems': self.count, 'maxItems': self.count}
+    def problems(self, value, where: str) -> List[Problem]:
+        texts = [i for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
+        if texts and (self.count or len(value)) == len(value):
+            return Number().problems(value[texts[0]], f'{where}[{texts[0]}]')
+        return super().problems(value, where)
 
 
-class Name(Rule):
-    """A non-empty string naming something of the option file (a metric, a data set)."""
+@dataclass(frozen=True)
+class Text(Rule):
+    """A string (``non_empty``: with some text); ``text`` is its description in messages."""
 
-    text, type_name = 'a name (text)', 'str'
+    text: str = 'text'
+    non_empty: bool = True
 
     def accepts(self, value) -> bool:
-        return isinstance(value, str) and bool(value)
+        return isinstance(value, str) and (bool(value.strip()) or not self.non_empty)
 
-    def json(self) -> dict:
-        return {'type': 'string', 'minLength': 1}
+
+NAME = Text('a name (text)')
 
 
 @dataclass(frozen=True)
@@ -142,7 +159,6 @@ class OneOf(Rule):
     """One of ``values`` (strings)."""
 
     values: Tuple[str, ...]
-    type_name = 'str'
 
     @property
     def text(self) -> str:
@@ -151,84 +167,33 @@ class OneOf(Rule):
     def accepts(self, value) -> bool:
         return isinstance(value, str) and value in self.values
 
-    def json(self) -> dict:
-        return {'type': 'string', 'enum': list(self.values)}
-
 
 @dataclass(frozen=True)
-class Arguments(Rule):
-    """``true`` / ``false``, or a mapping of the keyword arguments of ``function`` that ``function`` accepts
-    (``torch.compile``: it checks ``backend`` and ``mode`` when called on a module)."""
+class AnyOf(Rule):
+    """A value one of ``rules`` accepts; ``text`` says which in messages (``wants``: as :class:`Rule`)."""
 
-    function: Callable
-    name: str
-    example: str
-    skip: Tuple[str, ...] = ()
-    type_name = 'bool or mapping'
-
-    @property
-    def text(self) -> str:
-        return f'true, false or a mapping of {self.name} arguments (e.g. {self.example})'
-
-    def problems(self, value, where: str) -> List[Problem]:
-        if isinstance(value, bool):
-            return []
-        if not isinstance(value, dict):
-            return super().problems(value, where)
-        names, _ = signature_keys(self.function, skip=self.skip)
-        problems = check_keys(value, where, names, f' of {self.name}')
-        if not problems:
-            import torch
-
-            try:
-                self.function(torch.nn.Identity(), **value)
-            except (RuntimeError, TypeError, ValueError) as err:  # torch.compile: InvalidBackend is a RuntimeError
-                problems.append(Problem(where, f'{self.name} rejects these options: {err}'))
-        return problems
+    rules: Tuple[Rule, ...]
+    text: str
+    wants: str = ''
 
     def accepts(self, value) -> bool:
-        return isinstance(value, (bool, dict))
-
-    def json(self) -> dict:
-        # The keys of a torch function change between torch versions: the preflight checks them against the
-        # installed torch, the JSON Schema (one file for every installation) leaves them open.
-        return {'anyOf': [{'type': 'boolean'}, {'type': 'object'}]}
+        return any(rule.accepts(value) for rule in self.rules)
 
 
 @dataclass(frozen=True)
-class Component(Rule):
-    """A section building a registered component (``{type: ..., <arguments>}``); the component check of the
-    preflight validates its type and arguments. ``required_type`` restricts the type (checked where the type is
-    registered: an unknown type is reported, with the closest name, by that component check) with the message
-    ``why``."""
+class Each(Rule):
+    """A mapping of names (``val.metrics``: any name) to values that ``rule`` accepts."""
 
-    registry: str
-    required_type: str = ''
-    why: str = ''
+    rule: Rule
 
     @property
     def text(self) -> str:
-        return f'type: {self.required_type}' if self.required_type else f'any {self.registry}'
-
-    @property
-    def type_name(self) -> str:
-        return f'{self.registry} mapping'
+        return f'a mapping of names to {self.rule.text}'
 
     def problems(self, value, where: str) -> List[Problem]:
-        kind = value.get('type') if isinstance(value, dict) else None
-        if not self.required_type or kind == self.required_type or not isinstance(kind, str):
-            return []
-        from basicsr.utils import registry
-
-        if kind not in getattr(registry, f'{self.registry.upper()}_REGISTRY'):
-            return []
-        return [Problem(f'{where}.type', f'{self.why}, got {kind!r}')]
-
-    def json(self) -> dict:
-        schema = {'allOf': [{'$ref': f'#/definitions/{self.registry}'}]}
-        if self.required_type:
-            schema['allOf'].append({'properties': {'type': {'const': self.required_type}}})
-        return schema
+        if not isinstance(value, dict):
+            return super().problems(value, where)
+        return [p for key, item in value.items() for p in self.rule.problems(item, f'{where}.{key}')]
 
 
 @dataclass(frozen=True)
@@ -243,22 +208,17 @@ class Option:
     required: str = ''
 
 
-def _json_default(value):
-    return list(value) if isinstance(value, tuple) else value
-
-
 @dataclass(frozen=True)
 class Section(Rule):
-    """A mapping of options. ``inherited``: BasicSR's keys also valid here (key -> doc); ``removed``: keys that
-    BasicSR knows but this section refuses (key -> message); ``checks``: rules across keys, called with the values
-    (defaults filled in) when every key is fine, returning ``(key, message)`` pairs."""
+    """A mapping of options. ``removed``: keys that BasicSR knows but this section refuses (key -> message);
+    ``prefixed``: options whose key is a prefix (``pretrain_network_`` + any network label); ``checks``: rules across
+    keys, called with the values (defaults filled in) when every key is fine, returning ``(key, message)`` pairs."""
 
     doc: str
     options: Tuple[Option, ...]
-    inherited: Mapping[str, str] = field(default_factory=dict)
     removed: Mapping[str, str] = field(default_factory=dict)
     checks: Tuple[Callable[[dict], List[Tuple[str, str]]], ...] = ()
-    type_name = 'mapping'
+    prefixed: Tuple[Option, ...] = ()
 
     @property
     def text(self) -> str:
@@ -270,28 +230,37 @@ class Section(Rule):
 
     @property
     def keys(self) -> Tuple[str, ...]:
-        """Every valid key, BasicSR's first."""
-        return tuple(dict.fromkeys(tuple(self.inherited) + self.own_keys))
+        """Every valid key (a prefix as ``<prefix>g``, e.g. ``pretrain_network_g``)."""
+        return tuple(dict.fromkeys(self.own_keys + tuple(f'{o.key}g' for o in self.prefixed)))
+
+    def option(self, key) -> Optional[Option]:
+        """The declaration of ``key`` (None: unknown)."""
+        return next((o for o in self.options if o.key == key), None) or \
+            next((o for o in self.prefixed if str(key).startswith(o.key)), None)
 
     def accepts(self, value) -> bool:
         return isinstance(value, dict)
 
     def problems(self, value, where: str, owner: str = '') -> List[Problem]:
-        """Unknown and removed keys, missing required keys, each value's rule, then the checks across keys."""
+        """Unknown and removed keys, each value's rule, missing required keys, then the checks across keys."""
         if not isinstance(value, dict):
             return super().problems(value, where)
-        problems = [Problem(f'{where}.{key}', self.removed[key]) if key in self.removed else
-                    unknown_key_problem(where, key, self.keys, owner) for key in value if key not in self.keys]
-        for option in self.options:
-            given = value.get(option.key)
-            if option.required and not given:
-                problems.append(Problem(f'{where}.{option.key}', option.required))
-            elif given is not None and (given or not isinstance(option.rule, Section)):
-                problems.extend(option.rule.problems(given, f'{where}.{option.key}'))
+
+        def at(key):  # the top level ('') names its keys alone
+            return f'{where}.{key}' if where else str(key)
+
+        problems = [Problem(at(key), self.removed[key]) if key in self.removed else
+                    unknown_key_problem(where or 'top level', key, self.keys, owner)
+                    for key in value if key in self.removed or self.option(key) is None]
+        for key in [o.key for o in self.options if o.key in value] + [k for k in value if k not in self.own_keys]:
+            option, given = self.option(key), value[key]
+            empty = given is None or (isinstance(getattr(option, 'rule', None), Section) and not given)
+            if option and key not in self.removed and not empty:  # ~ or {}: absent
+                problems.extend(option.rule.problems(given, at(key)))
+        problems += [Problem(at(o.key), o.required) for o in self.options if o.required and not value.get(o.key)]
         if not problems:
             resolved = self.resolve(value)
-            problems += [Problem(f'{where}.{key}', message) for check in self.checks
-                         for key, message in check(resolved)]
+            problems += [Problem(at(key), message) for check in self.checks for key, message in check(resolved)]
         return problems
 
     def resolve(self, value: Optional[Mapping]) -> Dict[str, Any]:
@@ -307,32 +276,3 @@ class Section(Rule):
             else:
                 resolved[option.key] = option.default if given is None else given
         return resolved
-
-    def settings(self, value: Mapping, where: str, program: str, owner: str = '') -> Dict[str, Any]:
-        """:meth:`resolve` after :meth:`problems`; raises :class:`~bebygan_plugin.problems.ProblemsFound` listing
-        every problem (``program`` was not built)."""
-        problems = self.problems(value, where, owner)
-        if problems:
-            raise ProblemsFound(program, problems, 'the options', f'{program} was not built')
-        return self.resolve(value)
-
-    def json(self) -> dict:
-        properties = {}
-        for option in self.options:
-            schema = dict(option.rule.json())
-            if isinstance(option.rule, Component) and not option.required:  # absent or ~: no such component
-                schema = {'anyOf': [{'type': 'null'}, schema]}
-            if option.doc:
-                schema['description'] = option.doc
-            if option.default is not None and not isinstance(option.rule, Section):
-                schema['default'] = _json_default(option.default)
-            properties[option.key] = schema
-        return {'type': ['object', 'null'], 'description': self.doc, 'properties': properties,
-                'additionalProperties': False}
-
-
-def signature_keys(func: Callable, skip: Iterable[str] = ('self',)) -> Tuple[List[str], bool]:
-    """``(parameter names, accepts **kwargs)`` of a function or a class's ``__init__``."""
-    params = inspect.signature(func).parameters
-    names = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in skip]
-    return names, any(p.kind == p.VAR_KEYWORD for p in params.values())

@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.files.option_files import load_option_file
+from bebygan_plugin.schema import check_options
 from devtools.paths import REPO_ROOT
 
 OPTIONS = REPO_ROOT / 'options'

@@ -107,6 +107,10 @@ CASES = [
      ["datasets.train: unknown phase 'train' for a test run"]),
     ('save_img missing', lambda o, w: o['val'].pop('save_img'),
      ['val.save_img: required by a test run']),
+    ('save_img without suffix (BasicSR would die with KeyError: suffix)', lambda o, w: o['val'].pop('suffix'),
+     ["val.suffix: required by BasicSR's test run when save_img is true", '<image>_<name>.png']),
+    ('a number written as text', lambda o, w: _set(o, 'val.metrics.psnr.crop_border', '4'),
+     ["val.metrics.psnr.crop_border: '4' is a string; write 4 without quotes"]),
     ('skip_corrupt_images on a test set', lambda o, w: _set(o, 'datasets.test_1.skip_corrupt_images', True),
      ['datasets.test_1.skip_corrupt_images: only applies to the training set']),
 ]
@@ -153,7 +157,7 @@ def test_help_is_its_own(workdir, monkeypatch, capsys):
 
 
 def test_the_shipped_yml_lists_the_papers_sets_and_has_no_key_problems():
-    from bebygan_plugin.preflight.options import check_options
+    from bebygan_plugin.schema import check_options
 
     opt = yaml.safe_load(TEST_YML.read_text())
     assert check_options(opt, is_train=False) == []

@@ -14,7 +14,7 @@ from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.preparation.lr_bicubic import bicubic_downsample, mod_crop
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.inference.cli import infer_main
-from bebygan_plugin.preflight.options import check_options
+from bebygan_plugin.schema import check_options
 from devtools.paths import REPO_ROOT, SET5
 from devtools.recipe import run_training
 

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from bebygan_plugin.preflight.options import check_options
-from bebygan_plugin.preflight.keep_best import keep_best_problems
+from bebygan_plugin.schema import check_options
+from bebygan_plugin.schema.plugin_options import keep_best_problems
 from devtools.recipe import build_in_process, skimage_recipe
 
 
@@ -57,7 +57,7 @@ def _opt(**keep):
     ({'dataset': 'chelsea'}, 'val.keep_best.metric: required: the key of val.metrics to follow, e.g. {metric: psnr}'),
 ])
 def test_keep_best_names_what_is_wrong(keep, message):
-    assert message in [str(p) for p in keep_best_problems(_opt(**keep))]
+    assert message in [str(p) for p in check_options(_opt(**keep))]
 
 
 def test_keep_best_needs_the_set_with_several_and_a_model_that_keeps_it():

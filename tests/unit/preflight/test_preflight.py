@@ -365,7 +365,7 @@ def test_the_command_line_exits_2_with_the_message_and_creates_nothing(data, tmp
 
 def test_the_lead_option_files_have_no_key_problems():
     """Shipped option files only fail on what is missing on this machine (data, weights), never on their keys."""
-    from bebygan_plugin.preflight.options import check_options
+    from bebygan_plugin.schema import check_options
 
     files = [f for f in os.listdir(osp.join(support.REPO, 'options')) if f.startswith('train_')] \
         if osp.isdir(osp.join(support.REPO, 'options')) else []
@@ -375,3 +375,46 @@ def test_the_lead_option_files_have_no_key_problems():
         with open(osp.join(support.REPO, 'options', name), encoding='utf-8') as f:
             problems = check_options(yaml.safe_load(f))
         assert not problems, (name, [str(p) for p in problems])
+
+
+def test_option_errors_and_the_weight_problems_of_the_same_sections_in_one_report(data, workdir, monkeypatch, capsys):
+    """docs/training.md's example: an option error in a section does not hide that section's weight problems."""
+    opt = valid_options(data)
+    _rename(opt, 'train.pixel_opt.loss_weight', 'loss_wieght')
+    _set(opt, 'train.perceptual_opt',
+         {'type': 'PerceptualLoss', 'layer_weights': {'conv5_4': 1.0}, 'vgg_type': 'vgg19'})
+    _set(opt, 'path.strict_lod_g', True)
+    _set(opt, 'path.pretrain_network_g', 'experiments/psnr/net_g.pth')
+    _set(opt, 'val.metrics.lpips', {'type': 'calculate_lpips', 'crop_border': 4, 'net': 'vgg', 'better': 'lower',
+                                    'crop_boder': 4})
+    code, err = run_main(support.write_options(str(workdir / 'bad.yml'), opt), monkeypatch=monkeypatch,
+                         capsys=capsys)
+    assert code == 2 and '6 problem(s)' in err, err
+    for text in ("train.pixel_opt: unknown key 'loss_wieght'; did you mean 'loss_weight'?",
+                 'train.perceptual_opt: PerceptualLoss needs the ImageNet weights vgg19-dcbb9e9d.pth',
+                 "path: unknown key 'strict_lod_g'; did you mean 'strict_load_g'?",
+                 "path.pretrain_network_g: 'experiments/psnr/net_g.pth' does not exist",
+                 "val.metrics.lpips: unknown key 'crop_boder'; did you mean 'crop_border'?",
+                 'val.metrics.lpips: LPIPS-vgg'):
+        assert text in err, f'{text!r} not in:\n{err}'
+    assert not (workdir / 'experiments').exists()
+
+
+def test_the_fail_fast_example_of_docs_training_md_is_what_a_user_sees(tmp_path):
+    """docs/training.md's report: the shipped recipe with one typo, from a folder without data or weights."""
+    from devtools.paths import REPO_ROOT
+
+    block = (REPO_ROOT / 'docs' / 'training.md').read_text().split('## Fail-fast checks')[1]
+    block = block.split('```text\n')[1].split('```')[0]
+    recipe = (REPO_ROOT / 'options' / 'train_BebyGAN_x4.yml').read_text()
+    assert recipe.count('    loss_weight: 0.1 ') == 1  # pixel_opt's
+    (tmp_path / 'options').mkdir()
+    (tmp_path / 'options' / 'train_BebyGAN_x4.yml').write_text(recipe.replace('    loss_weight: 0.1 ',
+                                                                              '    loss_wieght: 0.1 '))
+    env = dict(os.environ, BEBYGAN_OFFLINE='1', TORCH_HOME=str(tmp_path / 'th'), CUDA_VISIBLE_DEVICES='',
+               PYTHONPATH=str(REPO_ROOT))
+    proc = subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', 'options/train_BebyGAN_x4.yml'],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    seen = proc.stderr.replace(str(tmp_path / 'th'), '~/.cache/torch').replace(str(tmp_path), '<cwd>')
+    assert proc.returncode == 2 and seen == block
+    assert not (tmp_path / 'experiments').exists()

@@ -14,11 +14,11 @@ import pytest
 import bebygan_plugin  # noqa: F401  (registers the plugin's components)
 from bebygan_plugin.files.option_files import load_option_file
 from bebygan_plugin.ops.texture_mask import texture_mask
-from bebygan_plugin.preflight.options import check_options
 from bebygan_plugin.problems import ProblemsFound
-from bebygan_plugin.schema import MASK_OPT, generated_files
-from bebygan_plugin.schema.__main__ import main as schema_main
-from bebygan_plugin.schema.json_schema import SCHEMA_FILE
+from bebygan_plugin.schema import MASK_OPT, check_options
+from devtools.json_schema import SCHEMA_FILE
+from devtools.option_files import generated_files
+from devtools.option_files import main as schema_main
 from devtools.recipe import tiny_recipe
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -68,7 +68,7 @@ def build_like_basicsr_train(opt: dict, tmp_path):
 def test_the_generated_files_are_current(tmp_path):
     for path, text in generated_files().items():
         with open(osp.join(REPO, path), encoding='utf-8') as f:
-            assert f.read() == text, f'{path} is stale: run python -m bebygan_plugin.schema --write'
+            assert f.read() == text, f'{path} is stale: run python -m devtools.option_files --write'
     assert schema_main(['--check', '--root', REPO]) == 0
     assert schema_main(['--check', '--root', str(tmp_path)]) == 1  # missing counts as stale
     assert schema_main(['--write', '--root', str(tmp_path)]) == 0

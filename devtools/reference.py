@@ -2,12 +2,14 @@
 import json
 from typing import Any, Callable, Dict, Iterable, List
 
-from . import basicsr_keys
-from ..models.lr_scheduler import scheduler_classes
-from .components import arguments, registered, summary
-from .json_schema import SCHEMA_FILE
-from .plugin_options import BEBYGAN_TRAIN, KEEP_BEST, SKIP_CORRUPT_IMAGES
-from .rules import Option, Section
+from bebygan_plugin.schema import basicsr_options
+from bebygan_plugin.schema.components import (METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component, arguments,
+                                              scheduler_classes)
+from bebygan_plugin.schema.plugin_options import BEBYGAN_TRAIN, KEEP_BEST, OPTIONS, SKIP_CORRUPT_IMAGES, VAL
+from bebygan_plugin.schema.rules import (AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section,
+                                         Text)
+
+from .json_schema import SCHEMA_FILE, argument_docs, registered, summary
 
 REFERENCE_FILE = 'docs/options.md'
 PLUGIN_MODULES = 'bebygan_plugin.'
@@ -39,7 +41,22 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> List[str]:
     return lines + ['']
 
 
-def _option_row(option: Option) -> List[str]:
+def type_text(rule: Rule) -> str:
+    """The "type" column of a rule."""
+    if isinstance(rule, (Section, Each)):
+        return 'mapping'
+    if isinstance(rule, Component):
+        return f'{rule.registry} mapping'
+    if isinstance(rule, Arguments):
+        return 'bool or mapping'
+    if isinstance(rule, Numbers):
+        return f'list of {rule.count} floats' if rule.count else 'list of floats'
+    if isinstance(rule, AnyOf):
+        return ' or '.join(type_text(r) for r in rule.rules)
+    return {Boolean: 'bool', Integer: 'int', Number: 'float', Text: 'str', OneOf: 'str'}.get(type(rule), 'any')
+
+
+def _option_row(option: Option, suffix: str = '') -> List[str]:
     rule = option.rule
     if option.required:
         default = 'required'
@@ -50,71 +67,65 @@ def _option_row(option: Option) -> List[str]:
     else:
         default = _value(option.default)
     allowed = 'see below' if isinstance(rule, Section) else rule.text
-    return [f'`{option.key}`', rule.type_name, default, allowed, option.doc]
+    return [f'`{option.key}{suffix}`', type_text(rule), default, allowed, option.doc]
 
 
-def _section(title: str, section: Section, level: str = '##') -> List[str]:
+def _section(title: str, section: Section, level: str = '##', prefix: str = 'train.') -> List[str]:
     lines = [f'{level} {title}', '', section.doc[0].upper() + section.doc[1:] + '.', '']
-    lines += _table(('Key', 'Type', 'Default', 'Allowed', 'Description'), map(_option_row, section.options))
+    rows = [_option_row(o) for o in section.options] + [_option_row(o, '<x>') for o in section.prefixed]
+    lines += _table(('Key', 'Type', 'Default', 'Allowed', 'Description'), rows)
     for check in section.checks:
         lines += [f'Also: {check.__doc__.strip()}', '']
-    if section.inherited:
-        keys = ', '.join(f'`{k}`' for k in section.inherited)
-        lines += [f"BasicSR's keys, also valid here: {keys}.", '']
     for key, message in section.removed.items():
         lines += [f'`{key}` {message}.', '']
     for option in section.options:
-        if isinstance(option.rule, Section):
-            lines += _section(f'`train.{option.key}`', option.rule, level + '#')
+        if isinstance(option.rule, Section) and option.rule.options and level == '##':
+            lines += _section(f'`{prefix}{option.key}`', option.rule, level + '#', f'{prefix}{option.key}.')
     return lines
 
 
-def _type_text(schema: Dict[str, Any]) -> str:
-    kind = schema.get('type')
-    if kind is None:
-        return 'any'
-    kinds = kind if isinstance(kind, list) else [kind]
-    return ' or '.join(JSON_TYPES.get(k, k) for k in kinds)
+def _type_text(types) -> str:
+    return ' or '.join(JSON_TYPES.get(k, k) for k in types) if types else 'any'
 
 
 def _components(title: str, components: Dict[str, Callable], skip=('self',)) -> List[str]:
     lines = [f'### {title}', '']
     for name, component in components.items():
         args, _ = arguments(component, skip)
+        docs = argument_docs(component)
         lines += [f'#### `{name}`', '', summary(component), '']
-        rows = [[f'`{a.name}`', _type_text(a.schema), 'required' if a.required else _value(a.default), a.doc]
-                for a in args]
+        rows = [[f'`{a.name}`', _type_text(a.types), 'required' if a.required else _value(a.default),
+                 docs.get(a.name, '')] for a in args]
         lines += _table(('Argument', 'Type', 'Default', 'Description'), rows)
     return lines
 
 
 def _basicsr_keys() -> List[str]:
-    sections = [('top level', {**basicsr_keys.TOP_LEVEL, **basicsr_keys.NETWORK_KEYS}),
-                ('`path`', {**basicsr_keys.PATH, **{f'{p}<x>': d for p, d in
-                                                    basicsr_keys.PATH_NETWORK_PREFIXES.items()}}),
-                ('`datasets.<phase>` (PairedImageDataset)', basicsr_keys.DATASETS['PairedImageDataset']),
-                ('`val`', basicsr_keys.VAL), ('`logger`', basicsr_keys.LOGGER),
-                ('`logger.wandb`', basicsr_keys.WANDB), ('`dist_params`', basicsr_keys.DIST_PARAMS)]
+    sections = [('top level', OPTIONS), ('`path`', basicsr_options.PATH),
+                ('`datasets.<phase>` (PairedImageDataset)', basicsr_options.DATASETS['PairedImageDataset']),
+                ('`io_backend`', basicsr_options.IO_BACKEND), ('`val`', VAL), ('`logger`', basicsr_options.LOGGER),
+                ('`dist_params`', basicsr_options.DIST_PARAMS)]
     lines = ['## BasicSR\'s keys', '',
-             'The keys BasicSR 1.4.2 reads, which the preflight and the JSON Schema accept (any other key is '
-             'reported with the closest valid one). Their values are BasicSR\'s; see its docs/Config.md.', '']
-    for title, keys in sections:
-        lines += [f'### {title}', '']
-        lines += _table(('Key', 'Description'), ([f'`{k}`', d] for k, d in keys.items()))
+             'The keys BasicSR 1.4.2 reads, with the rules the preflight and the models check (any other key is '
+             'reported with the closest valid one; a number or boolean written as text, such as `lr: 2e-4`, which '
+             'YAML reads as a string, is named with the fix). See also BasicSR\'s docs/Config.md.', '']
+    for title, section in sections:
+        lines += _section(title, section, '###')
     return lines
 
 
 def build_reference() -> str:
     """The text of ``docs/options.md``."""
-    from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY
+    from basicsr.utils.registry import ARCH_REGISTRY, LOSS_REGISTRY, METRIC_REGISTRY, MODEL_REGISTRY
 
     def plugin(registry) -> Dict[str, Callable]:
         return {n: c for n, c in registered(registry).items() if c.__module__.startswith(PLUGIN_MODULES)}
 
-    schedulers = {n: c for n, c in scheduler_classes().items() if c.__module__.startswith(PLUGIN_MODULES)}
+    schedulers = {n: c for n, c in scheduler_classes(MODEL_REGISTRY.get('BebyGANModel')).items()
+                  if c.__module__.startswith(PLUGIN_MODULES)}
     lines = [
         '# Options reference', '',
-        '<!-- Generated by `python -m bebygan_plugin.schema --write` from bebygan_plugin/schema/: edit the '
+        '<!-- Generated by `python -m devtools.option_files --write` from bebygan_plugin/schema/: edit the '
         'declarations there, not this page. -->', '',
         'Every option the plugin adds to BasicSR\'s option files, with its type, default and allowed values, and '
         'the arguments of the components it registers. One declaration per option (`bebygan_plugin/schema/`) '
@@ -138,9 +149,8 @@ def build_reference() -> str:
               'the JSON Schema too.', '']
     lines += _components('Losses (`train.pixel_opt`, `train.bp_opt`, `train.gan_opt`, ...)', plugin(LOSS_REGISTRY))
     lines += _components('Networks (`network_g`, `network_d`)', plugin(ARCH_REGISTRY))
-    lines += _components('Learning-rate scheduler (`train.scheduler`)', schedulers,
-                         skip=('self', 'optimizer', 'last_epoch'))
-    lines += _components('Metrics (`val.metrics.<name>`)', plugin(METRIC_REGISTRY), skip=('img', 'img2'))
+    lines += _components('Learning-rate scheduler (`train.scheduler`)', schedulers, skip=SCHEDULER_SKIP)
+    lines += _components('Metrics (`val.metrics.<name>`)', plugin(METRIC_REGISTRY), skip=METRIC_SKIP)
     lines += _basicsr_keys()
     while lines[-1] == '':
         lines.pop()

@@ -1,7 +1,9 @@
-"""The command line of a BasicSR run and its option file, read the way BasicSR's ``parse_options`` reads them.
+"""The command line of ``bebygan-train`` and ``bebygan-test`` and its option file, read the way BasicSR's
+``parse_options`` reads them.
 
-BasicSR parses ``sys.argv`` itself once the checks pass; these parsers only validate it first and give each entry
-point its own ``--help`` (a test run has no ``--auto_resume`` or ``--debug``).
+BasicSR parses ``sys.argv`` itself once the start-up checks (:mod:`bebygan_plugin.preflight`) pass; these parsers
+only validate it first and give each entry point its own ``--help`` (a test run has no ``--auto_resume`` or
+``--debug``).
 """
 import argparse
 from typing import Callable, List, Optional, Tuple
@@ -11,6 +13,7 @@ from ..files.option_files import load_option_file
 from ..problems import Problem, ProblemsFound, exit_on_problems
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
+TRAIN_PROGRAM, TEST_PROGRAM = 'bebygan-train', 'bebygan-test'
 
 
 def basicsr_argument_parser(program: str, is_train: bool, description: str, example: str) -> argparse.ArgumentParser:
@@ -30,6 +33,31 @@ def basicsr_argument_parser(program: str, is_train: bool, description: str, exam
                         help='override option values, e.g. --force_yml name=my_run num_gpu=1 (sections must exist)')
     return parser
 
+
+
+def train_argument_parser() -> argparse.ArgumentParser:
+    """``bebygan-train``'s command line: BasicSR's training flags, and ``--quiet``."""
+    parser = basicsr_argument_parser(
+        TRAIN_PROGRAM, is_train=True,
+        description='Train with BasicSR\'s pipeline and the Beby-GAN components registered. Experiments are written '
+                    'to ./experiments/<name>/ (models, training_states, logs); every problem of the option file, '
+                    'data and weights is reported before anything is created.',
+        example=f'{TRAIN_PROGRAM} -opt options/train_BebyGAN_x4.yml --auto_resume')
+    parser.add_argument('--quiet', action='store_true',
+                        help='console: warnings, validation and a progress line (it/s, ETA) at most every 10 s; the '
+                             'log file in experiments/<name>/ keeps everything')
+    return parser
+
+
+def test_argument_parser() -> argparse.ArgumentParser:
+    """``bebygan-test``'s command line: BasicSR's test flags."""
+    return basicsr_argument_parser(
+        TEST_PROGRAM, is_train=False,
+        description='Test a trained network with BasicSR\'s test pipeline and the Beby-GAN components registered: '
+                    'metrics per test set in the log, super-resolved images in ./results/<name>/visualization/. '
+                    'Every problem of the option file, test sets and weights is reported before anything is '
+                    'created.',
+        example=f'{TEST_PROGRAM} -opt options/test_BebyGAN_x4.yml')
 
 def apply_force_yml(opt: dict, entries: Optional[List[str]]) -> List[Problem]:
     """BasicSR's ``--force_yml a:b=value`` overrides (which may not create new sections)."""
