@@ -162,7 +162,7 @@ def main(argv=None) -> None:
         print('\nRaGAN under accumulate 2 vs the full batch, relative L2 difference of the gradients:\n')
         for key in ragan[0]:
             values = [row[key] for row in ragan]
-            print(f'- {key}: median {statistics.median(values):.4f} (min {min(values):.4f}, max {max(values):.4f})')
+            print(f'- {key}: median {statistics.median(values):.2e} (min {min(values):.2e}, max {max(values):.2e})')
 
 
 if __name__ == '__main__':
