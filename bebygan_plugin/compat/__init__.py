@@ -12,12 +12,13 @@ no file on disk.
    'astype'``, naming no file.
 7. :mod:`.prefetch_loader_errors`: with ``prefetch_mode: cpu`` a loader error hangs the training loop.
 8. :mod:`.worker_stop_signals`: DataLoader workers die of the SIGTERM / SIGINT meant for the training process.
+9. :mod:`.wandb_run_id`: BasicSR's wandb logger calls ``wandb.util.generate_id``, which current wandb lacks.
 """
 import importlib
 
 PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',
            'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors',
-           'worker_stop_signals')  # in this order: (1) first
+           'worker_stop_signals', 'wandb_run_id')  # in this order: (1) first
 
 
 def apply() -> None:
