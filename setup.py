@@ -100,8 +100,11 @@ setup(
     extras_require={
         'interchange': ['safetensors', 'spandrel'],
         'export': ['onnx', 'onnxruntime'],
+        'tb': ['tensorboard'],  # logger.use_tb_logger: scalars and the validation strips
+        'wandb': ['tensorboard', 'wandb'],  # logger.wandb (BasicSR mirrors TensorBoard to it)
         'test': ['pytest', 'jsonschema', 'safetensors', 'spandrel', 'onnx', 'onnxruntime',
-                 'import-linter', 'ruff', 'vulture'],  # architecture, lint and dead-code checks of the suite
+                 'import-linter', 'ruff', 'vulture',  # architecture, lint and dead-code checks of the suite
+                 'tensorboard', 'wandb'],  # the validation strips, read back from TensorBoard and wandb (offline)
     },
     entry_points={
         'console_scripts': [

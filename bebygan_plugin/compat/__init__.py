@@ -16,12 +16,14 @@ no file on disk.
 9. :mod:`.atomic_basicsr_checkpoints`: BasicSR's models (``SRModel``...) write checkpoints in place.
 10. :mod:`.realesrgan_on_cpu`: BasicSR's ``RealESRGANModel`` / ``RealESRNetModel`` need a GPU (``.cuda()``) and
     fail at their second blur (``.view()`` on a non-contiguous tensor).
+11. :mod:`.worker_stop_signals`: DataLoader workers die of the SIGTERM / SIGINT meant for the training process.
+12. :mod:`.wandb_run_id`: BasicSR's wandb logger calls ``wandb.util.generate_id``, which current wandb lacks.
 """
 import importlib
 
 PATCHES = ('torchvision_functional_tensor', 'weights_only_scheduler_states', 'resume_state_loading',  # (1) first
            'distributed_on_cpu', 'undecodable_images', 'prefetch_loader_errors', 'basicsr_option_parsing',
-           'atomic_basicsr_checkpoints', 'realesrgan_on_cpu')
+           'atomic_basicsr_checkpoints', 'realesrgan_on_cpu', 'worker_stop_signals', 'wandb_run_id')
 
 
 def apply() -> None:

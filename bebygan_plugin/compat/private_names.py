@@ -7,7 +7,7 @@ torchvision's private ``transforms._functional_tensor`` (it runs before the pack
 :mod:`.torchvision_functional_tensor`), and ``setup.py`` extends setuptools' ``editable_wheel._install_namespaces``
 at install time only.
 """
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 
@@ -67,3 +67,20 @@ def realesrgan_pair_pool(model_cls: type) -> Any:
 def set_realesrgan_pair_pool(model_cls: type, method) -> None:
     """Replace that method (:func:`realesrgan_pair_pool`)."""
     model_cls._dequeue_and_enqueue = method
+
+
+def basicsr_training_loop_epoch() -> Optional[int]:
+    """The ``epoch`` of the ``basicsr.train.train_pipeline`` call on this thread's stack (None outside one): BasicSR
+    keeps it in a local variable and passes it to ``model.save`` only at its periodic saves, and a save between them
+    (the stop on SIGTERM, :mod:`bebygan_plugin.model_mixins.stop_on_signal`) must record it too (a private detail
+    of ``train_pipeline``, read through the private ``sys._getframe``)."""
+    import sys
+
+    from basicsr.train import train_pipeline
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is train_pipeline.__code__:
+            return frame.f_locals.get('epoch')
+        frame = frame.f_back
+    return None

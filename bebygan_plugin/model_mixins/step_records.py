@@ -11,7 +11,7 @@ until the host asks (BasicSR's ``print_freq``), and the skip itself is decided o
   in one transfer when the host asks (``read``).
 """
 from collections import OrderedDict
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 from torch import distributed as dist
@@ -35,27 +35,46 @@ def skips_on_device(optimizer: torch.optim.Optimizer) -> bool:
         group.get('fused') for group in optimizer.param_groups)
 
 
-def step_without_sync(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, found_inf: torch.Tensor) -> None:
+def step_without_sync(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, found_inf: torch.Tensor,
+                      skip: Optional[torch.Tensor] = None,
+                      before_step: Optional[Callable[[], None]] = None) -> None:
     """``scaler.step(optimizer); scaler.update()`` that leaves the parameters, the optimizer state and its step count
-    untouched when ``found_inf`` is 1 (the gradients came from a non-finite loss).
+    untouched when ``found_inf`` is 1 (the gradients came from a non-finite loss) or ``skip`` is 1 (a deliberate
+    skip, e.g. the adaptive discriminator's: an fp16 GradScaler does not lower its scale for it).
 
-    The caller has run ``scaler.scale(loss).backward()``. See the module docstring for how each optimizer skips.
+    The caller has run ``scaler.scale(loss).backward()``; ``before_step`` runs on the unscaled gradients right
+    before the update (gradient clipping). See the module docstring for how each optimizer skips.
     """
     if not skips_on_device(optimizer):
-        if not found_inf.item():  # a host sync: this optimizer cannot take the decision on the device
+        skipped = found_inf if skip is None else torch.maximum(found_inf, skip)
+        if not skipped.item():  # a host sync: this optimizer cannot take the decision on the device
+            if before_step is not None:
+                scaler.unscale_(optimizer)
+                before_step()
             scaler.step(optimizer)
             scaler.update()
         return
     if scaler.is_enabled():
         scaler.unscale_(optimizer)
+        if before_step is not None:
+            before_step()
         # GradScaler keeps its inf check per optimizer and device; step() hands their sum to the fused optimizer
-        # as found_inf and update() lowers the scale, so the loss flag joins that check.
-        for found in grad_scaler_found_inf(scaler, optimizer):
-            found.add_(found_inf.to(found.device))
+        # as found_inf and update() lowers the scale, so the loss flag joins that check (as a maximum: the fused
+        # kernels skip on exactly 1); the skip joins it for the step only.
+        found_per_device = list(grad_scaler_found_inf(scaler, optimizer))
+        checks = []
+        for found in found_per_device:
+            checks.append(torch.maximum(found, found_inf.to(found.device)))
+            found.copy_(checks[-1] if skip is None else torch.maximum(checks[-1], skip.to(found.device)))
         scaler.step(optimizer)
+        if skip is not None:
+            for found, check in zip(found_per_device, checks):
+                found.copy_(check)
         scaler.update()
         return
-    optimizer.found_inf = found_inf
+    if before_step is not None:
+        before_step()
+    optimizer.found_inf = found_inf if skip is None else torch.maximum(found_inf, skip)
     try:
         optimizer.step()
     finally:

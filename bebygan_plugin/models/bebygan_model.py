@@ -14,14 +14,26 @@ from ..compat.private_names import is_batch_norm
 from ..ops.texture_mask import texture_mask
 from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
 from ..model_mixins.distributed import gather_batch, global_batch_loss
+from ..model_mixins.step_controls import StepControlsMixin
 from ..model_mixins.step_records import StepRecords, nonfinite_flag, skips_on_device, step_without_sync
+from ..model_mixins.stop_on_signal import StopOnSignalMixin
+from ..model_mixins.validation_strips import ValidationStripsMixin
 from ..problems import ProblemsFound
 from ..schema import AMP_DTYPES, BEBYGAN_TRAIN, OPTIMIZERS, check_options
 from .lr_scheduler import WarmupCosineRestartLR
 
 
+def weighted(value: torch.Tensor, weight: float, logged: bool = False) -> torch.Tensor:
+    """``value * weight`` (of the value alone, without its graph, when it is only ``logged``), without an operator
+    when the weight is 1 (no micro-batches; the step records read their values without a graph anyway)."""
+    if weight == 1:
+        return value
+    return (value.detach() if logged else value) * weight
+
+
 @MODEL_REGISTRY.register()
-class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
+class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, CrashSafeCheckpointMixin,
+                   SRGANModel):
     """Beby-GAN (Li et al., AAAI 2021) for BasicSR.
 
     Generator loss, Eq. 10: ``L = l1*L_BB + l2*L_BP + l3*L_P + l4*L_G`` built from the ``train`` options
@@ -81,6 +93,8 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
         self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
         self.setup_speed_options(settings['channels_last'], settings['compile'])
         self.setup_step_records()
+        self.setup_step_controls(settings)
+        self.setup_stop_on_signal()
 
     def setup_step_records(self) -> None:
         """Step records kept on the device (``training.step_records``), read at the latest every ``print_freq``
@@ -187,12 +201,17 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
                         if 'step' in state:
                             state['step'] = state['step'].to(param.device, torch.float32)
 
-    def backward_and_step(self, loss: torch.Tensor, optimizer_index: int, found_inf: torch.Tensor) -> None:
-        """``loss.backward(); optimizer.step()`` through the optimizer's GradScaler (a no-op unless fp16 AMP); the
-        update is skipped, on the device, when ``found_inf`` is 1 (``training.step_records.step_without_sync``)."""
-        scaler, optimizer = self.grad_scalers[optimizer_index], self.optimizers[optimizer_index]
-        scaler.scale(loss).backward()
-        step_without_sync(optimizer, scaler, found_inf)
+    def backward(self, loss: torch.Tensor, optimizer_index: int) -> None:
+        """``loss.backward()`` through the optimizer's GradScaler (a no-op scale unless fp16 AMP)."""
+        self.grad_scalers[optimizer_index].scale(loss).backward()
+
+    def step(self, optimizer_index: int, found_inf: torch.Tensor, skip=None):
+        """The optimizer's update, clipped to ``train.grad_clip`` first (returns the norm before clipping, or None);
+        skipped on the device when ``found_inf`` or ``skip`` is 1 (``model_mixins.step_records.step_without_sync``)."""
+        optimizer, norm = self.optimizers[optimizer_index], []
+        before_step = (lambda: norm.append(self.clip_gradients(optimizer))) if self.grad_clip else None
+        step_without_sync(optimizer, self.grad_scalers[optimizer_index], found_inf, skip, before_step)
+        return norm[0] if norm else None
 
     def setup_schedulers(self) -> None:
         sched_opt = dict(self.opt['train']['scheduler'])
@@ -302,42 +321,78 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
             return self.gan_loss(real_logits, fake_logits, True, mask), real_logits, fake_logits
 
     def optimize_parameters(self, current_iter: int) -> None:
+        """One step of Eq. 10: G's update (every ``net_d_iters`` after ``net_d_init_iters``), then D's, each over
+        the ``train.accumulate`` micro-batches of the batch (:mod:`bebygan_plugin.model_mixins.step_controls`)."""
         if self.step_records.pending >= self.max_pending_records:
             self.read_step_records()  # nobody printed for a while: keep the records (and the streak check) bounded
-        generator_pass, discriminator_pass = self.generator_pass, self.discriminator_pass
+        passes = (self.generator_pass, self.discriminator_pass)
         if self.compiled_passes and self.step_records.steps_recorded:  # the first step fills the caches eagerly
-            generator_pass, discriminator_pass = self.compiled_passes
-        log = OrderedDict()
-        flags = OrderedDict()
+            passes = self.compiled_passes
+        log, flags = OrderedDict(), OrderedDict()
+        train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
+        with self.named_out_of_memory('G', current_iter):
+            fakes = self.generator_update(passes[0], train_g, log, flags)
+        with self.named_out_of_memory('D', current_iter):
+            self.discriminator_update(passes[1], fakes, log, flags)
+        self.step_records.record(current_iter, log, flags)
+        self.count_images()
+        if self.ema_decay > 0:
+            self.model_ema(decay=self.ema_decay)
 
+    def generator_update(self, generator_pass, train_g: bool, log: OrderedDict, flags: OrderedDict) -> list:
+        """G's half of the step: for each micro-batch the pass and (when ``train_g``) its weighted backward, then
+        one update; returns ``[(fake, mask)]`` per micro-batch for D and sets ``self.output``."""
         for p in self.net_d.parameters():
             p.requires_grad = False
         self.optimizer_g.zero_grad()
-        train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
-        self.output, mask, losses, l_g_total = generator_pass(train_g)
+        fakes, totals, terms = [], [], []
+        for weight, last in self.micro_batches():
+            with self.without_gradient_sync(self.net_g, last):
+                output, mask, losses, l_g_total = generator_pass(train_g)
+                if train_g:
+                    self.backward(weighted(l_g_total, weight), 0)
+                    totals.append(weighted(l_g_total, weight, logged=True))
+                    terms.append({k: weighted(v, weight, logged=True) for k, v in losses.items()})
+            fakes.append((output.detach(), mask))
+        self.output = fakes[0][0] if len(fakes) == 1 else torch.cat([fake for fake, _ in fakes])
         if train_g:
+            l_g_total = totals[0] if len(totals) == 1 else torch.stack(totals).sum()
             flags['G'] = nonfinite_flag(l_g_total)
-            self.backward_and_step(l_g_total, 0, flags['G'])
-            log.update(losses)
+            norm = self.step(0, flags['G'])
+            log.update((k, terms[0][k] if len(terms) == 1 else torch.stack([t[k] for t in terms]).sum())
+                       for k in terms[0])
             log['l_g_total'] = l_g_total
+            if norm is not None:
+                log['grad_norm_g'] = norm
+        return fakes
 
+    def discriminator_update(self, discriminator_pass, fakes: list, log: OrderedDict, flags: OrderedDict) -> None:
+        """D's half of the step on the micro-batches' fakes of this iteration's G, then one update (skipped on the
+        device by the NaN guard or ``train.adaptive_d``)."""
         for p in self.net_d.parameters():
             p.requires_grad = True
         self.optimizer_d.zero_grad()
+        parts = []
         with self.keep_saved_norm_statistics():
-            l_d, real_logits, fake_logits = discriminator_pass(self.output.detach(), mask)
-            flags['D'] = nonfinite_flag(l_d)
-            self.backward_and_step(l_d, 1, flags['D'])
-
-        log['l_d'] = l_d
-        log['out_d_real'] = real_logits.detach().mean()
-        log['out_d_fake'] = fake_logits.detach().mean()
-        if mask is not None:
-            log['mask_ratio'] = mask.mean()
-        self.step_records.record(current_iter, log, flags)
-
-        if self.ema_decay > 0:
-            self.model_ema(decay=self.ema_decay)
+            for (weight, last), (fake, mask) in zip(self.micro_batches(), fakes):
+                with self.without_gradient_sync(self.net_d, last):
+                    l_d, real_logits, fake_logits = discriminator_pass(fake, mask)
+                    self.backward(weighted(l_d, weight), 1)
+                parts.append([weighted(t, weight, logged=True) for t in (l_d, real_logits.detach().mean(),
+                                                                         fake_logits.detach().mean())] +
+                             ([] if mask is None else [weighted(mask.mean(), weight)]))
+        values = parts[0] if len(parts) == 1 else [torch.stack(column).sum() for column in zip(*parts)]
+        l_d = values[0]
+        flags['D'] = nonfinite_flag(l_d)
+        skip = self.adaptive_d_skip(l_d)
+        norm = self.step(1, flags['D'], skip)
+        log['l_d'], log['out_d_real'], log['out_d_fake'] = values[:3]
+        if len(values) > 3:
+            log['mask_ratio'] = values[3]
+        if norm is not None:
+            log['grad_norm_d'] = norm
+        if skip is not None:
+            log['d_updates_skipped'] = self.d_updates_skipped
 
     # ---------------------------------------------------------------------------------------- host-side reading
     def read_step_records(self) -> None:
@@ -349,6 +404,7 @@ class BebyGANModel(CrashSafeCheckpointMixin, SRGANModel):
                 self.warn_skipped(update, values, current_iter)
             self._log_dict = values
             self.count_nonfinite(skipped, current_iter)
+
 
     @property
     def log_dict(self) -> OrderedDict:

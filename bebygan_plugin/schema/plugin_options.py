@@ -60,6 +60,25 @@ AMP = Section(
     ),
 )
 
+ADAPTIVE_D = Section(
+    "adaptive discriminator (not in the paper): D's update is skipped while the running average of its loss is "
+    'below threshold (D is winning), decided on the device; the skipped updates are logged as d_updates_skipped',
+    (
+        Option('threshold', Number(positive=True), None, 'D loss (l_d) below which its running average skips the '
+               'update', required='required: the D loss below which D stops learning, e.g. {threshold: 0.3}'),
+        Option('ema_decay', Number(fraction=True), 0.99,
+               "weight of the past in the running average of D's loss (0: the current loss alone)"),
+    ),
+)
+
+
+def _grad_clip_not_negative(train: dict) -> List[Tuple[str, str]]:
+    """``grad_clip`` >= 0."""
+    if train['grad_clip'] < 0:
+        return [('grad_clip', f'must be a number >= 0 (0: off), got {train["grad_clip"]!r}')]
+    return []
+
+
 BEBYGAN_TRAIN = Section(
     'train section of BebyGANModel: the generator loss of Eq. 10 is the sum of pixel_opt (best-buddy), bp_opt, '
     'perceptual_opt and gan_opt, each weighted by its loss_weight',
@@ -77,8 +96,16 @@ BEBYGAN_TRAIN = Section(
         Option('compile', Arguments(torch.compile, 'torch.compile', '{mode: reduce-overhead}', skip=('model',)),
                False, "torch.compile the step's G and D passes with their losses: true, or torch.compile arguments "
                '(static shapes unless dynamic is given); the second step compiles (speed only)'),
+        Option('grad_clip', Number(), 0,
+               "maximum global gradient norm of G and of D, each clipped to it before its update (the norm before "
+               'clipping is logged as grad_norm_g / grad_norm_d); 0: off'),
+        Option('adaptive_d', ADAPTIVE_D, None, ADAPTIVE_D.doc),
+        Option('accumulate', Integer(), 1,
+               'micro-batches per update: each batch is split into this many, whose gradients add up to one update '
+               '(less memory, same global batch; the RaGAN averages span a micro-batch)'),
     ),
     removed={'ldl_opt': 'is not used by BebyGANModel; remove it'},
+    checks=(_grad_clip_not_negative,),
 )
 
 REAL_WORLD_TRAIN = dataclasses.replace(

@@ -193,12 +193,31 @@ def state_digest(model) -> dict:
             'rng': digest_tensors([torch.get_rng_state()])}
 
 
+def _process_group() -> dict:
+    """Rank, world size and the rendezvous address this process trained with (``rank`` -1 without DDP)."""
+    import torch.distributed as dist
+
+    initialized = dist.is_available() and dist.is_initialized()
+    return {'dist_rank': dist.get_rank() if initialized else -1,
+            'world_size': dist.get_world_size() if initialized else 1,
+            **{k: os.environ.get(k) for k in ('MASTER_ADDR', 'MASTER_PORT', 'LOCAL_RANK')}}
+
+
+def _raise_out_of_memory(module, args):
+    import torch
+
+    raise torch.OutOfMemoryError('CUDA out of memory. Tried to allocate 2.00 GiB (simulated by the trace hook)')
+
+
 def _instrument() -> None:
     """Wrap the model and the checkpoint writer to emit trace events (env read at call time, so forks may differ).
 
     ``BEBYGAN_TRACE_BLOCK_SAVE=<kind>:<n>`` (kind ``net_g``, ``net_d`` or ``state``) makes the process hang in its
     n-th save of that kind, after the temporary file is written and before fsync + rename, announcing it with a
     blocking ``fsync`` event, so a test can kill it in the middle of that save without any timing assumption.
+    ``BEBYGAN_TRACE_PAUSE_SAVE=<kind>:<n>:<seconds>`` pauses there for that long instead (a ``pausing`` event), and
+    the save then completes. ``BEBYGAN_TRACE_OOM_AT=<iter>``: G's forward raises ``torch.OutOfMemoryError`` from
+    that iteration on.
     """
     import logging
 
@@ -216,12 +235,15 @@ def _instrument() -> None:
         return feed(self, data)
 
     def optimize_parameters(self, current_iter):
+        if os.environ.get('BEBYGAN_TRACE_OOM_AT') == str(current_iter):  # as CUDA would in G's forward
+            self.net_g.register_forward_pre_hook(_raise_out_of_memory)
         optimize(self, current_iter)
         if not getattr(self, '_trace_logger_done', False):
             logger = logging.getLogger('basicsr')
             _emit({'event': 'logger', 'level': logger.level,
                    'file_handlers': [type(h).__name__ for h in logger.handlers
                                      if isinstance(h, logging.FileHandler)]})
+            _emit({'event': 'process_group', **_process_group()})
             self._trace_logger_done = True
         pool = getattr(self, 'pair_pool', None)  # real-world models: how full the training-pair pool is
         _emit({'event': 'iter', 'iter': current_iter, 'losses': dict(self.log_dict),
@@ -253,9 +275,13 @@ def _instrument() -> None:
         fsync_counts[kind] = fsync_counts.get(kind, 0) + 1
         block = os.environ.get('BEBYGAN_TRACE_BLOCK_SAVE', '')  # '<kind>:<n>': hang in the n-th save of that kind
         blocking = block == f'{kind}:{fsync_counts[kind]}'
-        _emit({'event': 'fsync', 'path': path, 'blocking': blocking})
+        pause = os.environ.get('BEBYGAN_TRACE_PAUSE_SAVE', '').rpartition(':')  # '<kind>:<n>:<seconds>'
+        pausing = pause[0] == f'{kind}:{fsync_counts[kind]}'
+        _emit({'event': 'fsync', 'path': path, 'blocking': blocking, 'pausing': pausing})
         if blocking:
             time.sleep(3600)  # the test kills the process here: temporary file written, not yet renamed
+        if pausing:
+            time.sleep(float(pause[2]))  # the test signals the process here; the save then goes on
         fsync(fd)
 
     BebyGANModel.feed_data, BebyGANModel.optimize_parameters = feed_data, optimize_parameters

@@ -134,6 +134,15 @@ def test_basicsr_books_each_validation_value_in_update_best_metric_result():
     assert model.seen == ('Set5', 'psnr', 30.5, 100)
 
 
+def test_basicsr_training_loop_epoch_reads_the_epoch_of_train_pipeline():
+    """The stop on SIGTERM saves the epoch of BasicSR's loop: ``train_pipeline`` must still keep it in ``epoch``."""
+    from basicsr.train import train_pipeline
+
+    assert 'epoch' in train_pipeline.__code__.co_varnames, \
+        'basicsr.train.train_pipeline no longer has a local "epoch": update basicsr_training_loop_epoch'
+    assert private_names.basicsr_training_loop_epoch() is None  # outside a training loop
+
+
 def test_no_private_upstream_name_outside_private_names():
     """The package reaches private names (``x._name`` of another object, ``from torch... import _name``, a
     ``torch._x`` module) only in ``compat/private_names.py``."""

@@ -30,7 +30,7 @@ def _train(model, steps=3):
     logs = []
     for it in range(1, steps + 1):
         model.optimize_parameters(it)
-        logs.append({k: float(v) for k, v in model.get_current_log().items()})
+        logs.append({k: float(v) for k, v in model.log_dict.items()})
     return logs
 
 
