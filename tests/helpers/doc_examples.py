@@ -43,6 +43,9 @@ DEFAULT_OPTION_FILE = 'options/train_BebyGAN_x4.yml'
 SEPARATORS = ('&&', ';', '||')
 ASSIGNMENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*=')
 PYTHONS = ('python', 'python3')
+SHELL_SYNTAX = ('if', 'then', 'else', 'fi', 'exit', 'export')  # a job script's shell builtins: nothing of ours to run or check
+CLUSTER_TOOLS = ('scontrol',)  # SLURM's own commands, not this checkout's
+LAUNCH_WRAPPERS = ('srun',)  # run the command after their own options on every task of a job
 DISTRIBUTED_LAUNCHER = 'torch.distributed.run'
 
 
@@ -101,7 +104,23 @@ def split_commands(line: str) -> List[Command]:
             current = []
         else:
             current.append(token)
-    return [c for c in commands if c.argv]
+    return [inner for c in commands if c.argv for inner in unwrap(c)]
+
+
+def unwrap(command: Command) -> List[Command]:
+    """What a command of a job script runs: ``srun [options] CMD`` is CMD (``srun bash -c '...'``: the commands
+    in the quotes); control flow and SLURM's own tools are nothing to check."""
+    argv = command.argv
+    if argv[0] in SHELL_SYNTAX or argv[0] in CLUSTER_TOOLS:
+        return []
+    if argv[0] not in LAUNCH_WRAPPERS:
+        return [command]
+    argv = argv[1:]
+    while argv and argv[0].startswith('-'):
+        argv = argv[1:]
+    if len(argv) == 3 and argv[:2] == ['bash', '-c']:
+        return split_commands(argv[2])
+    return [Command(argv, command.env, shlex.join(argv))] if argv else []
 
 
 @dataclass
