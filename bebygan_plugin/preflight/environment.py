@@ -29,11 +29,10 @@ def check_launch(opt: dict, launcher: str) -> List[Problem]:
     if launcher == 'pytorch':
         missing = [v for v in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT') if v not in os.environ]
         if missing:
-            problems.append(Problem('--launcher pytorch', f'needs the environment of torch.distributed.run '
-                                                          f'({", ".join(missing)} unset): start with python -m '
-                                                          'torch.distributed.run --nproc_per_node=N '
-                                                          'bebygan_plugin/train.py (or test.py) -opt ... '
-                                                          '--launcher pytorch'))
+            problems.append(Problem('--launcher pytorch', 'needs the environment of torch.distributed.run ('
+                                    f'{", ".join(missing)} unset): start with python -m torch.distributed.run '
+                                    '--nproc_per_node=N bebygan_plugin/train.py (or test.py) -opt ... '
+                                    '--launcher pytorch'))
     elif launcher == 'none' and world > 1:
         problems.append(Problem('--launcher', f'started by a distributed launcher (WORLD_SIZE={world}) without '
                                               '--launcher pytorch: every process would run alone and write the '

@@ -1,6 +1,5 @@
-"""Weight files a run loads: ``path.pretrain_network_*`` (loads, holds its param key, fits the network; required
-for a test run's generator with parameters), and the ImageNet / LPIPS / pyiqa weights of losses and metrics
-(:mod:`bebygan_plugin.metrics.weight_downloads`)."""
+"""Weight files a run loads: ``path.pretrain_network_*`` (loads, holds its param key, fits the network; required for
+a test run's generator), and the ImageNet / LPIPS / pyiqa weights of losses and metrics (metrics.weight_downloads)."""
 import importlib.util
 from os import path as osp
 from typing import List

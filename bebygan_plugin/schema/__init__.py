@@ -1,6 +1,6 @@
 """The option declaration: every key BasicSR (:mod:`.basicsr_options`) and the plugin (:mod:`.plugin_options`) read,
-declared once with its rule (:mod:`.rules`, :mod:`.components`), default and doc; :func:`check_options` runs them.
-``python -m devtools.option_files --write`` regenerates ``options/bebygan.schema.json`` and ``docs/options.md``."""
+with its rule, default and doc, run by :func:`check_options`; ``python -m devtools.option_files --write`` regenerates
+``options/bebygan.schema.json`` and ``docs/options.md``."""
 from .basicsr_options import OPTIMIZERS
 from .checks import check_options, generator_scale_problems
 from .components import constructible

@@ -18,8 +18,7 @@ X3_GENERATORS = ('EDSR', 'RCAN', 'MSRResNet', 'SRVGGNetCompact_basicsr')  # Basi
 
 
 def train_section(model_cls) -> Optional[Section]:
-    """The declaration of a model's ``train`` section: its ``train_options`` (``BebyGANModel``), BasicSR's for
-    BasicSR's SR models, None for a model this declaration does not know."""
+    """A model's declared ``train`` section: its ``train_options``, BasicSR's for BasicSR's SR models, else None."""
     basicsr = model_cls is not None and model_cls.__module__.startswith('basicsr.')
     return getattr(model_cls, 'train_options', None) or (TRAIN_BY_MODEL.get(model_cls.__name__) if basicsr else None)
 
@@ -151,8 +150,7 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, whole_run
 
 
 def generator_scale_problems(net_g: dict, scale: Optional[int], where: str = 'network_g') -> List[Problem]:
-    """The generator upsamples by ``scale`` (None: any): its ``scale`` / ``upscale`` argument, given or by default,
-    equals it, and RRDBNet is asked for a factor it has (x1, x2, x4)."""
+    """The generator's ``scale`` / ``upscale`` (given or default) equals ``scale`` (None: any); RRDBNet: x1, x2, x4."""
     from basicsr.utils.registry import ARCH_REGISTRY
 
     if net_g.get('type') not in ARCH_REGISTRY:
@@ -214,9 +212,8 @@ def check_discriminator_input(opt: dict, problems: List[Problem]) -> None:
 
 
 def check_options(opt: dict, is_train: bool = True, whole_run: bool = True) -> List[Problem]:
-    """Every static problem of ``opt``, a BasicSR option dict of a training run or of a test run. ``whole_run``:
-    also what a whole run needs beyond each value's rule (required keys and sections, phases, sizes that must
-    agree); a model checks its values only (``False``), as tests and scripts build models for parts of a run."""
+    """Every static problem of ``opt`` (a training or test run's options); ``whole_run``: also required keys and
+    sections, phases and sizes that must agree (a model checks values only: it may be built for part of a run)."""
     from basicsr.utils.registry import MODEL_REGISTRY
 
     if not isinstance(opt, dict):

@@ -72,13 +72,6 @@ ADAPTIVE_D = Section(
 )
 
 
-def _grad_clip_not_negative(train: dict) -> List[Tuple[str, str]]:
-    """``grad_clip`` >= 0."""
-    if train['grad_clip'] < 0:
-        return [('grad_clip', f'must be a number >= 0 (0: off), got {train["grad_clip"]!r}')]
-    return []
-
-
 BEBYGAN_TRAIN = Section(
     'train section of BebyGANModel: the generator loss of Eq. 10 is the sum of pixel_opt (best-buddy), bp_opt, '
     'perceptual_opt and gan_opt, each weighted by its loss_weight',
@@ -96,7 +89,7 @@ BEBYGAN_TRAIN = Section(
         Option('compile', Arguments(torch.compile, 'torch.compile', '{mode: reduce-overhead}', skip=('model',)),
                False, "torch.compile the step's G and D passes with their losses: true, or torch.compile arguments "
                '(static shapes unless dynamic is given); the second step compiles (speed only)'),
-        Option('grad_clip', Number(), 0,
+        Option('grad_clip', Number(non_negative=True, meaning=' (0: off)'), 0,
                "maximum global gradient norm of G and of D, each clipped to it before its update (the norm before "
                'clipping is logged as grad_norm_g / grad_norm_d); 0: off'),
         Option('adaptive_d', ADAPTIVE_D, None, ADAPTIVE_D.doc),
@@ -105,7 +98,6 @@ BEBYGAN_TRAIN = Section(
                '(less memory, same global batch; the RaGAN averages span a micro-batch)'),
     ),
     removed={'ldl_opt': 'is not used by BebyGANModel; remove it'},
-    checks=(_grad_clip_not_negative,),
 )
 
 REAL_WORLD_TRAIN = dataclasses.replace(

@@ -81,20 +81,23 @@ class Integer(Rule):
 
 @dataclass(frozen=True)
 class Number(Rule):
-    """A number, optionally ``> 0`` (``positive``) or in [0, 1] (``fraction``); ``meaning`` follows the rule."""
+    """A number, optionally ``> 0``, ``>= 0`` or in [0, 1]; ``meaning`` follows the rule in messages."""
 
     positive: bool = False
     fraction: bool = False
+    non_negative: bool = False
     meaning: str = ''
     wants = 'number'
 
     @property
     def text(self) -> str:
-        kind = 'a positive number' if self.positive else 'a number in [0, 1]' if self.fraction else 'a number'
+        kind = 'a positive number' if self.positive else 'a number in [0, 1]' if self.fraction else \
+            'a number >= 0' if self.non_negative else 'a number'
         return kind + self.meaning
 
     def accepts(self, value) -> bool:
-        return is_number(value) and (not self.positive or value > 0) and (not self.fraction or 0 <= value <= 1)
+        return is_number(value) and (not self.positive or value > 0) and (not self.fraction or 0 <= value <= 1) \
+            and (not self.non_negative or value >= 0)
 
 
 @dataclass(frozen=True)

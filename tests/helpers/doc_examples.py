@@ -43,7 +43,7 @@ DEFAULT_OPTION_FILE = 'options/train_BebyGAN_x4.yml'
 SEPARATORS = ('&&', ';', '||')
 ASSIGNMENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*=')
 PYTHONS = ('python', 'python3')
-SHELL_SYNTAX = ('if', 'then', 'else', 'fi', 'exit', 'export')  # a job script's shell builtins: nothing of ours to run or check
+SHELL_SYNTAX = ('if', 'then', 'else', 'fi', 'exit', 'export')  # a job script's builtins: not ours to check
 CLUSTER_TOOLS = ('scontrol',)  # SLURM's own commands, not this checkout's
 LAUNCH_WRAPPERS = ('srun',)  # run the command after their own options on every task of a job
 DISTRIBUTED_LAUNCHER = 'torch.distributed.run'
