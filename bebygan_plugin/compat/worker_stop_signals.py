@@ -6,9 +6,12 @@ process then fails at its next batch instead of finishing the iteration and savi
 (:mod:`bebygan_plugin.run_control.stop_signals`). Every loader BasicSR builds gets a ``worker_init_fn`` that makes
 its workers ignore both signals first; they still end with the main process (DataLoader's own shutdown and its
 watchdog). Workers started with ``fork`` inherit the main process's handler, which ignores signals outside the
-process that installed it.
+process that installed it. A SIGTERM from the worker's own parent (DataLoader's and multiprocessing's shutdown of
+their workers) still ends it, as before: a thread of the worker reads each SIGTERM's sender.
 """
+import os
 import signal
+import threading
 
 import basicsr.data
 
@@ -16,16 +19,28 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class IgnoreStopSignals:
-    """A picklable ``worker_init_fn``: ignore :data:`STOP_SIGNALS`, then call BasicSR's own (if any)."""
+    """A picklable ``worker_init_fn``: ignore :data:`STOP_SIGNALS` (SIGTERM unless its parent sends it), then call
+    BasicSR's own (if any)."""
 
     def __init__(self, init=None) -> None:
         self.init = init
 
     def __call__(self, worker_id: int) -> None:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the training process's handler (inherited on fork)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # taken by the thread below, one at a time
+        threading.Thread(target=end_on_parents_sigterm, args=(os.getppid(),), daemon=True).start()
         if self.init is not None:
             self.init(worker_id)
+
+
+def end_on_parents_sigterm(parent: int) -> None:
+    """Ignore a SIGTERM sent by anyone but ``parent`` (a cluster's signal to the whole job); one from ``parent``
+    ends the worker as SIGTERM does by default."""
+    while signal.sigwaitinfo({signal.SIGTERM}).si_pid != parent:
+        pass
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def build_dataloader(*args, **kwargs):
