@@ -77,7 +77,9 @@ def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, s
         second = subprocess.run(command + ['-opt', str(_write(short_run, work, 'second.yml')), *flags], cwd=work,
                                 env=_env(), capture_output=True, text=True, timeout=300)
         if second_entry == 'basicsr-ddp':  # torchrun itself exits 1 and prints its summary of the ranks
-            assert second.returncode == 1 and second.stderr.count('exitcode  : 2 ') == 2, second.stderr
+            # every rank exits 2; a rank still exiting when torchrun sees the other's 2 gets torchrun's SIGTERM
+            exits = second.stderr.count('exitcode  : 2 ')
+            assert second.returncode == 1 and (exits == 2 or exits == 1 and 'closing signal SIGTERM' in second.stderr)
         else:
             assert second.returncode == 2, second.stdout + second.stderr
             assert 'Traceback' not in second.stderr
