@@ -61,3 +61,13 @@ def unknown_key_problem(where: str, key: str, valid: Iterable[str], owner: str =
     suggestion = closest(key, valid)
     hint = f"did you mean '{suggestion}'?" if suggestion else f'valid keys{owner}: {", ".join(valid)}'
     return Problem(where, f"unknown key '{key}'; {hint}")
+
+
+def stop_run(message: str) -> None:
+    """End a training or test run that met bad input after it started: ``message`` to the run's log (BasicSR's
+    logger) and stderr, exit status 2, no traceback."""
+    import logging
+
+    logging.getLogger('basicsr').error(message)
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(2) from None

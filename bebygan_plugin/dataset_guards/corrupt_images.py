@@ -6,9 +6,9 @@ set with ``skip_corrupt_images: true``; :func:`stop_on_corrupt_image` turns the 
 worker re-raises it in the main process, into a short report and exit status 2 for the entry points.
 """
 import contextlib
-import logging
-import sys
 from typing import Iterator
+
+from ..problems import stop_run
 
 SKIP_OPTION = 'skip_corrupt_images'  # dataset option: true skips (and logs) undecodable training images
 
@@ -31,8 +31,5 @@ def stop_on_corrupt_image(program: str, after: str) -> Iterator[None]:
     try:
         yield
     except CorruptImageError as err:
-        message = f'{program}: stopped on a corrupt image: {err.summary()}. {after}'
-        logging.getLogger('basicsr').error(message)
-        print(message, file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+        stop_run(f'{program}: stopped on a corrupt image: {err.summary()}. {after}')
 

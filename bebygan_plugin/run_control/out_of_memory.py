@@ -5,11 +5,10 @@ The model names the stage, the batch and crop size and what to change (:class:`T
 is saved on the way out: the checkpoints on disk are the last complete ones (they are written atomically).
 """
 import contextlib
-import logging
-import sys
 from typing import Iterator
 
 from ..model_mixins.step_controls import TrainingOutOfMemory
+from ..problems import stop_run
 
 
 @contextlib.contextmanager
@@ -17,7 +16,4 @@ def stop_on_out_of_memory(program: str) -> Iterator[None]:
     try:
         yield
     except TrainingOutOfMemory as err:
-        message = f'{program}: {err}'
-        logging.getLogger('basicsr').error(message)
-        print(message, file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+        stop_run(f'{program}: {err}')
