@@ -31,10 +31,10 @@ def _write(opt: dict, folder: Path, file_name: str) -> Path:
     return path
 
 
-def _wait_for(predicate, process, timeout: float = 240) -> None:
+def _wait_for(predicate, process, log: Path, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert process.poll() is None, f'the first run ended early:\n{process.stdout.read()}'
+        assert process.poll() is None, f'the first run ended early:\n{log.read_text()[-6000:]}'
         assert time.monotonic() < deadline, 'timed out'
         time.sleep(0.2)
 
@@ -55,12 +55,14 @@ def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, s
     work = tmp_path / 'work'
     work.mkdir()
     long_run = set5_recipe('shared', str(pairs / 'train'), total_iter=100000, save_freq=2, batch=2)
-    first = subprocess.Popen([sys.executable, '-m', 'bebygan_plugin.train', '-opt',
-                              str(_write(long_run, work, 'first.yml'))], cwd=work, env=_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / 'first.log'  # a file, not a pipe: a pipe nobody reads fills (64 KiB) and blocks the run
+    with open(log, 'w') as output:
+        first = subprocess.Popen([sys.executable, '-m', 'bebygan_plugin.train', '-opt',
+                                  str(_write(long_run, work, 'first.yml'))], cwd=work, env=_env(),
+                                 stdout=output, stderr=subprocess.STDOUT)
     exp = work / 'experiments' / 'shared'
     try:
-        _wait_for(lambda: len(_models(exp)) >= 1, first)
+        _wait_for(lambda: len(_models(exp)) >= 1, first, log)
         if second_entry == 'bebygan':
             command = [sys.executable, '-m', 'bebygan_plugin.train']
         else:  # BasicSR's own script from a checkout (its root is the working folder), the plugin by the .pth hook
@@ -88,7 +90,7 @@ def test_second_run_is_refused_and_the_first_keeps_its_folder(pairs, tmp_path, s
         assert not list((work / 'experiments').glob('shared_archived_*'))
         assert first.poll() is None
         before = _models(exp)
-        _wait_for(lambda: len(_models(exp) - before) >= 1, first)  # the first run still saves into its own folder
+        _wait_for(lambda: len(_models(exp) - before) >= 1, first, log)  # the first run still saves into its own folder
         assert not (exp / 'second.yml').exists()
     finally:
         first.send_signal(signal.SIGKILL)
