@@ -5,7 +5,8 @@ from typing import Any, Callable, Dict, Iterable, List
 from bebygan_plugin.schema import basicsr_options
 from bebygan_plugin.registration import arguments, scheduler_classes
 from bebygan_plugin.schema.components import METRIC_SKIP, SCHEDULER_SKIP, Arguments, Component
-from bebygan_plugin.schema.plugin_options import BEBYGAN_TRAIN, KEEP_BEST, OPTIONS, SKIP_CORRUPT_IMAGES, VAL
+from bebygan_plugin.schema.plugin_options import (BEBYGAN_TRAIN, DISCRIMINATOR_KEYS, KEEP_BEST, OPTIONS,
+                                                  SKIP_CORRUPT_IMAGES, VAL)
 from bebygan_plugin.schema.rules import (AnyOf, Boolean, Each, Integer, Number, Numbers, OneOf, Option, Rule, Section,
                                          Text)
 
@@ -141,6 +142,9 @@ def build_reference() -> str:
         f'`{SCHEMA_FILE}`.', '',
     ]
     lines += _section('`train` of `BebyGANModel`', BEBYGAN_TRAIN)
+    lines += ['`RealBebyGANModel` takes this section as it is, `gan_opt` also BasicSR\'s `GANLoss` (Real-ESRGAN\'s '
+              'option files). `RealBebyNetModel` (stage 1, no discriminator) takes it without '
+              f'{", ".join(f"`{k}`" for k in DISCRIMINATOR_KEYS)}; it needs `pixel_opt` or `perceptual_opt`.', '']
     lines += _section('`val.keep_best`', KEEP_BEST)
     lines += ['## Data set options', '']
     lines += _table(('Key', 'Type', 'Default', 'Allowed', 'Description'),

@@ -40,7 +40,7 @@ class StepControlsMixin:
 
     def setup_step_controls(self, settings: dict) -> None:
         self.grad_clip = float(settings['grad_clip'] or 0)
-        self.adaptive_d = settings['adaptive_d']
+        self.adaptive_d = settings.get('adaptive_d')  # None also for a model without D
         self.accumulate = int(settings['accumulate'])
         self.d_loss_average: Optional[torch.Tensor] = None
         self.d_updates_skipped = torch.zeros((), device=self.device)

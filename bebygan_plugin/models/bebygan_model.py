@@ -3,9 +3,11 @@ import contextlib
 import inspect
 import math
 from collections import OrderedDict
+from functools import partial
 
 import torch
 from basicsr.losses import build_loss
+from basicsr.models.sr_model import SRModel
 from basicsr.models.srgan_model import SRGANModel
 from basicsr.utils.registry import MODEL_REGISTRY
 from torch.nn import functional as F
@@ -72,6 +74,8 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
     """
 
     train_options = BEBYGAN_TRAIN  # the declaration of the train section (bebygan_plugin.schema checks it)
+    trains_discriminator = True  # False: G alone on its pixel / perceptual / back-projection terms (RealBebyNetModel)
+    term_names = {'pixel': 'l_g_bb', 'back_projection': 'l_g_bp', 'perceptual': 'l_g_percep', 'style': 'l_g_style'}
     scheduler_types = {'WarmupCosineRestartLR': WarmupCosineRestartLR}  # train.scheduler types beside BasicSR's
 
     def init_training_settings(self) -> None:
@@ -81,16 +85,21 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         if problems:
             raise ProblemsFound(type(self).__name__, problems, 'the options', f'{type(self).__name__} was not built')
         train_opt = self.opt['train']
-        settings = BEBYGAN_TRAIN.resolve(train_opt)
+        settings = self.train_options.resolve(train_opt)
         self.cri_bp = build_loss(train_opt['bp_opt']).to(self.device) if train_opt.get('bp_opt') else None
-        self.mask_opt = settings['mask_opt'] or {}  # every key filled in; empty: no texture mask
-        super().init_training_settings()
+        self.mask_opt = settings.get('mask_opt') or {}  # every key filled in; empty: no texture mask
+        if self.trains_discriminator:
+            super().init_training_settings()
+            bare_d = self.get_bare_model(self.net_d)
+            self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
+            self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
+        else:  # SRModel's settings: EMA, pixel and perceptual losses, G's optimizer and scheduler
+            self.net_d = self.cri_gan = None
+            SRModel.init_training_settings(self)
+            self.net_d_iters, self.net_d_init_iters = 1, 0
         self.setup_amp(settings['amp'])
         self.max_consecutive_nonfinite = settings['max_consecutive_nonfinite']
         self.nonfinite_streak = 0
-        bare_d = self.get_bare_model(self.net_d)
-        self.d_takes_mask = 'mask' in inspect.signature(bare_d.forward).parameters
-        self.d_masks_logits = bool(getattr(bare_d, 'mask_logits', False))
         self.setup_speed_options(settings['channels_last'], settings['compile'])
         self.setup_step_records()
         self.setup_step_controls(settings)
@@ -114,7 +123,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         Neither option changes what is computed; both only change how fast."""
         self.channels_last = channels_last
         if channels_last:
-            for net in (self.net_g, self.net_d):
+            for net in filter(None, (self.net_g, self.net_d)):
                 net.to(memory_format=torch.channels_last)
         self.compiled_passes = None
         if compile_opt:
@@ -128,6 +137,10 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         self.amp_dtype = AMP_DTYPES[amp_opt['dtype']] if amp_opt['enabled'] else None
         use_scaler = self.amp_dtype == torch.float16
         self.grad_scalers = [torch.amp.GradScaler(self.device.type, enabled=use_scaler) for _ in self.optimizers]
+
+    def setup_optimizers(self) -> None:
+        """SRGANModel's (G and D), or SRModel's (G alone) without a discriminator."""
+        (SRGANModel if self.trains_discriminator else SRModel).setup_optimizers(self)
 
     def autocast(self):
         if self.amp_dtype is None:
@@ -261,7 +274,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         """Logs that the ``update`` ('G' or 'D') of ``current_iter`` was skipped, naming its non-finite losses."""
         from basicsr.utils import get_root_logger
 
-        names = [k for k in values if k.startswith('l_g_') and k != 'l_g_total'] if update == 'G' else ['l_d']
+        names = [k for k in values if k in self.term_names.values() or k == 'l_g_gan'] if update == 'G' else ['l_d']
         bad = ', '.join(f'{k}={values[k]:g}' for k in names if not math.isfinite(values[k]))
         get_root_logger().warning(f'iter {current_iter}: non-finite loss ({bad or "on another rank"}): {update} '
                                   f'update skipped ({self._nonfinite_streak + 1} iteration(s) in a row; the run '
@@ -286,15 +299,17 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         lambda."""
         losses = OrderedDict()
         if self.cri_pix:
-            losses['l_g_bb'] = self.cri_pix(output, self.pixel_target)
+            losses[self.term_names['pixel']] = self.cri_pix(output, self.pixel_target)
         if self.cri_bp:
-            losses['l_g_bp'] = self.cri_bp(output, self.back_projection_target())
+            losses[self.term_names['back_projection']] = self.cri_bp(output, self.back_projection_target())
         if self.cri_perceptual:
             l_percep, l_style = self.cri_perceptual(output, self.perceptual_target)
             if l_percep is not None:
-                losses['l_g_percep'] = l_percep
+                losses[self.term_names['perceptual']] = l_percep
             if l_style is not None:
-                losses['l_g_style'] = l_style
+                losses[self.term_names['style']] = l_style
+        if not self.trains_discriminator:
+            return losses
         with torch.no_grad():  # D is frozen in the G step and C(x_r) is a constant of Eq. 8: no graph needed
             real_logits = self.discriminator_logits(self.gan_target, mask)
         fake_logits = self.discriminator_logits(output, mask)
@@ -332,8 +347,9 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         train_g = current_iter % self.net_d_iters == 0 and current_iter > self.net_d_init_iters
         with self.named_out_of_memory('G', current_iter):
             fakes = self.generator_update(passes[0], train_g, log, flags)
-        with self.named_out_of_memory('D', current_iter):
-            self.discriminator_update(passes[1], fakes, log, flags)
+        if self.trains_discriminator:
+            with self.named_out_of_memory('D', current_iter):
+                self.discriminator_update(passes[1], fakes, log, flags)
         self.step_records.record(current_iter, log, flags)
         self.count_images()
         if self.ema_decay > 0:
@@ -342,7 +358,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
     def generator_update(self, generator_pass, train_g: bool, log: OrderedDict, flags: OrderedDict) -> list:
         """G's half of the step: for each micro-batch the pass and (when ``train_g``) its weighted backward, then
         one update; returns ``[(fake, mask)]`` per micro-batch for D and sets ``self.output``."""
-        for p in self.net_d.parameters():
+        for p in self.net_d.parameters() if self.trains_discriminator else ():
             p.requires_grad = False
         self.optimizer_g.zero_grad()
         fakes, totals, terms = [], [], []
@@ -427,5 +443,6 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
         self._nonfinite_streak = value
 
     def save(self, epoch, current_iter):
+        """SRGANModel's (G with its EMA, D, the training state), or SRModel's without a discriminator."""
         self.read_step_records()  # a run past train.max_consecutive_nonfinite stops before writing checkpoints
-        super().save(epoch, current_iter)
+        (super().save if self.trains_discriminator else partial(SRModel.save, self))(epoch, current_iter)

@@ -1,32 +1,31 @@
 """RealBebyNetModel: the pixel-loss stage before RealBebyGANModel, on Real-ESRGAN's synthetic pairs (stage 1)."""
-from basicsr.models.sr_model import SRModel
 from basicsr.utils.registry import MODEL_REGISTRY
 
-from ..model_mixins.checkpoint_mixin import CrashSafeCheckpointMixin
-from ..problems import ProblemsFound
-from ..schema import check_options
-from ..schema.basicsr_options import TRAIN_BY_MODEL
+from ..schema import GENERATOR_ONLY_TRAIN
+from .bebygan_model import BebyGANModel
 from .synthetic_pairs import SyntheticPairsMixin
 
 
 @MODEL_REGISTRY.register()
-class RealBebyNetModel(SyntheticPairsMixin, CrashSafeCheckpointMixin, SRModel):
-    """BasicSR's ``SRModel`` (``pixel_opt`` only, EMA) with crash-safe checkpoints, trained on pairs synthesised from
-    GT-only data as Real-ESRGAN's ``RealESRNetModel`` does: with ``gt_usm`` (default true) the GT is unsharp-masked
-    first, and both the degradation and the pixel loss start from it."""
+class RealBebyNetModel(SyntheticPairsMixin, BebyGANModel):
+    """Stage 1, as Real-ESRGAN's ``RealESRNetModel``: the generator alone on its pixel loss (``pixel_opt``; a
+    perceptual or back-projection term may be added), trained on pairs synthesised from GT-only data. With
+    ``gt_usm`` (default true) the GT is unsharp-masked first, and both the degradation and the pixel loss start
+    from it.
 
-    train_options = TRAIN_BY_MODEL['SRModel']  # the declaration of its train section (SRModel's)
+    Its step is ``BebyGANModel``'s without the discriminator, so it trains as stage 2 does: AMP, EMA, compile, the
+    NaN guard, gradient clipping and accumulation, DDP, crash-safe checkpoints, a save on SIGTERM. Its losses are
+    logged under SRModel's names (``l_pix``, ``l_percep``), its checkpoints are SRModel's (``net_g`` with
+    ``params`` / ``params_ema``, one optimizer and scheduler).
+    """
+
+    train_options = GENERATOR_ONLY_TRAIN
+    trains_discriminator = False
+    term_names = {'pixel': 'l_pix', 'back_projection': 'l_bp', 'perceptual': 'l_percep', 'style': 'l_style'}
 
     def __init__(self, opt):
         super().__init__(opt)
         self.setup_synthesis()
-
-    def init_training_settings(self) -> None:
-        """The options checked against their declarations first (the preflight's messages), then SRModel's."""
-        problems = check_options(self.opt, is_train=True, whole_run=False)
-        if problems:
-            raise ProblemsFound(type(self).__name__, problems, 'the options', f'{type(self).__name__} was not built')
-        super().init_training_settings()
 
     def feed_data(self, data) -> None:
         if not self.synthesises:
@@ -35,3 +34,4 @@ class RealBebyNetModel(SyntheticPairsMixin, CrashSafeCheckpointMixin, SRModel):
         if self.real_world['gt_usm']:
             gt = self.unsharp_mask(gt)
         self.lq, self.gt = self.synthesise_pair(data, gt, sharpen_input=False)
+        self.lay_out_batch()

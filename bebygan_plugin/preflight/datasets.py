@@ -16,6 +16,7 @@ from ..problems import Problem
 
 TRAIN_DECODE_SAMPLE = 32
 PROGRESS_FROM = 50  # images to decode before a progress bar is worth showing
+ROOT_KEYS = ('dataroot_gt', 'dataroot_lq')
 
 
 def corrupt_image_fix(phase: str, backend: str) -> str:
@@ -195,7 +196,7 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None)
     training set with ``total_iter``, that the epochs BasicSR plans reach it."""
     where = f'datasets.{phase}'
     backend = ds['io_backend'].get('type') if isinstance(ds.get('io_backend'), dict) else None
-    roots = [k for k in ('dataroot_gt', 'dataroot_lq') if k in ds or ds.get('type') == 'PairedImageDataset']
+    roots = [k for k in ROOT_KEYS if k in ds or ds.get('type') == 'PairedImageDataset']
     if not roots or backend not in ('disk', 'lmdb'):
         return []
     problems = _check_roots(where, ds, roots, backend)
@@ -214,21 +215,17 @@ def check_dataset(phase: str, ds: dict, scale, world_size: int, total_iter=None)
         keys = list(shapes[0])
         count, names, lq_names = len(keys), keys[:sample], keys[:sample]
         sizes = [(k, shapes[0][k], shapes[1][k]) for k in keys] if len(shapes) == 2 else []
-    elif len(roots) == 2:
-        problems, names, lq_names = _folder_pairs(where, ds, scale)
+    else:
+        if len(roots) == 2:
+            problems, names, lq_names = _folder_pairs(where, ds, scale)
+        elif str(ds.get('type')).startswith('RealESRGANDataset'):  # GT only, the images its meta_info lists
+            (problems, names), lq_names = _listed_gt(where, ds), []
+        else:
+            names, lq_names = list_files(ds[roots[0]]), []
+            problems = [] if names else [Problem(f'{where}.{roots[0]}', f'no images in {ds[roots[0]]!r}')]
         if not names:
             return problems
         count, names, lq_names = len(names), names[:sample], lq_names[:sample]
-    elif str(ds.get('type')).startswith('RealESRGANDataset'):  # GT only, the images its meta_info lists
-        problems, names = _listed_gt(where, ds)
-        if not names:
-            return problems
-        count, names, lq_names = len(names), names[:sample], []
-    else:
-        names = list_files(ds[roots[0]])
-        if not names:
-            return [Problem(f'{where}.{roots[0]}', f'no images in {ds[roots[0]]!r}')]
-        count, names, lq_names = len(names), names[:sample], []
     corrupt, decoded_sizes = decode_problems(where, phase, backend, root_paths, names, lq_names)
     if not (phase == 'train' and ds.get(SKIP_OPTION)):
         problems += corrupt
@@ -252,10 +249,7 @@ def check_datasets(opt: dict) -> List[Problem]:
     problems = []
     for phase, ds in (opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}).items():
         if isinstance(ds, dict):
-            ds = dict(ds)
-            for key in ('dataroot_gt', 'dataroot_lq'):
-                if isinstance(ds.get(key), str):
-                    ds[key] = osp.expanduser(ds[key])
+            ds = {**ds, **{k: osp.expanduser(v) for k, v in ds.items() if k in ROOT_KEYS and isinstance(v, str)}}
             total_iter = (opt.get('train') or {}).get('total_iter') if isinstance(opt.get('train'), dict) else None
             problems += check_dataset(phase, ds, opt.get('scale'), world_size, total_iter)
     return problems

@@ -4,7 +4,8 @@ with its rule, default and doc, run by :func:`check_options`; ``python -m devtoo
 from .basicsr_options import OPTIMIZERS
 from .checks import check_options, generator_scale_problems
 from .components import constructible
-from .plugin_options import AMP_DTYPES, BEBYGAN_TRAIN, MASK_OPT, OPTIONS, REAL_WORLD, REAL_WORLD_TRAIN
+from .plugin_options import (AMP_DTYPES, BEBYGAN_TRAIN, GENERATOR_ONLY_TRAIN, MASK_OPT, OPTIONS, REAL_WORLD,
+                             REAL_WORLD_TRAIN)
 
-__all__ = ['AMP_DTYPES', 'BEBYGAN_TRAIN', 'MASK_OPT', 'OPTIMIZERS', 'OPTIONS', 'REAL_WORLD', 'REAL_WORLD_TRAIN',
-           'check_options', 'constructible', 'generator_scale_problems']
+__all__ = ['AMP_DTYPES', 'BEBYGAN_TRAIN', 'GENERATOR_ONLY_TRAIN', 'MASK_OPT', 'OPTIMIZERS', 'OPTIONS', 'REAL_WORLD',
+           'REAL_WORLD_TRAIN', 'check_options', 'constructible', 'generator_scale_problems']

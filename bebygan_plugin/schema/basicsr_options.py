@@ -92,7 +92,14 @@ GAN_TRAIN = SR_TRAIN + (
     Option('net_d_iters', Integer(1), 1, 'update G every this many iterations'),
     Option('net_d_init_iters', Integer(0), 0, 'iterations that update D only, at the start'),
 )
-TRAIN_BY_MODEL = {'SRModel': Section('train section of SRModel', SR_TRAIN),
+
+
+def needs_a_generator_loss(train: dict) -> list:
+    """SRModel's rule (a ``train`` without a discriminator): a pixel or a perceptual loss."""
+    return [] if train['pixel_opt'] or train['perceptual_opt'] else [('pixel_opt', 'required, or perceptual_opt')]
+
+
+TRAIN_BY_MODEL = {'SRModel': Section('train section of SRModel', SR_TRAIN, checks=(needs_a_generator_loss,)),
                   'SRGANModel': Section('train section of SRGANModel', GAN_TRAIN),
                   'ESRGANModel': Section('train section of ESRGANModel', GAN_TRAIN)}
 

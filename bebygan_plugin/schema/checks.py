@@ -54,8 +54,6 @@ def check_train(opt: dict, model_cls, problems: List[Problem]) -> None:
             problems.extend(argument_problems(optimizer, f'train.{key}', torch.optim.Adam, 'torch.optim.Adam',
                                               ('self', 'params'), types=OPTIMIZER_TYPES))
     check_scheduler(train.get('scheduler'), model_cls, problems)
-    if section is TRAIN_BY_MODEL['SRModel'] and not train.get('pixel_opt') and not train.get('perceptual_opt'):
-        problems.append(Problem('train', 'SRModel needs train.pixel_opt or train.perceptual_opt'))
 
 
 def check_scheduler(section, model_cls, problems: List[Problem]) -> None:
@@ -121,14 +119,10 @@ def check_datasets(opt: dict, problems: List[Problem], is_train: bool, whole_run
         problems.append(Problem('datasets', "a test run needs at least one test set: 'test_1', 'test_2', ..."))
     for phase, section in datasets.items():
         where = f'datasets.{phase}'
-        kind = str(phase).split('_')[0]
-        if is_train and whole_run and kind not in ('train', 'val'):
-            problems.append(Problem(where, f"unknown phase '{phase}': training runs use 'train' and 'val' "
-                                           "(or 'val_1', 'val_2', ...)"))
-            continue
-        if not is_train and whole_run and kind not in ('test', 'val'):
-            problems.append(Problem(where, f"unknown phase '{phase}' for a test run: name test sets 'test_1', "
-                                           "'test_2', ... (or 'val_*')"))
+        if whole_run and str(phase).split('_')[0] not in (('train', 'val') if is_train else ('test', 'val')):
+            problems.append(Problem(where, f"unknown phase '{phase}': training runs use 'train' and 'val' (or "
+                                           "'val_1', 'val_2', ...)" if is_train else f"unknown phase '{phase}' for a "
+                                           "test run: name test sets 'test_1', 'test_2', ... (or 'val_*')"))
             continue
         if not isinstance(section, dict):
             problems.append(Problem(where, 'must be a mapping'))
@@ -183,9 +177,8 @@ def check_scale(opt: dict, problems: List[Problem]) -> None:
         if key.endswith('_opt') and isinstance(section, dict) and 'scale' in section and section['scale'] != scale:
             problems.append(Problem(f'train.{key}.scale', f'is {section["scale"]!r} but scale is {scale}; make '
                                                           'them equal'))
-    for phase, section in (opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}).items():
-        if not isinstance(section, dict):
-            continue
+    datasets = opt.get('datasets') if isinstance(opt.get('datasets'), dict) else {}
+    for phase, section in ((k, v) for k, v in datasets.items() if isinstance(v, dict)):
         if 'scale' in section and section['scale'] != scale:
             problems.append(Problem(f'datasets.{phase}.scale', f'is {section["scale"]!r} but scale is {scale} '
                                                                '(BasicSR overwrites it); remove it'))

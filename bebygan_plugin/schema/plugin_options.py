@@ -13,7 +13,7 @@ from ..ops.color import BT601_LUMA
 from ..ops.texture_mask import KERNEL_SIZE, THRESHOLD
 from ..problems import Problem
 from . import basicsr_options
-from .basicsr_options import LOSS
+from .basicsr_options import LOSS, needs_a_generator_loss
 from .components import Arguments, Component
 from .rules import NAME, Boolean, Integer, Number, Numbers, OneOf, Option, Section
 
@@ -108,6 +108,11 @@ REAL_WORLD_TRAIN = dataclasses.replace(
     checks=BEBYGAN_TRAIN.checks + (lambda train: [('gan_opt', f'RealBebyGANModel needs {RAGAN} (Eq. 7-9) or GANLoss, '
                                                               f'got {train["gan_opt"]["type"]!r}')]
                                    if train['gan_opt']['type'] not in (RAGAN, 'GANLoss') else [],))
+
+DISCRIMINATOR_KEYS = ('optim_d', 'gan_opt', 'net_d_iters', 'net_d_init_iters', 'mask_opt', 'adaptive_d')
+GENERATOR_ONLY_TRAIN = Section(
+    "train section of RealBebyNetModel (stage 1): BebyGANModel's without the discriminator's keys",
+    tuple(o for o in BEBYGAN_TRAIN.options if o.key not in DISCRIMINATOR_KEYS), checks=(needs_a_generator_loss,))
 
 RANGE = Numbers(2, ' [min, max]')
 DEGRADATION_PASS = (  # the first pass; the second pass's keys end in 2 (Real-ESRGAN's option files)

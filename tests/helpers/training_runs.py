@@ -180,9 +180,7 @@ def state_digest(model) -> dict:
             h.update(t.detach().cpu().contiguous().numpy().tobytes())
         return h.hexdigest()
 
-    nets = [model.get_bare_model(model.net_g), model.net_d]
-    if hasattr(model, 'net_g_ema'):
-        nets.append(model.net_g_ema)
+    nets = [net for net in (model.net_g, model.net_d, getattr(model, 'net_g_ema', None)) if net is not None]
     opt_tensors = []
     for optimizer in model.optimizers:
         for state in optimizer.state_dict()['state'].values():

@@ -1,6 +1,7 @@
-"""The real-world recipe (options/train_RealBebyGAN_x4.yml at CPU size, Set5 GT-only data through
-RealESRGANDataset) under DDP (2 gloo processes, then a DDP auto-resume) and after a SIGKILL (then --auto_resume),
-as the bicubic recipe's reliability tests do; the training-pair pool starts empty after a resume."""
+"""The real-world recipes (options/train_RealBebyGAN_x4.yml and, under DDP, also stage 1's
+train_RealBebyNet_x4.yml, at CPU size, Set5 GT-only data through RealESRGANDataset) under DDP (2 gloo processes,
+then a DDP auto-resume) and after a SIGKILL (then --auto_resume), as the bicubic recipe's reliability tests do; the
+training-pair pool starts empty after a resume."""
 import os
 import signal
 import subprocess
@@ -15,9 +16,9 @@ from tests.helpers.real_world import recipe, set5_gt_folder, shrink
 ITERS, RESUMED_ITERS, BATCH, QUEUE = 4, 6, 2, 4
 
 
-def _options(tmp_path, name: str) -> str:
+def _options(tmp_path, name: str, recipe_name: str = 'train_RealBebyGAN_x4') -> str:
     root, meta = set5_gt_folder(tmp_path)
-    opt = shrink(recipe('train_RealBebyGAN_x4'), name, root, meta, batch=BATCH, gt_size=32, queue_size=QUEUE,
+    opt = shrink(recipe(recipe_name), name, root, meta, batch=BATCH, gt_size=32, queue_size=QUEUE,
                  total_iter=ITERS)
     opt['datasets']['train']['dataset_enlarge_ratio'] = 4  # whole batches on every rank in every epoch
     return support.write_options(str(tmp_path / f'{name}.yml'), opt)
@@ -39,8 +40,10 @@ def _check(proc):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
 
 
-def test_ddp_two_processes_then_auto_resume(tmp_path):
-    opt = _options(tmp_path, 'real_ddp')
+@pytest.mark.parametrize('recipe_name, global_loss', [('train_RealBebyGAN_x4', 'l_d'),
+                                                       ('train_RealBebyNet_x4', 'l_pix')])
+def test_ddp_two_processes_then_auto_resume(tmp_path, recipe_name, global_loss):
+    opt = _options(tmp_path, 'real_ddp', recipe_name)
     traces = {name: tmp_path / f'trace_{name}' for name in ('first', 'resume')}
     for path in traces.values():
         path.mkdir()
@@ -55,7 +58,8 @@ def test_ddp_two_processes_then_auto_resume(tmp_path):
         assert [_iters(first, rank)[i]['pool_filled'] for i in (1, 2, 3)] == [BATCH, QUEUE, QUEUE]
         assert _iters(resumed, rank)[ITERS + 1]['pool_filled'] == BATCH
     # the ranks synthesised different pairs (seed + rank) but trained one model: the same logged global losses
-    assert _iters(first, 0)[ITERS]['losses']['l_d'] == pytest.approx(_iters(first, 1)[ITERS]['losses']['l_d'])
+    losses = [_iters(first, rank)[ITERS]['losses'] for rank in (0, 1)]
+    assert losses[0][global_loss] == pytest.approx(losses[1][global_loss])
     saved = {e['iter']: e['digest'] for e in first if e['event'] == 'digest_at_save' and e['rank'] == 0}
     resume = [e for e in resumed if e['event'] == 'resume' and e['rank'] == 0]
     assert resume and resume[0]['iter'] == ITERS and resume[0]['digest'] == saved[ITERS]

@@ -71,22 +71,27 @@ def test_without_host_syncs_and_fewer_operators(models_and_dataset):
     assert counts['sync_free'][0] < counts['basicsr'][0], counts
 
 
-def test_stage_one_feed_data_equals_basicsr_realesrnet_model(models_and_dataset, tmp_path):
+def test_stage_one_equals_basicsr_realesrnet_model(models_and_dataset, tmp_path):
     """RealBebyNetModel (``gt_usm: true``: the degradation and the target both start from the sharpened GT) against
     BasicSR's RealESRNetModel, whose option file is Real-ESRGAN's stage-2 one without D (as Real-ESRGAN's
-    train_realesrnet_x4plus.yml)."""
+    train_realesrnet_x4plus.yml): the same pairs, and from the same weights the same training steps (L1 loss,
+    Adam, EMA), ours on BebyGANModel's step without a discriminator."""
     _, _, dataset = models_and_dataset
     root, meta = dataset.gt_folder, dataset.opt['meta_info']
     ours_opt = shrink(recipe('train_RealBebyNet_x4'), 'ours_net', root, meta)
     ours_opt['basicsr_random_stream'] = True
     esrnet_opt = shrink(realesrgan_options(), 'basicsr_net', root, meta)
     esrnet_opt.update(model_type='RealESRNetModel', gt_usm=True)
+    esrnet_opt['train'].update({k: ours_opt['train'][k] for k in ('ema_decay', 'optim_g', 'scheduler', 'pixel_opt')})
     for key in ('network_d', 'l1_gt_usm', 'percep_gt_usm', 'gan_gt_usm'):
         esrnet_opt.pop(key)
     for key in ('optim_d', 'gan_opt', 'net_d_iters', 'net_d_init_iters'):
         esrnet_opt['train'].pop(key)
     ours = build_in_process(ours_opt, models=tmp_path / 'm1', training_states=tmp_path / 't1')
     basicsr = build_in_process(esrnet_opt, models=tmp_path / 'm2', training_states=tmp_path / 't2')
+    assert ours.net_d is None and len(ours.optimizers) == 1
+    for net in ('net_g', 'net_g_ema'):
+        getattr(basicsr, net).load_state_dict(getattr(ours, net).state_dict())
     for step in range(3):
         data = gt_batch(dataset, seed=200 + step)
         seed_all(step)
@@ -95,3 +100,10 @@ def test_stage_one_feed_data_equals_basicsr_realesrnet_model(models_and_dataset,
         ours.feed_data(data)
         for name in ('lq', 'gt'):
             assert (getattr(ours, name) - getattr(basicsr, name)).abs().max().item() <= 1e-5, (step, name)
+        basicsr.optimize_parameters(step + 1)
+        ours.optimize_parameters(step + 1)
+        assert ours.log_dict['l_pix'] == pytest.approx(basicsr.log_dict['l_pix'], rel=1e-5), step
+    for net in ('net_g', 'net_g_ema'):
+        theirs = getattr(basicsr, net).state_dict()
+        for key, value in getattr(ours, net).state_dict().items():
+            assert torch.allclose(value, theirs[key], atol=1e-6), (net, key)
