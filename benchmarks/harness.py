@@ -69,25 +69,7 @@ def time_ab(project: Callable, reference: Optional[Callable], inp, device, reps:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# peak memory
-
-def read_status_kb(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
-
-
-def reset_peak_rss() -> bool:
-    """Reset the kernel's RSS high-water mark (VmHWM) of this process (Linux >= 4.0)."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
-
+# peak memory (this process's: devtools.process_memory)
 
 def probe_memory(case_name: str, side: str, device: str, workdir: str, train_config: str,
                  timeout: float = 900) -> dict:

@@ -34,6 +34,8 @@ import time
 import numpy as np
 import torch
 
+from devtools.process_memory import read_status_kb, reset_peak_rss
+
 from . import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,15 +99,15 @@ def peak_reset(device: torch.device) -> int:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         return torch.cuda.memory_allocated()
-    harness.reset_peak_rss()
-    return harness.read_status_kb('VmRSS') * 1024
+    reset_peak_rss()
+    return read_status_kb('VmRSS') * 1024
 
 
 def peak_now(device: torch.device) -> int:
     if device.type == 'cuda':
         torch.cuda.synchronize()
         return torch.cuda.max_memory_allocated()
-    return harness.read_status_kb('VmHWM') * 1024
+    return read_status_kb('VmHWM') * 1024
 
 
 def probe(spec: dict) -> dict:

@@ -8,6 +8,8 @@ import os
 
 import torch
 
+from devtools.process_memory import read_status_kb, reset_peak_rss
+
 from . import cases, harness
 
 
@@ -43,12 +45,12 @@ def main() -> None:
         torch.cuda.synchronize()
         result = {'peak_bytes': torch.cuda.max_memory_allocated() - base, 'method': 'cuda max_memory_allocated'}
     else:
-        reset = harness.reset_peak_rss()
-        base_kb = harness.read_status_kb('VmRSS')
+        reset = reset_peak_rss()
+        base_kb = read_status_kb('VmRSS')
         if not reset:
-            base_kb = harness.read_status_kb('VmHWM')
+            base_kb = read_status_kb('VmHWM')
         fn(inp)
-        peak_kb = harness.read_status_kb('VmHWM')
+        peak_kb = read_status_kb('VmHWM')
         result = {'peak_bytes': max(0, peak_kb - base_kb) * 1024,
                   'method': 'RSS high-water mark above baseline' + ('' if reset else ' (HWM not resettable)')}
     print('MEMPROBE ' + json.dumps(result), flush=True)

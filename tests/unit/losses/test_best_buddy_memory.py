@@ -12,17 +12,15 @@ import sys
 
 import pytest
 
+from devtools.paths import REPO_ROOT
+from devtools.process_memory import reset_peak_rss
+
 PROBE = r'''
 import json, sys
 import torch
 import bebygan_plugin
 from bebygan_plugin.losses.best_buddy_loss import BestBuddyLoss
-
-def status_kb(field):
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
+from devtools.process_memory import read_status_kb, reset_peak_rss
 
 batch, size = int(sys.argv[1]), int(sys.argv[2])
 loss_fn = BestBuddyLoss()
@@ -31,27 +29,17 @@ small = torch.rand(1, 3, 24, 24, generator=gen)
 loss_fn(small.clone().requires_grad_(), small).backward()  # load code paths and thread pools
 gt = torch.rand(batch, 3, size, size, generator=gen)
 pred = (gt + 0.05 * torch.randn(gt.shape, generator=gen)).requires_grad_()
-with open('/proc/self/clear_refs', 'w') as f:
-    f.write('5')  # reset VmHWM
-base = status_kb('VmRSS')
+reset_peak_rss()
+base = read_status_kb('VmRSS')
 loss = loss_fn(pred, gt)
 loss.backward()
-peak = status_kb('VmHWM') - base
+peak = read_status_kb('VmHWM') - base
 print('RESULT ' + json.dumps({'peak_kb': peak, 'loss': loss.item(), 'grad_nonzero': int((pred.grad != 0).sum()),
                               'numel': pred.numel()}))
 '''
 
 
-def _can_reset_hwm() -> bool:
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not sys.platform.startswith('linux') or not _can_reset_hwm(),
+@pytest.mark.skipif(not sys.platform.startswith('linux') or not reset_peak_rss(),
                     reason='needs Linux /proc/self/clear_refs to measure the peak RSS of one call')
 def test_best_buddy_loss_large_crop_under_2gb():
     batch, size = 1, 512
@@ -59,7 +47,8 @@ def test_best_buddy_loss_large_crop_under_2gb():
     cand = num + ((size // 2 - 3) // 3 + 1) ** 2 + ((size // 4 - 3) // 3 + 1) ** 2
     full_tensor_gib = batch * num * cand * 4 / 2 ** 30
     assert full_tensor_gib > 4  # the naive formulation could not hold this in the 2 GiB budget (nor in 4)
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072')
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072', MALLOC_TRIM_THRESHOLD_='131072',
+               PYTHONPATH=os.pathsep.join([str(REPO_ROOT), os.environ.get('PYTHONPATH', '')]))
     out = subprocess.run([sys.executable, '-c', PROBE, str(batch), str(size)], env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
