@@ -36,7 +36,7 @@ from PIL import Image
 
 from ..files.images import BadImageError
 from .folder_writer import FolderWriter
-from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
+from .image_files import DatasetError, bad_inputs_error, check_images, list_images, results_to_write
 from .image_rules import encode_png, read_dataset_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .parallel import worker_pool
@@ -192,17 +192,14 @@ def prepare_gt_only(args: argparse.Namespace, log=print) -> int:
         failed: List[BadImageError] = []  # decoded badly during the run (--skip-bad)
         with staged([final]) as writers:
             tasks = [GtTask(item.path, item.key, settings) for item, _ in sized]
+
+            def open_writer() -> list:
+                return [LmdbWriter(staging_path(final), lmdb_map_size(sizes), args.compress_level)
+                        if args.format == 'lmdb' else FolderWriter(staging_path(final), args.compress_level)]
+
             with contextlib.closing(pool.run(make_entries, tasks, 'GT entries, encode, write')) as results:
-                for result in results:
-                    if not usable(result, args.skip_bad, failed):
-                        continue
-                    if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                        writers.append(LmdbWriter(staging_path(final), lmdb_map_size(sizes), args.compress_level)
-                                       if args.format == 'lmdb' else
-                                       FolderWriter(staging_path(final), args.compress_level))
+                for result in results_to_write(results, writers, open_writer, args.skip_bad, failed):
                     writers[0].put_many(result.entries)
-            if not writers:
-                raise DatasetError('every input image was skipped; nothing to write')
             writers[0].close()
             write_info(writers[0].path, dict(expected, role='gt', entries=len(writers[0].keys),
                                              images=len(sized) - len(failed),

@@ -14,7 +14,7 @@ Rules (also in docs/data.md, "Input rules"):
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ..files.image_folders import image_key, images_by_key
 from ..files.images import FORMAT_NAMES, BadImageError
@@ -114,6 +114,20 @@ def usable(result, skip_bad: bool, failed: List[BadImageError]) -> bool:
         raise result.error
     failed.append(result.error)
     return False
+
+
+def results_to_write(results: Iterable, writers: list, open_writers: Callable[[], Iterable], skip_bad: bool,
+                     failed: List[BadImageError]) -> Iterator:
+    """The :func:`usable` worker ``results``; ``writers`` (the list ``staged`` keeps) are opened by ``open_writers``
+    at the first of them, once the workers run, so that no worker inherits an open LMDB. Raises
+    :class:`DatasetError` when every input image was skipped."""
+    for result in results:
+        if usable(result, skip_bad, failed):
+            if not writers:
+                writers.extend(open_writers())
+            yield result
+    if not writers:
+        raise DatasetError('every input image was skipped; nothing to write')
 
 
 def bad_inputs_error(bad: Sequence[BadImageError], limit: int = 20) -> DatasetError:

@@ -29,7 +29,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..files.images import BadImageError
-from .image_files import DatasetError, bad_inputs_error, check_images, list_images, usable
+from .image_files import DatasetError, bad_inputs_error, check_images, list_images, results_to_write
 from .image_rules import encode_png, read_dataset_image
 from .lmdb_writer import LmdbWriter, folder_size, lmdb_map_size, png_size_bound
 from .lr_bicubic import bicubic_downsample, min_hr_size, mod_crop
@@ -141,19 +141,17 @@ def prepare(args: argparse.Namespace, log=print) -> int:
         this_run = uuid.uuid4().hex  # both LMDBs carry it: the preflight refuses a pair of two runs
         with staged(finals) as writers:
             tasks = [PairTask(item.path, item.key, settings) for item, _ in sized]
+
+            def open_writers():
+                return (LmdbWriter(staging_path(final), lmdb_map_size(sizes), args.compress_level)
+                        for final, sizes in ((hr_final, hr_sizes), (lr_final, lr_sizes)))
+
             with contextlib.closing(pool.run(make_pairs, tasks, 'HR -> LR, encode, write')) as results:
-                for result in results:
-                    if not usable(result, args.skip_bad, failed):
-                        continue
-                    if not writers:  # opened once the workers run, so no worker inherits an open LMDB
-                        writers.extend(LmdbWriter(staging_path(final), lmdb_map_size(sizes), args.compress_level)
-                                       for final, sizes in ((hr_final, hr_sizes), (lr_final, lr_sizes)))
+                for result in results_to_write(results, writers, open_writers, args.skip_bad, failed):
                     writers[0].put_many(result.hr)
                     writers[1].put_many(result.lr)
                     for _, _, shape in result.hr:
                         smallest = shape if smallest is None or min(shape[:2]) < min(smallest[:2]) else smallest
-            if not writers:
-                raise DatasetError('every input image was skipped; nothing to write')
             for writer, role, other in ((writers[0], 'gt', lr_final), (writers[1], 'lq', hr_final)):
                 writer.close()
                 write_info(writer.path, dict(expected, role=role, pair=os.path.basename(other), run_id=this_run,
