@@ -1,7 +1,9 @@
 """No option file runs code: a real YAML with ``!!python/object/apply:os.system ["touch x"]`` given to every entry
 point that reads option files (and BasicSR's own ``basicsr/train.py`` through the ``.pth`` hook) exits 2 with a
-message naming the file, the line and the tag, and ``x`` is never created. ``--force_yml`` values are YAML, never
-``eval()``."""
+message naming the file, the line and the tag, and ``x`` is never created. ``bebygan-train`` and ``basicsr/train.py``
+run as real processes, the other entry points in the test's process (the same code, without 4 s of start-up each).
+``--force_yml`` values are YAML, never ``eval()``."""
+import importlib
 import os
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ from bebygan_plugin.run_control.command_line import apply_force_yml
 from tests.helpers import training_runs as support
 from devtools.paths import SET5
 from devtools.recipe import set5_recipe
+from tests.helpers.cli import console_exit
 
 TAG = '!!python/object/apply:os.system'
 
@@ -36,30 +39,37 @@ def _run(args, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-ENTRY_POINTS = {
+PROCESSES = {  # command lines of a real process
     'bebygan-train': ['-m', 'bebygan_plugin.train', '-opt', 'x.yml'],
-    'bebygan-test': ['-m', 'bebygan_plugin.test', '-opt', 'x.yml'],
-    'bebygan-infer': ['-c', 'import sys; from bebygan_plugin.inference.cli import infer_main; '
-                            'sys.exit(infer_main(sys.argv[1:]))', '-i', str(SET5 / 'LR_bicubic' / 'X4'), '-o', 'out',
-                      '-m', 'x.yml'],
-    'bebygan-eval': ['-m', 'bebygan_plugin.evaluation.cli', '-o', 'report', '--dataset', f'Set5={SET5 / "HR"}',
-                     '--model', 'NAME=x.yml'],
     'basicsr/train.py': ['basicsr/train.py', '-opt', 'x.yml'],
+}
+IN_PROCESS = {  # console script: module, function, arguments
+    'bebygan-test': ('bebygan_plugin.test', 'main', ['-opt', 'x.yml']),
+    'bebygan-infer': ('bebygan_plugin.inference.cli', 'infer_main',
+                      ['-i', str(SET5 / 'LR_bicubic' / 'X4'), '-o', 'out', '-m', 'x.yml']),
+    'bebygan-eval': ('bebygan_plugin.evaluation.cli', 'main',
+                     ['-o', 'report', '--dataset', f'Set5={SET5 / "HR"}', '--model', 'NAME=x.yml']),
 }
 
 
-@pytest.mark.parametrize('entry', sorted(ENTRY_POINTS))
-def test_python_tag_is_refused_and_not_run(entry, tmp_path):
+@pytest.mark.parametrize('entry', sorted(PROCESSES) + sorted(IN_PROCESS))
+def test_python_tag_is_refused_and_not_run(entry, tmp_path, monkeypatch, capsys):
     opt = set5_recipe('hostile', str(tmp_path / 'pairs'), total_iter=2)
     opt['path']['pretrain_network_g'] = None
     _hostile_yaml(tmp_path, opt)
     if entry == 'basicsr/train.py':  # BasicSR's own script in a checkout rooted here; the plugin comes by the hook
         (tmp_path / 'basicsr').mkdir()
         shutil.copy(Path(basicsr.__file__).parent / 'train.py', tmp_path / 'basicsr' / 'train.py')
-    result = _run(ENTRY_POINTS[entry], tmp_path)
-    output = result.stdout + result.stderr
+    if entry in PROCESSES:
+        result = _run(PROCESSES[entry], tmp_path)
+        code, output = result.returncode, result.stdout + result.stderr
+    else:
+        module, function, args = IN_PROCESS[entry]
+        monkeypatch.chdir(tmp_path)
+        code = console_exit(getattr(importlib.import_module(module), function), *args, monkeypatch=monkeypatch)
+        output = ''.join(capsys.readouterr())
     assert not (tmp_path / 'x').exists(), 'the option file ran a command'
-    assert result.returncode == 2, output
+    assert code == 2, output
     assert f'x.yml line 1: the tag {TAG} would run Python code; option files may not run code' in output
     assert 'Traceback' not in output
     assert not (tmp_path / 'experiments').exists() and not (tmp_path / 'results').exists()

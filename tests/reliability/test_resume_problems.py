@@ -1,6 +1,7 @@
 """Resume mistakes named before anything runs, with real trainings and real checkpoint files: a checkpoint of
 another network size, an unreadable resume state, ``total_iter`` already reached, and a training set too small for
-the epochs BasicSR plans. Each exits 2 with one named problem and no traceback."""
+the epochs BasicSR plans. Each exits 2 with one named problem and no traceback (``bebygan-train`` in the test's
+process: the preflight refuses before anything runs; the trained run is a real process)."""
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import yaml
 
 from tests.helpers import training_runs as support
 from devtools.recipe import set5_recipe
+from tests.helpers.cli import console_exit
 
 
 def _train(opt: dict, cwd, *flags: str) -> subprocess.CompletedProcess:
@@ -22,11 +24,19 @@ def _train(opt: dict, cwd, *flags: str) -> subprocess.CompletedProcess:
                           env=env, capture_output=True, text=True, timeout=300)
 
 
-def _refused(result: subprocess.CompletedProcess) -> str:
-    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
-    assert 'Traceback' not in result.stderr
-    assert '1 problem(s)' in result.stderr, result.stderr
-    return result.stderr
+def _refused(opt: dict, cwd, *flags: str, monkeypatch, capsys) -> str:
+    """``bebygan-train`` of ``opt`` in ``cwd``, in process: exits 2 naming one problem; returns its stderr."""
+    from bebygan_plugin import train
+
+    path = cwd / f'{opt["name"]}.yml'
+    path.write_text(yaml.safe_dump(opt, sort_keys=False))
+    monkeypatch.chdir(cwd)
+    code = console_exit(train.main, '-opt', path, *flags, monkeypatch=monkeypatch)
+    out = capsys.readouterr()
+    assert code == 2, out.out[-3000:] + out.err[-3000:]
+    assert 'Traceback' not in out.err
+    assert '1 problem(s)' in out.err, out.err
+    return out.err
 
 
 @pytest.fixture(scope='module')
@@ -46,41 +56,41 @@ def _copy_experiment(work, name: str) -> None:
         shutil.copytree(work / 'experiments' / 'done', target)
 
 
-def test_checkpoint_of_another_network_names_the_first_mismatch(trained):
+def test_checkpoint_of_another_network_names_the_first_mismatch(trained, monkeypatch, capsys):
     work, opt = trained
     _copy_experiment(work, 'wider')
     wider = dict(opt, name='wider', network_g=dict(opt['network_g'], num_feat=16))
     wider['train'] = dict(opt['train'], total_iter=4)
-    err = _refused(_train(wider, work, '--auto_resume'))
+    err = _refused(wider, work, '--auto_resume', monkeypatch=monkeypatch, capsys=capsys)
     net_file = work / 'experiments' / 'wider' / 'models' / 'net_g_2.pth'
     assert f"--auto_resume: '{net_file}' does not fit network_g (RRDBNet: shapes differ, first 'conv_first.weight': " \
            '(8, 3, 3, 3) in the file, (16, 3, 3, 3) in network_g)' in err
 
 
-def test_unreadable_resume_state_is_one_line(trained):
+def test_unreadable_resume_state_is_one_line(trained, monkeypatch, capsys):
     work, opt = trained
     broken = work / 'broken.state'
     broken.write_text('not a checkpoint\n')
     resumed = dict(opt, path=dict(opt['path'], resume_state=str(broken)))
     resumed['train'] = dict(opt['train'], total_iter=4)
-    err = _refused(_train(resumed, work))
+    err = _refused(resumed, work, monkeypatch=monkeypatch, capsys=capsys)
     lines = [line for line in err.splitlines() if line.startswith('  - ')]
     assert len(lines) == 1 and lines[0].startswith(f'  - path.resume_state: {broken} cannot be loaded'), err
 
 
-def test_total_iter_already_reached_is_said(trained):
+def test_total_iter_already_reached_is_said(trained, monkeypatch, capsys):
     work, opt = trained
     _copy_experiment(work, 'reached')
     before = sorted(p.name for p in (work / 'experiments' / 'reached').rglob('*'))
-    err = _refused(_train(dict(opt, name='reached'), work, '--auto_resume'))
+    err = _refused(dict(opt, name='reached'), work, '--auto_resume', monkeypatch=monkeypatch, capsys=capsys)
     assert 'train.total_iter: is 2, and' in err and 'has reached iteration 2: nothing is left to train' in err
     assert sorted(p.name for p in (work / 'experiments' / 'reached').rglob('*')) == before
 
 
-def test_training_set_too_small_for_the_planned_epochs_is_said_at_start(tmp_path):
+def test_training_set_too_small_for_the_planned_epochs_is_said_at_start(tmp_path, monkeypatch, capsys):
     support.make_pairs(str(tmp_path / 'pairs'), support.CROP_NAMES[:3])  # 3 crops, batch 2: one batch per epoch
     opt = set5_recipe('short', str(tmp_path / 'pairs'), total_iter=4, batch=2)
-    err = _refused(_train(opt, tmp_path))
+    err = _refused(opt, tmp_path, monkeypatch=monkeypatch, capsys=capsys)
     assert ('datasets.train.batch_size_per_gpu: training would stop at iteration 3 of total_iter 4: 3 images x1 '
             "over 1 process(es) make 2 batches of 2 per epoch by BasicSR's count") in err
     assert 'dataset_enlarge_ratio to a multiple of 2' in err

@@ -8,6 +8,7 @@ from bebygan_plugin.model_mixins.step_controls import TrainingOutOfMemory
 from devtools.op_counts import counting
 from devtools.photos import photo_batch
 from devtools.recipe import build_in_process, tiny_recipe
+from tests.helpers.cli import console_exit
 
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
@@ -122,23 +123,21 @@ BAD_MESSAGES = ('train.adaptive_d.ema_decay: must be a number in [0, 1], got 1.5
                 'train.accumulate: must be an integer >= 1, got 0')
 
 
-def test_bad_controls_get_the_same_messages_from_the_preflight_and_the_model(tmp_path):
-    import subprocess
-    import sys
-
-    from devtools.runs import write_options
+def test_bad_controls_get_the_same_messages_from_the_preflight_and_the_model(tmp_path, workdir, monkeypatch, capsys):
+    from bebygan_plugin import train
     from bebygan_plugin.problems import ProblemsFound
+    from devtools.runs import write_options
 
     opt = tiny_recipe('bad_controls')
     opt['train'].update(BAD_CONTROLS)
     with pytest.raises(ProblemsFound) as built:
         build_in_process(opt, models=tmp_path / 'models', training_states=tmp_path / 'training_states')
-    write_options(str(tmp_path / 'bad.yml'), opt)
-    proc = subprocess.run([sys.executable, '-m', 'bebygan_plugin.train', '-opt', 'bad.yml'], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 2 and not (tmp_path / 'experiments').exists()
+    write_options(str(workdir / 'bad.yml'), opt)
+    assert console_exit(train.main, '-opt', 'bad.yml', monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert not (workdir / 'experiments').exists()
     for message in BAD_MESSAGES:
-        assert message in str(built.value) and message in proc.stderr, (message, proc.stderr[-2000:])
+        assert message in str(built.value) and message in err, (message, err[-2000:])
     opt['train'].update(adaptive_d={'threshold': 0.3}, accumulate=2)  # then the rule across keys: grad_clip >= 0
     with pytest.raises(ProblemsFound, match=r'train.grad_clip: must be a number >= 0 \(0: off\), got -1.0'):
         build_in_process(opt, models=tmp_path / 'models', training_states=tmp_path / 'training_states')

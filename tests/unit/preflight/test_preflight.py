@@ -19,6 +19,7 @@ import torch
 import yaml
 
 from tests.helpers import training_runs as support
+from tests.helpers.cli import console_exit
 from devtools.paths import DIST_VARS
 from devtools.recipe import set5_recipe, set_option, tiny_recipe
 
@@ -39,10 +40,7 @@ def run_main(opt_path, *extra, monkeypatch, capsys):
     """``bebygan-train -opt opt_path *extra`` in process; returns (exit status, stderr)."""
     from bebygan_plugin import train
 
-    monkeypatch.setattr(sys, 'argv', ['bebygan-train', '-opt', str(opt_path), *extra])
-    with pytest.raises(SystemExit) as exited:
-        train.main()
-    return exited.value.code, capsys.readouterr().err
+    return console_exit(train.main, '-opt', opt_path, *extra, monkeypatch=monkeypatch), capsys.readouterr().err
 
 
 def placeholder_weights(arch: str, path: str) -> str:
