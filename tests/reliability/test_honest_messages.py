@@ -18,6 +18,7 @@ from bebygan_plugin.files.training_states import load_checked_state
 from bebygan_plugin.files.weights import WeightFileError, read_weight_file, weight_groups
 from bebygan_plugin.inference.batch import collect_inputs
 from tests.helpers import training_runs as support
+from tests.helpers.cli import exit_status
 from devtools.paths import SET5
 
 
@@ -64,16 +65,17 @@ def test_pth_without_weights_names_what_it_holds(tmp_path):
     assert "'params' is not a state dict" not in message
 
 
-def test_eval_corrupt_image_suggests_no_flag_it_lacks(tmp_path):
+def test_eval_corrupt_image_suggests_no_flag_it_lacks(tmp_path, capsys):
+    from bebygan_plugin.evaluation.cli import main as eval_main
+
     gt = tmp_path / 'gt'
     shutil.copytree(SET5 / 'HR', gt)
     support.truncate(gt / 'bird.png')
-    result = subprocess.run([sys.executable, '-m', 'bebygan_plugin.evaluation.cli', '-o', str(tmp_path / 'report'),
-                             '--dataset', f'Set5={gt}', '--bicubic', '--metrics', 'psnr'], env=_env(),
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2, result.stderr
-    assert f'{gt / "bird.png"}' in result.stderr and 'replace the file' in result.stderr
-    assert '--skip-bad' not in result.stderr
+    assert exit_status(eval_main, '-o', tmp_path / 'report', '--dataset', f'Set5={gt}', '--bicubic', '--metrics',
+                       'psnr') == 2
+    err = capsys.readouterr().err
+    assert f'{gt / "bird.png"}' in err and 'replace the file' in err
+    assert '--skip-bad' not in err
 
 
 def test_special_files_are_named_and_reported_inside_folders(tmp_path):
