@@ -21,7 +21,6 @@ import copy
 import os
 import random
 import statistics
-import tempfile
 
 import numpy as np
 import torch
@@ -153,35 +152,29 @@ def main(argv=None) -> None:
         torch.set_num_threads(args.threads)
     from basicsr.data.realesrgan_dataset import RealESRGANDataset
 
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as workdir:
-        os.chdir(workdir)
-        try:
-            train_step.prepare_random_vgg(workdir)
-            folder = os.path.join(workdir, 'gt')
-            meta = write_photos(folder)
-            opt = recipe_opt(folder, meta, args.batch, args.gt_size, args.blocks, args.device)
-            dataset = RealESRGANDataset(copy.deepcopy(opt['datasets']['train']))
-            if not args.no_counts:
-                counts = count_feed_data(opt, dataset, args.count_batch, args.count_seeds)
-                print(f'feed_data of a batch of {args.count_batch} (400x400 GT crops of RealESRGANDataset), '
-                      f'{args.count_seeds} seeds: operators / host syncs')
-                for label, values in counts.items():
-                    print(f'  {label:40s} ' + '  '.join(f'{ops:4d} / {syncs:2d}' for ops, syncs in values))
-            if not args.no_timing:
-                torch.manual_seed(0)
-                model = build_model(copy.deepcopy(opt))
-                samples = time_steps(model, dataset, args.batch, args.reps, torch.device(args.device), args.clock)
-                feed, step = (statistics.median(samples[k]) for k in ('feed_data', 'optimize_parameters'))
-                spread = {k: f'{min(v):.3f}-{max(v):.3f}' for k, v in samples.items()}
-                print(f'{args.device}, batch {args.batch}, gt_size {args.gt_size}, RRDBNet {args.blocks} blocks, '
-                      f'{args.reps} reps, {args.clock} clock, {torch.get_num_threads()} threads')
-                print(f'  feed_data (degradation + pool + USM): median {feed:.3f} s  (range {spread["feed_data"]})')
-                print(f'  optimize_parameters (the step):       median {step:.3f} s  '
-                      f'(range {spread["optimize_parameters"]})')
-                print(f'  degradation share of the step: {feed / (feed + step):.1%}  (feed / step: {feed / step:.1%})')
-        finally:
-            os.chdir(cwd)
+    with train_step.random_vgg_workdir() as workdir:
+        folder = os.path.join(workdir, 'gt')
+        meta = write_photos(folder)
+        opt = recipe_opt(folder, meta, args.batch, args.gt_size, args.blocks, args.device)
+        dataset = RealESRGANDataset(copy.deepcopy(opt['datasets']['train']))
+        if not args.no_counts:
+            counts = count_feed_data(opt, dataset, args.count_batch, args.count_seeds)
+            print(f'feed_data of a batch of {args.count_batch} (400x400 GT crops of RealESRGANDataset), '
+                  f'{args.count_seeds} seeds: operators / host syncs')
+            for label, values in counts.items():
+                print(f'  {label:40s} ' + '  '.join(f'{ops:4d} / {syncs:2d}' for ops, syncs in values))
+        if not args.no_timing:
+            torch.manual_seed(0)
+            model = build_model(copy.deepcopy(opt))
+            samples = time_steps(model, dataset, args.batch, args.reps, torch.device(args.device), args.clock)
+            feed, step = (statistics.median(samples[k]) for k in ('feed_data', 'optimize_parameters'))
+            spread = {k: f'{min(v):.3f}-{max(v):.3f}' for k, v in samples.items()}
+            print(f'{args.device}, batch {args.batch}, gt_size {args.gt_size}, RRDBNet {args.blocks} blocks, '
+                  f'{args.reps} reps, {args.clock} clock, {torch.get_num_threads()} threads')
+            print(f'  feed_data (degradation + pool + USM): median {feed:.3f} s  (range {spread["feed_data"]})')
+            print(f'  optimize_parameters (the step):       median {step:.3f} s  '
+                  f'(range {spread["optimize_parameters"]})')
+            print(f'  degradation share of the step: {feed / (feed + step):.1%}  (feed / step: {feed / step:.1%})')
 
 
 if __name__ == '__main__':

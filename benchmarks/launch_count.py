@@ -22,8 +22,6 @@ values become floats.
 import argparse
 import contextlib
 import json
-import os
-import tempfile
 from collections import Counter
 from typing import Dict, Iterator
 
@@ -104,14 +102,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     cfg = train_step.TRAIN_CONFIGS[args.config]
-    with tempfile.TemporaryDirectory() as workdir:
-        cwd = os.getcwd()
-        os.chdir(workdir)
-        try:
-            train_step.prepare_random_vgg(workdir)
-            results = measure(('esrgan', 'bebygan'), cfg, args.search_budget, {'bebygan': args.train})
-        finally:
-            os.chdir(cwd)
+    with train_step.random_vgg_workdir():
+        results = measure(('esrgan', 'bebygan'), cfg, args.search_budget, {'bebygan': args.train})
     print(f'config {args.config} {cfg}, search budget: {args.search_budget}, BebyGANModel train overrides: '
           f'{args.train}, torch {torch.__version__}')
     print(format_table(results, args.top))

@@ -19,7 +19,6 @@ the RaGAN gradients.
 import argparse
 import os
 import statistics
-import tempfile
 
 import torch
 
@@ -128,17 +127,11 @@ def main(argv=None) -> None:
     info = harness.machine_info('cpu')
     print(f'{info["cpu"]}, torch {torch.__version__}, {torch.get_num_threads()} threads, {args.clock} clock; '
           f'config {args.config} {cfg}; load average at the start {os.getloadavg()}', flush=True)
-    with tempfile.TemporaryDirectory() as workdir:
-        cwd = os.getcwd()
-        os.chdir(workdir)
-        try:
-            train_step.prepare_random_vgg(workdir)
-            steps = step_times(cfg, args.reps, args.warmup, args.clock) if 'steps' in args.only else None
-            validation = validation_times(cfg, args.reps, args.clock, workdir) if 'validation' in args.only \
-                else None
-            ragan = ragan_differences(cfg, args.ragan_batches) if 'ragan' in args.only else None
-        finally:
-            os.chdir(cwd)
+    with train_step.random_vgg_workdir() as workdir:
+        steps = step_times(cfg, args.reps, args.warmup, args.clock) if 'steps' in args.only else None
+        validation = validation_times(cfg, args.reps, args.clock, workdir) if 'validation' in args.only \
+            else None
+        ragan = ragan_differences(cfg, args.ragan_batches) if 'ragan' in args.only else None
     print(f'\nload average at the end {os.getloadavg()}')
     if steps:
         base = statistics.median(steps['base'])

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
 from typing import Dict
 
@@ -75,6 +74,8 @@ def main(argv=None) -> None:
     parser.add_argument('--clock', choices=sorted(harness.CLOCKS), default='wall',
                         help='wall, or cpu: this process\'s CPU time (a shared CPU; use it with --threads 1)')
     args = parser.parse_args(argv)
+    if args.warmup < 1:
+        parser.error(f'--warmup must be at least 1 (got {args.warmup}): the logged losses come from a warm-up step')
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -85,26 +86,20 @@ def main(argv=None) -> None:
     info = harness.machine_info(str(device))
     print(f'{info.get("gpu") or info["cpu"]}, torch {torch.__version__}, {torch.get_num_threads()} threads; '
           f'config {args.config} {cfg}', flush=True)
-    with tempfile.TemporaryDirectory() as workdir:
-        cwd = os.getcwd()
-        os.chdir(workdir)
-        try:
-            train_step.prepare_random_vgg(workdir)
-            models, warmup_s, losses = {}, {}, {}
-            for name, (kind, overrides) in variants.items():
-                models[name] = train_step.build(kind, cfg, overrides)
-                start = time.perf_counter()
-                for it in range(1, args.warmup + 1):
-                    models[name].optimize_parameters(it)
-                harness.synchronize(device)
-                warmup_s[name] = time.perf_counter() - start
-                losses[name] = models[name].get_current_log()
-                print(f'[step_speed] {name}: {args.warmup} warm-up steps {warmup_s[name]:.1f} s', flush=True)
-            samples = time_steps(models, device, args.reps, args.warmup + 1, args.clock)
-            del models
-            counts = None if args.no_counts else launch_count.measure(('esrgan', 'bebygan'), cfg, 'gpu')
-        finally:
-            os.chdir(cwd)
+    with train_step.random_vgg_workdir():
+        models, warmup_s, losses = {}, {}, {}
+        for name, (kind, overrides) in variants.items():
+            models[name] = train_step.build(kind, cfg, overrides)
+            start = time.perf_counter()
+            for it in range(1, args.warmup + 1):
+                models[name].optimize_parameters(it)
+            harness.synchronize(device)
+            warmup_s[name] = time.perf_counter() - start
+            losses[name] = models[name].get_current_log()
+            print(f'[step_speed] {name}: {args.warmup} warm-up steps {warmup_s[name]:.1f} s', flush=True)
+        samples = time_steps(models, device, args.reps, args.warmup + 1, args.clock)
+        del models
+        counts = None if args.no_counts else launch_count.measure(('esrgan', 'bebygan'), cfg, 'gpu')
 
     reference = statistics.median(samples['ESRGANModel fp32'])
     print(f'\n{args.reps} alternating rounds, one step each ({args.clock} clock); medians (min-max); ratio to '

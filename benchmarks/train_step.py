@@ -14,9 +14,11 @@ VGG19 weights cannot be downloaded here: :func:`prepare_random_vgg` writes a *ra
 dict where BasicSR looks for the pretrained file (``experiments/pretrained_models/vgg19-dcbb9e9d.pth`` under the
 current directory, which the benchmark makes a temporary directory). The numbers are timing-only.
 """
+import contextlib
 import copy
 import os
-from typing import Optional
+import tempfile
+from typing import Iterator, Optional
 
 import torch
 
@@ -56,6 +58,20 @@ def prepare_random_vgg(root: str) -> str:
         torch.manual_seed(0)
         torch.save(torchvision.models.vgg19(weights=None).state_dict(), path)
     return path
+
+
+@contextlib.contextmanager
+def random_vgg_workdir() -> Iterator[str]:
+    """A temporary folder made the working directory (BasicSR writes relative to it), with random VGG19 weights where
+    the perceptual loss looks for them (:func:`prepare_random_vgg`); the previous working directory comes back."""
+    with tempfile.TemporaryDirectory() as workdir:
+        cwd = os.getcwd()
+        os.chdir(workdir)
+        try:
+            prepare_random_vgg(workdir)
+            yield workdir
+        finally:
+            os.chdir(cwd)
 
 
 def bebygan_opt(cfg: dict) -> dict:

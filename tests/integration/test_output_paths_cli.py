@@ -9,16 +9,9 @@ from bebygan_plugin.preparation.cli import prepare_main
 from bebygan_plugin.evaluation.cli import main as eval_main
 from bebygan_plugin.inference.cli import convert_main, export_main, infer_main, interpolate_main
 from devtools.paths import SET5
+from tests.helpers.cli import exit_status
 
 LR = SET5 / 'LR_bicubic' / 'X4' / 'babyx4.png'
-
-
-def run(main, *argv):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as err:
-        return err.code
-    return status or 0
 
 
 def listing(root):
@@ -59,7 +52,7 @@ CASES = [
 @pytest.mark.parametrize('main, argv, message', [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_output_paths_stop_every_command_before_any_work(place, capsys, main, argv, message):
     before = listing(place)
-    assert run(main, *argv) == 2
+    assert exit_status(main, *argv) == 2
     err = capsys.readouterr().err
     assert f'  - {message.format(root=place)}\n' in err and err.count('\n  - ') == 1, err
     assert 'Traceback' not in err
@@ -68,7 +61,7 @@ def test_bad_output_paths_stop_every_command_before_any_work(place, capsys, main
 
 def test_infer_names_an_output_file_that_is_a_folder(place, capsys):
     (place / 'out' / 'babyx4.png').mkdir(parents=True)
-    assert run(infer_main, '-i', LR, '-m', 'tiny.pth', '-o', 'out') == 2
+    assert exit_status(infer_main, '-i', LR, '-m', 'tiny.pth', '-o', 'out') == 2
     assert 'out/babyx4.png: is a folder, but the output of' in capsys.readouterr().err
 
 
@@ -79,7 +72,7 @@ def test_infer_names_an_output_file_that_is_a_folder(place, capsys):
 ])
 def test_a_file_that_is_not_a_weight_file_says_what_it_is(place, capsys, content, message):
     (place / 'notes.pth').write_text(content)
-    assert run(infer_main, '-i', LR, '-m', 'notes.pth', '-o', 'out') == 2
+    assert exit_status(infer_main, '-i', LR, '-m', 'notes.pth', '-o', 'out') == 2
     assert message in capsys.readouterr().err
     assert not (place / 'out').exists()
 
@@ -87,20 +80,20 @@ def test_a_file_that_is_not_a_weight_file_says_what_it_is(place, capsys, content
 def test_a_whole_pickled_model_is_named_with_the_way_to_convert_it(place, capsys):
     net = RRDBNet(3, 3, num_feat=8, num_block=1, num_grow_ch=4)
     torch.save(net, 'whole.pth')
-    assert run(infer_main, '-i', LR, '-m', 'whole.pth', '-o', 'out') == 2
+    assert exit_status(infer_main, '-i', LR, '-m', 'whole.pth', '-o', 'out') == 2
     err = capsys.readouterr().err
     assert ('whole.pth: cannot be loaded safely: it holds a pickled basicsr.archs.rrdbnet_arch.RRDBNet object (a '
             'whole model saved with torch.save(model))') in err
     assert 'download' not in err
     command = err.split('save its weights once: python -c "')[1].split('" and pass')[0]
     exec(command)  # noqa: S102 - the advice works as printed
-    assert run(infer_main, '-i', LR, '-m', 'net_g.pth', '-o', 'out') == 0
+    assert exit_status(infer_main, '-i', LR, '-m', 'net_g.pth', '-o', 'out') == 0
 
 
 def test_an_unknown_architecture_says_why_spandrel_refused_it(place, capsys):
     pytest.importorskip('spandrel')
     torch.save({'foo.weight': torch.zeros(3, 3)}, 'other.pth')
-    assert run(infer_main, '-i', LR, '-m', 'other.pth', '-o', 'out') == 2
+    assert exit_status(infer_main, '-i', LR, '-m', 'other.pth', '-o', 'out') == 2
     err = capsys.readouterr().err
     assert 'spandrel does not recognise it either (its tensor names match none of the' in err
     assert ': )' not in err

@@ -17,20 +17,13 @@ from bebygan_plugin.inference.cli import infer_main
 from bebygan_plugin.schema import check_options
 from devtools.paths import REPO_ROOT, SET5
 from devtools.recipe import run_training
+from tests.helpers.cli import exit_status
 
 OPTIONS = REPO_ROOT / 'options'
 
 
 def load(name):
     return yaml.safe_load((OPTIONS / name).read_text())
-
-
-def run(main, *argv):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as err:
-        return err.code
-    return status or 0
 
 
 def at_x2(opt, stage):
@@ -87,8 +80,8 @@ def x2_data(tmp_path_factory):
     hr.mkdir()
     for name in ('baby', 'bird', 'woman'):
         os.symlink(SET5 / 'HR' / f'{name}.png', hr / f'{name}.png')
-    assert run(prepare_main, '--hr', hr, '--out', root / 'lmdb', '--name', 'set5', '--scale', 2, '--crop-size', 0,
-               '--workers', 1) == 0
+    assert exit_status(prepare_main, '--hr', hr, '--out', root / 'lmdb', '--name', 'set5', '--scale', 2,
+                       '--crop-size', 0, '--workers', 1) == 0
     return root
 
 
@@ -124,12 +117,12 @@ def test_x2_recipe_trains_and_its_generator_infers_and_evaluates_at_x2(x2_data, 
 
     lr = x2_data / 'lr.png'
     cv2.imwrite(str(lr), read_lmdb(x2_data / 'lmdb' / 'set5_x2.lmdb')['bird'])
-    assert run(infer_main, '-i', lr, '-o', tmp_path / 'sr', '-m', model, '--device', 'cpu') == 0
+    assert exit_status(infer_main, '-i', lr, '-o', tmp_path / 'sr', '-m', model, '--device', 'cpu') == 0
     assert cv2.imread(str(tmp_path / 'sr' / 'lr.png')).shape == (288, 288, 3)
 
     report = tmp_path / 'report'
-    assert run(eval_main, '-o', report, '--dataset', f'x2={x2_data / "HR"}', '--bicubic', '--model', f'x2cpu={model}',
-               '--metrics', 'psnr', '--device', 'cpu') == 0
+    assert exit_status(eval_main, '-o', report, '--dataset', f'x2={x2_data / "HR"}', '--bicubic', '--model',
+                       f'x2cpu={model}', '--metrics', 'psnr', '--device', 'cpu') == 0
     text = (report / 'report.md').read_text()
     assert text.startswith('# Evaluation') and 'x2 super-resolution' in text and '2-pixel border' in text
     assert cv2.imread(str(report / 'sr' / 'bicubic' / 'x2' / 'bird.png')).shape == (288, 288, 3)
