@@ -1,7 +1,7 @@
-"""The real-world recipes (options/train_RealBebyGAN_x4.yml and, under DDP, also stage 1's
-train_RealBebyNet_x4.yml, at CPU size, Set5 GT-only data through RealESRGANDataset) under DDP (2 gloo processes,
-then a DDP auto-resume) and after a SIGKILL (then --auto_resume), as the bicubic recipe's reliability tests do; the
-training-pair pool starts empty after a resume."""
+"""The real-world recipes (stage 2's options/train_RealBebyGAN_x4.yml and stage 1's train_RealBebyNet_x4.yml, at
+CPU size, Set5 GT-only data through RealESRGANDataset) under DDP (2 gloo processes, then a DDP auto-resume) and after
+a SIGKILL (then --auto_resume), as the bicubic recipe's reliability tests do; the training-pair pool starts empty
+after a resume."""
 import os
 import signal
 import subprocess
@@ -40,8 +40,10 @@ def _check(proc):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
 
 
-@pytest.mark.parametrize('recipe_name, global_loss', [('train_RealBebyGAN_x4', 'l_d'),
-                                                       ('train_RealBebyNet_x4', 'l_pix')])
+RECIPES = ['train_RealBebyGAN_x4', 'train_RealBebyNet_x4']
+
+
+@pytest.mark.parametrize('recipe_name, global_loss', zip(RECIPES, ['l_d', 'l_pix']))
 def test_ddp_two_processes_then_auto_resume(tmp_path, recipe_name, global_loss):
     opt = _options(tmp_path, 'real_ddp', recipe_name)
     traces = {name: tmp_path / f'trace_{name}' for name in ('first', 'resume')}
@@ -65,8 +67,9 @@ def test_ddp_two_processes_then_auto_resume(tmp_path, recipe_name, global_loss):
     assert resume and resume[0]['iter'] == ITERS and resume[0]['digest'] == saved[ITERS]
 
 
-def test_sigkill_then_auto_resume(tmp_path):
-    opt = _options(tmp_path, 'real_kill')
+@pytest.mark.parametrize('recipe_name', RECIPES)
+def test_sigkill_then_auto_resume(tmp_path, recipe_name):
+    opt = _options(tmp_path, 'real_kill', recipe_name)
     trace = tmp_path / 'trace'
     trace.mkdir()
     env = support.trace_env(str(trace))
