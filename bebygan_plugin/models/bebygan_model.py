@@ -3,7 +3,6 @@ import contextlib
 import inspect
 import math
 from collections import OrderedDict
-from functools import partial
 
 import torch
 from basicsr.losses import build_loss
@@ -445,4 +444,7 @@ class BebyGANModel(StepControlsMixin, StopOnSignalMixin, ValidationStripsMixin, 
     def save(self, epoch, current_iter):
         """SRGANModel's (G with its EMA, D, the training state), or SRModel's without a discriminator."""
         self.read_step_records()  # a run past train.max_consecutive_nonfinite stops before writing checkpoints
-        (super().save if self.trains_discriminator else partial(SRModel.save, self))(epoch, current_iter)
+        if self.trains_discriminator:
+            super().save(epoch, current_iter)
+        else:
+            SRModel.save(self, epoch, current_iter)

@@ -1,7 +1,7 @@
 """Types checked up front: a number or boolean written as text in a real YAML file (``lr: 2e-4`` is a string to
 PyYAML, ``use_hflip: 'no'`` would be true to Python) is named with its key and the fix, before anything is created,
-by ``python -m bebygan_plugin.train`` (exit 2, no ``experiments/``) and by ``BebyGANModel`` built as BasicSR's own
-``basicsr/train.py`` builds it (no preflight), with the same messages."""
+by ``bebygan-train`` (its ``main`` in process: exit 2, no ``experiments/``) and by ``BebyGANModel`` built as
+BasicSR's own ``basicsr/train.py`` builds it (no preflight), with the same messages."""
 import copy
 
 import pytest

@@ -1,5 +1,5 @@
 """The real-world option keys (Real-ESRGAN's top-level degradation keys) are declared like every other: bad values
-and missing keys are named by ``python -m bebygan_plugin.train`` before any work (exit 2) and, with the same
+and missing keys are named by ``bebygan-train`` (in process) before any work (exit 2) and, with the same
 messages, by RealBebyGANModel and RealBebyNetModel built as BasicSR's own ``basicsr/train.py`` builds them."""
 import copy
 
