@@ -226,9 +226,8 @@ def check_options(opt: dict, is_train: bool = True, whole_run: bool = True) -> L
     if is_train:
         check_train(opt, model_cls, problems)
         problems.extend(real_world_problems(opt, model_cls, whole_run))
-    logger = opt.get('logger')
-    if is_train and whole_run and isinstance(logger, dict):
-        problems += [p for key in ('print_freq', 'save_checkpoint_freq') if logger.get(key) is None
+    if is_train and whole_run and isinstance(opt.get('logger'), dict):
+        problems += [p for key in ('print_freq', 'save_checkpoint_freq') if opt['logger'].get(key) is None
                      for p in ITERATIONS.problems(None, f'logger.{key}')]
     check_datasets(opt, problems, is_train, whole_run)
     if whole_run:

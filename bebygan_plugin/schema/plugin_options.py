@@ -112,7 +112,8 @@ REAL_WORLD_TRAIN = dataclasses.replace(
 DISCRIMINATOR_KEYS = ('optim_d', 'gan_opt', 'net_d_iters', 'net_d_init_iters', 'mask_opt', 'adaptive_d')
 GENERATOR_ONLY_TRAIN = Section(
     "train section of RealBebyNetModel (stage 1): BebyGANModel's without the discriminator's keys",
-    tuple(o for o in BEBYGAN_TRAIN.options if o.key not in DISCRIMINATOR_KEYS), checks=(needs_a_generator_loss,))
+    tuple(o for o in BEBYGAN_TRAIN.options if o.key not in DISCRIMINATOR_KEYS), checks=(needs_a_generator_loss,),
+    removed={k: 'is for a discriminator; RealBebyNetModel (stage 1) has none: remove it' for k in DISCRIMINATOR_KEYS})
 
 RANGE = Numbers(2, ' [min, max]')
 DEGRADATION_PASS = (  # the first pass; the second pass's keys end in 2 (Real-ESRGAN's option files)

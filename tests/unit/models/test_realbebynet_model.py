@@ -103,3 +103,19 @@ def test_compile_trains_as_eager():
         assert log == pytest.approx(reference, rel=1e-4)
     assert counters['stats']['unique_graphs'] == 1  # the G pass with its loss; no D pass
     torch.testing.assert_close(compiled.net_g.state_dict(), eager.net_g.state_dict(), rtol=1e-4, atol=1e-5)
+
+
+def test_a_discriminator_key_or_no_loss_is_named_with_the_fix():
+    from bebygan_plugin.schema import check_options
+
+    opt = tiny_recipe('stage_one')
+    opt.update(model_type='RealBebyNetModel', high_order_degradation=False)
+    opt.pop('network_d')
+    for key in ('optim_d', 'net_d_iters', 'net_d_init_iters', 'mask_opt', 'adaptive_d', 'bp_opt'):
+        opt['train'].pop(key, None)
+    messages = [str(p) for p in check_options(opt, whole_run=False)]
+    assert messages == ['train.gan_opt: is for a discriminator; RealBebyNetModel (stage 1) has none: remove it']
+    opt['train'].pop('gan_opt')
+    opt['train'].pop('pixel_opt')
+    messages = [str(p) for p in check_options(opt, whole_run=False)]
+    assert messages == ['train.pixel_opt: required, or perceptual_opt']
